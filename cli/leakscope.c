@@ -1,0 +1,841 @@
+/* SPDX-License-Identifier: MIT
+ * leakscope.c: the command-line tool, `leakscope run` and `leakscope dump`.
+ *
+ * `run` turns flags into LEAKSCOPE_* variables, preloads libleakscope and
+ * execs the program in place, so its exit status and signals reach the caller
+ * unchanged. `dump` signals a running process and prints the report it
+ * appends to its output file (protocol in docs/cli.md). The tool never links
+ * the library and checks option values only for shape: their meaning belongs
+ * to the library's option table.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* --- Exit codes (listed in --help and docs/cli.md) --- */
+
+enum {
+  EXIT_ERROR = 1,       /* unexpected system error */
+  EXIT_USAGE = 2,
+  EXIT_NO_PROCESS = 3,
+  EXIT_NOT_TRACED = 4,
+  EXIT_PERMISSION = 5,
+  EXIT_DISABLED = 6,
+  EXIT_TIMEOUT = 7,
+  EXIT_CANNOT_EXEC = 126, /* found but not runnable, as in sh */
+  EXIT_NOT_FOUND = 127,
+};
+
+__attribute__((noreturn, format(printf, 2, 3)))
+static void die(int status, const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs("leakscope: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(status);
+}
+
+/* --- Value shapes shared by `run` and `dump` --- */
+
+/* A decimal integer in [0, max], the whole string. */
+static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+  char *end;
+  unsigned long v;
+
+  if (!isdigit((unsigned char)*s)) /* strtoul takes "-1" and " 1" */
+    return false;
+  errno = 0;
+  v = strtoul(s, &end, 10);
+  if (errno || *end || v > max)
+    return false;
+  *out = v;
+  return true;
+}
+
+/* A non-negative number of seconds, fractions allowed. */
+static bool parse_seconds(const char *s, double *out)
+{
+  char *end;
+
+  if (!isdigit((unsigned char)*s) && *s != '.') /* strtod takes "-1", "inf" */
+    return false;
+  errno = 0;
+  *out = strtod(s, &end);
+  return !errno && !*end;
+}
+
+static const struct {
+  const char *name;
+  int sig;
+} signal_names[] = {
+  {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},
+  {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},
+  {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},
+  {"ALRM", SIGALRM}, {"TERM", SIGTERM},     {"CHLD", SIGCHLD}, {"CONT", SIGCONT},
+  {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
+  {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
+  {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"PWR", SIGPWR},
+  {"SYS", SIGSYS},
+};
+
+/* Parses a LEAKSCOPE_SIGNAL value: "none", a number, or a name in any case
+ * with or without "SIG" (USR1, SIGRTMIN+3, rtmax-1). Stores 0 for "none" and
+ * "0". KILL and STOP are refused: no handler can catch them. */
+static bool parse_signal(const char *s, int *sig)
+{
+  unsigned long n = 0;
+
+  if (!strcasecmp(s, "none")) {
+    *sig = 0;
+    return true;
+  }
+  if (parse_uint(s, (unsigned long)SIGRTMAX, &n)) {
+    *sig = (int)n;
+    return *sig != SIGKILL && *sig != SIGSTOP;
+  }
+  if (!strncasecmp(s, "SIG", 3))
+    s += 3;
+  if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+    bool from_max = toupper((unsigned char)s[4]) == 'X';
+    const char *off = s + 5;
+
+    if (*off && (*off != (from_max ? '-' : '+') ||
+                 !parse_uint(off + 1, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)))
+      return false;
+    *sig = from_max ? SIGRTMAX - (int)n : SIGRTMIN + (int)n;
+    return true;
+  }
+  for (size_t i = 0; i < ARRAY_LEN(signal_names); i++) {
+    if (!strcasecmp(s, signal_names[i].name)) {
+      *sig = signal_names[i].sig;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* "a:b" in new memory; the separator of LD_PRELOAD and of suppression lists. */
+static char *join_path_list(const char *a, const char *b)
+{
+  size_t la = strlen(a), lb = strlen(b);
+  char *s = malloc(la + lb + 2);
+
+  if (!s)
+    die(EXIT_ERROR, "out of memory");
+  memcpy(s, a, la);
+  s[la] = ':';
+  memcpy(s + la + 1, b, lb + 1);
+  return s;
+}
+
+/* Matches argv[*i] against "--name", "--name=value" or, for an option that
+ * takes a value, "--name value". On a match advances *i past what it used and
+ * returns true; a missing or empty value is a usage error. */
+static bool match_option(int argc, char **argv, int *i, const char *name,
+                         bool takes_value, const char **value)
+{
+  const char *arg = argv[*i];
+  size_t len = strlen(name);
+  const char *rest = arg + 2 + len;
+
+  if (strncmp(arg, "--", 2) || strncmp(arg + 2, name, len) || (*rest && *rest != '='))
+    return false;
+  if (!takes_value) {
+    if (*rest)
+      die(EXIT_USAGE, "option --%s takes no value", name);
+    *i += 1;
+    return true;
+  }
+  if (*rest) {
+    *value = rest + 1;
+    *i += 1;
+  } else if (*i + 1 < argc) {
+    *value = argv[*i + 1];
+    *i += 2;
+  } else {
+    *value = "";
+  }
+  if (!**value)
+    die(EXIT_USAGE, "option --%s needs a value", name);
+  return true;
+}
+
+/* --- run --- */
+
+enum value_kind {
+  VALUE_NONE,    /* a flag: sets the variable to run_option.flag_value */
+  VALUE_TEXT,
+  VALUE_CHOICE,  /* one of the '|'-separated words in run_option.arg */
+  VALUE_COUNT,
+  VALUE_STATUS,  /* an exit status, 0..255 */
+  VALUE_SECONDS,
+  VALUE_SIGNAL,
+  VALUE_LIST,    /* repeatable; occurrences are joined with ':' */
+};
+
+/* One table drives the parser and the --help text. */
+static const struct run_option {
+  const char *name;
+  const char *arg; /* placeholder shown in --help; NULL for flags */
+  enum value_kind kind;
+  const char *env;
+  const char *flag_value;
+  const char *help;
+} run_options[] = {
+  {"output", "FILE", VALUE_TEXT, "LEAKSCOPE_OUTPUT", NULL,
+   "write reports to FILE (%p: process id)"},
+  {"format", "text|json|folded", VALUE_CHOICE, "LEAKSCOPE_FORMAT", NULL, "report format"},
+  {"depth", "N", VALUE_COUNT, "LEAKSCOPE_DEPTH", NULL, "frames kept per stack"},
+  {"signal", "NAME|N|none", VALUE_SIGNAL, "LEAKSCOPE_SIGNAL", NULL,
+   "signal that asks for a report"},
+  {"interval", "SECONDS", VALUE_SECONDS, "LEAKSCOPE_INTERVAL", NULL,
+   "also report periodically"},
+  {"min-age", "SECONDS", VALUE_SECONDS, "LEAKSCOPE_MIN_AGE", NULL,
+   "skip resources younger than this"},
+  {"diff", NULL, VALUE_NONE, "LEAKSCOPE_DIFF", "1", "report growth since the last report"},
+  {"error-exitcode", "N", VALUE_STATUS, "LEAKSCOPE_EXITCODE", NULL,
+   "exit status (0-255) when leaks are found"},
+  {"no-follow", NULL, VALUE_NONE, "LEAKSCOPE_FOLLOW_EXEC", "0", "do not trace exec'd programs"},
+  {"suppressions", "FILE", VALUE_LIST, "LEAKSCOPE_SUPPRESSIONS", NULL,
+   "suppression file, repeatable"},
+  {"unwind", "libunwind|fp", VALUE_CHOICE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
+  {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
+   "list reachable leaks too"},
+  {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
+   "scan memory to find reachable blocks"},
+  {"verbose", NULL, VALUE_NONE, "LEAKSCOPE_VERBOSE", "1", "print the effective options"},
+};
+
+static bool is_choice(const char *value, const char *choices)
+{
+  size_t len = strlen(value);
+
+  for (const char *c = choices;; c++) {
+    if (!strncmp(c, value, len) && (c[len] == '|' || !c[len]))
+      return true;
+    if (!(c = strchr(c, '|')))
+      return false;
+  }
+}
+
+static bool valid_value(const struct run_option *o, const char *value)
+{
+  unsigned long n;
+  double seconds;
+  int sig;
+
+  switch (o->kind) {
+  case VALUE_CHOICE:
+    return is_choice(value, o->arg);
+  case VALUE_COUNT:
+    return parse_uint(value, INT_MAX, &n);
+  case VALUE_STATUS:
+    return parse_uint(value, 255, &n);
+  case VALUE_SECONDS:
+    return parse_seconds(value, &seconds);
+  case VALUE_SIGNAL:
+    return parse_signal(value, &sig);
+  default:
+    return true;
+  }
+}
+
+/* Sets o's variable from value. A list option replaces an inherited value on
+ * its first use and appends on later ones, so flags always win over the
+ * environment. */
+static void set_option(const struct run_option *o, const char *value, bool *seen)
+{
+  char *joined = NULL;
+
+  if (o->kind == VALUE_NONE)
+    value = o->flag_value;
+  else if (!valid_value(o, value))
+    die(EXIT_USAGE, "invalid value '%s' for --%s (expected %s)", value, o->name, o->arg);
+  if (o->kind == VALUE_LIST && *seen)
+    value = joined = join_path_list(getenv(o->env), value);
+  *seen = true;
+  if (setenv(o->env, value, 1))
+    die(EXIT_ERROR, "cannot set %s: %s", o->env, strerror(errno));
+  free(joined);
+}
+
+/* The library sits next to this executable in the build tree and at
+ * LS_BIN_TO_LIB from it once installed. Returns an absolute, resolved path so
+ * the LD_PRELOAD entry holds wherever the program changes directory. */
+static char *find_library(void)
+{
+  static const char *const subdirs[] = {"", "/" LS_BIN_TO_LIB};
+  char dir[PATH_MAX], path[PATH_MAX + 64];
+  ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+  char *lib;
+
+  if (n < 0)
+    die(EXIT_ERROR, "cannot read /proc/self/exe: %s", strerror(errno));
+  dir[n] = '\0';
+  *strrchr(dir, '/') = '\0';
+  for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
+    snprintf(path, sizeof path, "%s%s/libleakscope.so", dir, subdirs[i]);
+    lib = realpath(path, NULL);
+    if (lib)
+      return lib;
+  }
+  die(EXIT_USAGE, "cannot find libleakscope.so in %s or %s/%s", dir, dir, LS_BIN_TO_LIB);
+}
+
+/* Puts the library first in LD_PRELOAD, keeping what the caller preloads. */
+static void preload(const char *lib)
+{
+  const char *old = getenv("LD_PRELOAD");
+  char *list = NULL;
+
+  /* ld.so splits LD_PRELOAD at both ':' and ' ', and no quoting exists. */
+  if (strpbrk(lib, ": "))
+    die(EXIT_USAGE, "cannot preload '%s': LD_PRELOAD cannot hold a path with ':' or ' '", lib);
+  if (old && *old)
+    lib = list = join_path_list(lib, old);
+  if (setenv("LD_PRELOAD", lib, 1))
+    die(EXIT_ERROR, "cannot set LD_PRELOAD: %s", strerror(errno));
+  free(list);
+}
+
+/* argv[0] is "run". Returns only when the program cannot be executed. */
+static int cmd_run(int argc, char **argv)
+{
+  bool seen[ARRAY_LEN(run_options)] = {false};
+  int i = 1;
+  int err;
+
+  while (i < argc && argv[i][0] == '-') {
+    const struct run_option *o = run_options;
+    const char *value = NULL;
+
+    if (!strcmp(argv[i], "--")) {
+      i++;
+      break;
+    }
+    while (o < run_options + ARRAY_LEN(run_options) &&
+           !match_option(argc, argv, &i, o->name, o->kind != VALUE_NONE, &value))
+      o++;
+    if (o == run_options + ARRAY_LEN(run_options))
+      die(EXIT_USAGE, "run: unknown option '%s'", argv[i]);
+    set_option(o, value, &seen[o - run_options]);
+  }
+  if (i >= argc)
+    die(EXIT_USAGE, "run: no program given");
+  preload(find_library());
+  execvp(argv[i], argv + i);
+  err = errno;
+  fprintf(stderr, "leakscope: cannot run '%s': %s\n", argv[i], strerror(err));
+  return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
+}
+
+/* --- dump: reading the target from /proc --- */
+
+/* Reads /proc/PID/name whole, NUL-terminated (environ also holds NULs inside);
+ * the length goes to *len. Exits on failure, mapping errno to an exit code. */
+static char *read_proc(pid_t pid, const char *name, size_t *len)
+{
+  char path[64];
+  size_t cap = 4096, n = 0;
+  char *buf = malloc(cap);
+  ssize_t got = 0;
+  int fd;
+
+  if (!buf)
+    die(EXIT_ERROR, "out of memory");
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, name);
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  while (fd >= 0 && (got = read(fd, buf + n, cap - n - 1)) > 0) {
+    n += (size_t)got;
+    if (n + 1 == cap) {
+      cap *= 2;
+      if (!(buf = realloc(buf, cap)))
+        die(EXIT_ERROR, "out of memory");
+    }
+  }
+  if (fd < 0 || got < 0) {
+    if (errno == EACCES || errno == EPERM)
+      die(EXIT_PERMISSION, "permission denied for process %d (%s)", (int)pid, path);
+    if (errno == ENOENT || errno == ESRCH)
+      die(EXIT_NO_PROCESS, "no process %d", (int)pid);
+    die(EXIT_ERROR, "cannot read %s: %s", path, strerror(errno));
+  }
+  close(fd);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+/* True when a file whose name starts with "libleakscope.so" is mapped, which
+ * covers the versioned names and " (deleted)" after an upgrade. */
+static bool maps_leakscope(pid_t pid)
+{
+  static const char lib[] = "libleakscope.so";
+  size_t len;
+  char *maps = read_proc(pid, "maps", &len);
+  bool found = false;
+
+  for (char *line = maps; !found && *line;) {
+    char *nl = strchr(line, '\n'), *base;
+
+    if (nl)
+      *nl = '\0';
+    base = strrchr(line, '/');
+    found = base && !strncmp(base + 1, lib, sizeof lib - 1);
+    line = nl ? nl + 1 : line + strlen(line);
+  }
+  free(maps);
+  return found;
+}
+
+/* The value of name in a NUL-separated environment block, or NULL. */
+static const char *env_lookup(const char *env, size_t len, const char *name)
+{
+  size_t n = strlen(name);
+
+  for (const char *e = env; e < env + len; e += strlen(e) + 1) {
+    if (!strncmp(e, name, n) && e[n] == '=')
+      return e + n + 1;
+  }
+  return NULL;
+}
+
+/* The text after "field:" in /proc/PID/status, or NULL. */
+static const char *status_field(const char *status, const char *field)
+{
+  size_t n = strlen(field);
+
+  for (const char *line = status;; line++) {
+    if (!strncmp(line, field, n) && line[n] == ':')
+      return line + n + 1;
+    if (!(line = strchr(line, '\n')))
+      return NULL;
+  }
+}
+
+/* --- dump: waiting for the report --- */
+
+enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_FOLDED };
+
+/* Where the report lands and what has been read of it. */
+struct report_file {
+  int dir;          /* directory `name` is relative to; -1 when fd is fixed */
+  const char *name;
+  int fd;           /* -1 until the file exists */
+  off_t start;      /* file size before the signal: the report starts here */
+  char *buf;        /* bytes read from start on */
+  size_t len, cap;
+  size_t scanned;   /* complete lines in buf already checked */
+};
+
+/* A report's last line, per docs/cli.md. JSON reports are one line each, and
+ * only the one a signal triggered answers us (an --interval report may land
+ * first). */
+static bool is_report_end(const char *line, size_t len, enum report_format format)
+{
+  static const char json_mark[] = "\"trigger\":\"signal\"";
+  static const char text_end[] = "== leakscope: end of report";
+  static const char folded_end[] = "# leakscope: end of report";
+
+  switch (format) {
+  case FORMAT_JSON:
+    return memmem(line, len, json_mark, sizeof json_mark - 1) != NULL;
+  case FORMAT_FOLDED:
+    return len >= sizeof folded_end - 1 && !memcmp(line, folded_end, sizeof folded_end - 1);
+  default:
+    return len >= sizeof text_end - 1 && !memcmp(line, text_end, sizeof text_end - 1);
+  }
+}
+
+/* Opens the report file if it exists yet and returns its size (0 if not). */
+static off_t report_size(struct report_file *f, pid_t pid)
+{
+  struct stat st;
+
+  if (f->fd < 0) {
+    f->fd = openat(f->dir, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (f->fd < 0 && errno == ENOENT)
+      return 0;
+    if (f->fd < 0 && (errno == EACCES || errno == EPERM))
+      die(EXIT_PERMISSION, "permission denied reading the report of process %d (%s)",
+          (int)pid, f->name);
+    if (f->fd < 0)
+      die(EXIT_ERROR, "cannot open %s: %s", f->name, strerror(errno));
+  }
+  if (fstat(f->fd, &st))
+    die(EXIT_ERROR, "cannot stat %s: %s", f->name, strerror(errno));
+  return st.st_size;
+}
+
+/* Reads what the file gained since the last call. Once the report is complete
+ * returns true with its bytes at buf[*begin, *end): for text and folded
+ * everything written since the signal, for JSON just the report's line, as
+ * the lines before it are other reports or their tails. */
+static bool read_report(struct report_file *f, pid_t pid, enum report_format format,
+                        size_t *begin, size_t *end)
+{
+  off_t size = report_size(f, pid);
+  size_t want;
+
+  /* A shrunk file was rewritten from the start, so the report begins at 0. */
+  if (size < f->start + (off_t)f->len)
+    f->start = f->len = f->scanned = 0;
+  want = (size_t)(size - f->start);
+  if (want + 1 > f->cap) {
+    f->cap = want + 1;
+    if (!(f->buf = realloc(f->buf, f->cap)))
+      die(EXIT_ERROR, "out of memory");
+  }
+  while (f->len < want) {
+    ssize_t got = pread(f->fd, f->buf + f->len, want - f->len, f->start + (off_t)f->len);
+
+    if (got < 0)
+      die(EXIT_ERROR, "cannot read %s: %s", f->name, strerror(errno));
+    if (got == 0)
+      break;
+    f->len += (size_t)got;
+  }
+  for (char *nl; (nl = memchr(f->buf + f->scanned, '\n', f->len - f->scanned));) {
+    size_t line = f->scanned;
+
+    f->scanned = (size_t)(nl - f->buf) + 1;
+    if (is_report_end(f->buf + line, f->scanned - line - 1, format)) {
+      *begin = format == FORMAT_JSON ? line : 0;
+      *end = f->scanned;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* Expands each "%p" to pid, as the library does for LEAKSCOPE_OUTPUT. */
+static char *expand_pid(const char *s, long pid)
+{
+  char *out = NULL;
+  size_t size;
+  FILE *m = open_memstream(&out, &size);
+
+  if (!m)
+    die(EXIT_ERROR, "out of memory");
+  for (; *s; s++) {
+    if (s[0] == '%' && s[1] == 'p') {
+      fprintf(m, "%ld", pid);
+      s++;
+    } else {
+      fputc(*s, m);
+    }
+  }
+  if (fclose(m))
+    die(EXIT_ERROR, "out of memory");
+  return out;
+}
+
+/* Opens /proc/PID/<link> as a directory handle. Holding it, rather than the
+ * path, keeps the file reachable after the process exits. */
+static int open_proc_dir(pid_t pid, const char *link)
+{
+  char path[64];
+  int fd;
+
+  snprintf(path, sizeof path, "/proc/%d/%s", (int)pid, link);
+  fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 && (errno == EACCES || errno == EPERM))
+    die(EXIT_PERMISSION, "permission denied for process %d (%s)", (int)pid, path);
+  if (fd < 0)
+    die(EXIT_NO_PROCESS, "no process %d", (int)pid);
+  return fd;
+}
+
+/* Finds where the target writes reports. Returns false when they go to a
+ * stderr that is not a regular file, which cannot be watched. */
+static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const char *output)
+{
+  char fd2[64];
+  struct stat st;
+
+  f->dir = -1;
+  f->fd = -1;
+  if (output && *output) {
+    char *path = expand_pid(output, ns_pid);
+
+    /* Resolve through the target's own root and cwd: it may live in another
+     * mount namespace or chroot, or have changed directory since exec. */
+    f->dir = open_proc_dir(pid, path[0] == '/' ? "root" : "cwd");
+    f->name = path + strspn(path, "/");
+    return true;
+  }
+  snprintf(fd2, sizeof fd2, "/proc/%d/fd/2", (int)pid);
+  if (stat(fd2, &st)) {
+    if (errno == EACCES || errno == EPERM)
+      die(EXIT_PERMISSION, "permission denied for process %d (%s)", (int)pid, fd2);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode))
+    return false;
+  f->name = strdup(fd2);
+  if (!f->name)
+    die(EXIT_ERROR, "out of memory");
+  f->fd = open(fd2, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (f->fd < 0)
+    die(errno == EACCES ? EXIT_PERMISSION : EXIT_ERROR, "cannot open %s: %s", fd2,
+        strerror(errno));
+  return true;
+}
+
+/* The signal LEAKSCOPE_SIGNAL=value asks for, read as the library reads it:
+ * unset or invalid leaves its default, SIGUSR2. Exits when dumps are
+ * disabled. */
+static int dump_signal(pid_t pid, const char *value)
+{
+  int sig;
+
+  if (!value || !parse_signal(value, &sig))
+    return SIGUSR2;
+  if (!sig)
+    die(EXIT_DISABLED, "signal dumps are disabled in process %d (LEAKSCOPE_SIGNAL=%s)",
+        (int)pid, value);
+  return sig;
+}
+
+/* "SIGUSR2", "SIGRTMIN+3" or the number, for messages. */
+static const char *signal_name(int sig, char *buf, size_t size)
+{
+  for (size_t i = 0; i < ARRAY_LEN(signal_names); i++) {
+    if (signal_names[i].sig == sig) {
+      snprintf(buf, size, "SIG%s", signal_names[i].name);
+      return buf;
+    }
+  }
+  if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
+  else
+    snprintf(buf, size, "signal %d", sig);
+  return buf;
+}
+
+/* Exits unless the process catches sig. An ignored signal can never produce
+ * a report, and one left at its default kills the target (USR1, USR2, RT):
+ * either the library has not installed its handler or the program replaced
+ * it. */
+static void check_handler(pid_t pid, const char *status, int sig)
+{
+  const char *caught = status_field(status, "SigCgt");
+  const char *ignored = status_field(status, "SigIgn");
+  uint64_t bit = UINT64_C(1) << (sig - 1);
+  char name[32];
+
+  if (caught && (strtoull(caught, NULL, 16) & bit))
+    return;
+  signal_name(sig, name, sizeof name);
+  if (ignored && (strtoull(ignored, NULL, 16) & bit))
+    die(EXIT_DISABLED, "process %d ignores %s, its dump signal", (int)pid, name);
+  die(EXIT_DISABLED, "process %d has no handler for %s, its dump signal; not sending it",
+      (int)pid, name);
+}
+
+/* The pid the process sees for itself, which "%p" stands for: inside a pid
+ * namespace, the last NSpid entry rather than ours. */
+static long own_pid(pid_t pid, const char *status)
+{
+  const char *s = status_field(status, "NSpid");
+  long ns_pid = pid;
+  char *next;
+
+  while (s && *s != '\n') {
+    long v = strtol(s, &next, 10);
+
+    if (next == s)
+      break;
+    ns_pid = v;
+    s = next;
+  }
+  return ns_pid;
+}
+
+static void send_signal(pid_t pid, int sig)
+{
+  if (!kill(pid, sig))
+    return;
+  if (errno == EPERM)
+    die(EXIT_PERMISSION, "permission denied for process %d (signal)", (int)pid);
+  die(EXIT_NO_PROCESS, "no process %d", (int)pid);
+}
+
+static bool is_true(const char *value)
+{
+  return value && (!strcmp(value, "1") || !strcasecmp(value, "yes") ||
+                   !strcasecmp(value, "on") || !strcasecmp(value, "true"));
+}
+
+static enum report_format parse_format(const char *value)
+{
+  if (value && !strcasecmp(value, "json"))
+    return FORMAT_JSON;
+  if (value && !strcasecmp(value, "folded"))
+    return FORMAT_FOLDED;
+  return FORMAT_TEXT;
+}
+
+static double now_seconds(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Polls f until the report the signal asked for is complete, prints it and
+ * returns 0; exits when the process dies or time runs out. */
+static int wait_report(struct report_file *f, pid_t pid, enum report_format format, double wait)
+{
+  static const struct timespec poll_interval = {0, 20 * 1000 * 1000};
+  double deadline = now_seconds() + wait;
+
+  for (;;) {
+    /* Checked before reading: a process already gone has written all it will. */
+    bool alive = kill(pid, 0) == 0 || errno != ESRCH;
+    size_t begin, end;
+
+    if (read_report(f, pid, format, &begin, &end)) {
+      fwrite(f->buf + begin, 1, end - begin, stdout);
+      return fflush(stdout) ? EXIT_ERROR : 0;
+    }
+    if (!alive)
+      die(EXIT_NO_PROCESS, "process %d exited before writing its report", (int)pid);
+    if (now_seconds() >= deadline)
+      die(EXIT_TIMEOUT, "timed out after %g s waiting for a report from %d", wait, (int)pid);
+    nanosleep(&poll_interval, NULL);
+  }
+}
+
+/* argv[0] is "dump". */
+static int cmd_dump(int argc, char **argv)
+{
+  struct report_file f = {0};
+  double wait = 10;
+  bool want_diff = false;
+  pid_t pid = 0;
+  size_t env_len, status_len;
+  char *env, *status, proc[32];
+  const char *value;
+  unsigned long n;
+  int sig;
+
+  for (int i = 1; i < argc;) {
+    if (match_option(argc, argv, &i, "wait", true, &value)) {
+      if (!parse_seconds(value, &wait))
+        die(EXIT_USAGE, "invalid value '%s' for --wait (expected SECONDS)", value);
+    } else if (match_option(argc, argv, &i, "diff", false, &value)) {
+      want_diff = true;
+    } else if (!pid && parse_uint(argv[i], INT_MAX, &n) && n > 0) {
+      pid = (pid_t)n;
+      i++;
+    } else {
+      die(EXIT_USAGE, "dump: unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (!pid)
+    die(EXIT_USAGE, "dump: no PID given");
+
+  snprintf(proc, sizeof proc, "/proc/%d", (int)pid);
+  if (access(proc, F_OK))
+    die(EXIT_NO_PROCESS, "no process %d", (int)pid);
+  if (!maps_leakscope(pid))
+    die(EXIT_NOT_TRACED, "process %d is not running under leakscope", (int)pid);
+
+  /* environ is the block the process was exec'd with: what the library read
+   * at startup, even if the program changed its variables since. */
+  env = read_proc(pid, "environ", &env_len);
+  sig = dump_signal(pid, env_lookup(env, env_len, "LEAKSCOPE_SIGNAL"));
+  if (want_diff && !is_true(env_lookup(env, env_len, "LEAKSCOPE_DIFF")))
+    fprintf(stderr, "leakscope: warning: process %d does not run with LEAKSCOPE_DIFF=1; "
+                    "its report is a full one\n", (int)pid);
+  status = read_proc(pid, "status", &status_len);
+  check_handler(pid, status, sig);
+
+  if (!locate_report(&f, pid, own_pid(pid, status), env_lookup(env, env_len, "LEAKSCOPE_OUTPUT"))) {
+    send_signal(pid, sig);
+    fprintf(stderr, "leakscope: report requested; process %d writes it to its standard error\n",
+            (int)pid);
+    return 0;
+  }
+  f.start = report_size(&f, pid);
+  send_signal(pid, sig);
+  return wait_report(&f, pid, parse_format(env_lookup(env, env_len, "LEAKSCOPE_FORMAT")), wait);
+}
+
+/* --- main --- */
+
+static void usage(FILE *out)
+{
+  fputs("usage: leakscope run [options] [--] program [args...]\n"
+        "       leakscope dump PID [--wait SECONDS] [--diff]\n"
+        "       leakscope --help | --version\n"
+        "\n"
+        "run: start program with libleakscope preloaded. Each option sets the\n"
+        "variable shown; values are checked by the library.\n",
+        out);
+  for (const struct run_option *o = run_options; o < run_options + ARRAY_LEN(run_options); o++) {
+    char left[64];
+
+    snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
+    fprintf(out, "  %-26s %s\n  %-26s [%s%s%s]\n", left, o->help, "", o->env,
+            o->flag_value ? "=" : "", o->flag_value ? o->flag_value : "");
+  }
+  fputs("\n"
+        "dump: ask a process running under leakscope for a report now and print it.\n"
+        "  --wait SECONDS             how long to wait for it (default 10)\n"
+        "  --diff                     warn unless the process runs with LEAKSCOPE_DIFF=1\n"
+        "\n"
+        "exit status: 0 ok, 1 system error, 2 usage, 3 no such process,\n"
+        "  4 not running under leakscope, 5 permission denied,\n"
+        "  6 signal dumps disabled or not handled, 7 timed out.\n"
+        "  run exits with the program's status, 127 if not found, 126 if not runnable.\n",
+        out);
+}
+
+int main(int argc, char **argv)
+{
+  const char *cmd = argc > 1 ? argv[1] : "";
+
+  if (!strcmp(cmd, "run"))
+    return cmd_run(argc - 1, argv + 1);
+  if (!strcmp(cmd, "dump"))
+    return cmd_dump(argc - 1, argv + 1);
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
+    usage(stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) {
+    puts("leakscope " LEAKSCOPE_VERSION_STRING);
+    return 0;
+  }
+  if (*cmd)
+    fprintf(stderr, "leakscope: unknown command '%s'\n", cmd);
+  usage(stderr);
+  return EXIT_USAGE;
+}

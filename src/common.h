@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * common.h: macros every leakscope source file uses.
+ *
+ * Internal names are ls_-prefixed and hidden (the build sets default
+ * visibility to hidden); only LS_EXPORT symbols leave the library: the
+ * interposed libc names and the public leakscope_* API.
+ */
+#ifndef LS_COMMON_H
+#define LS_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LS_EXPORT __attribute__((visibility("default")))
+#define LS_NOINLINE __attribute__((noinline))
+#define LS_COLD __attribute__((cold))
+#define ls_likely(x) __builtin_expect(!!(x), 1)
+#define ls_unlikely(x) __builtin_expect(!!(x), 0)
+#define LS_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
+#define LS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define LS_CACHE_LINE 64
+
+/* Write msg to stderr with write(2) and abort. Never allocates. */
+LS_COLD __attribute__((noreturn)) void ls_fatal(const char *msg);
+
+/* Debug level 0 (default): no checks. 1: ls_assert. */
+#ifndef LEAKSCOPE_DEBUG_LEVEL
+#define LEAKSCOPE_DEBUG_LEVEL 0
+#endif
+#if LEAKSCOPE_DEBUG_LEVEL >= 1
+#define LS_STR2(x) #x
+#define LS_STR(x) LS_STR2(x)
+#define ls_assert(c) \
+  ((c) ? (void)0 : ls_fatal("assertion failed: " #c " at " __FILE__ ":" LS_STR(__LINE__)))
+#else
+#define ls_assert(c) ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT
+ * config.h: leakscope's options, read once from LEAKSCOPE_* environment
+ * variables.
+ *
+ * LS_OPTIONS is the one list of options: it generates the fields of
+ * ls_config_t, the parser table, the defaults, the verbose dump and the
+ * documentation check (tests/unit compares it with docs/options.md).
+ * Parsing never allocates; an invalid value gets one warning naming the
+ * variable and the default that is used instead.
+ */
+#ifndef LS_CONFIG_H
+#define LS_CONFIG_H
+
+#include "common.h"
+
+enum { LS_FORMAT_TEXT, LS_FORMAT_JSON, LS_FORMAT_FOLDED };
+enum { LS_UNWIND_LIBUNWIND, LS_UNWIND_FP };
+
+/* X(field, kind, default, min, max, values, doc)
+ * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
+ * index), SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
+ * For STRING, `default` is unused: unset means NULL. */
+#define LS_OPTIONS(X)                                                             \
+  X(output, STRING, 0, 0, 0, "", "report path; %p becomes the pid; appended; unset: stderr") \
+  X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "report format")     \
+  X(depth, UINT, 32, 1, 256, "", "frames captured per stack")                    \
+  X(unwind, ENUM, LS_UNWIND_LIBUNWIND, 0, 0, "libunwind|fp", "stack capture method") \
+  X(signal, SIGNAL, 12, 0, 64, "", "signal that requests a report (default SIGUSR2); none disables") \
+  X(interval, UINT, 0, 0, 86400 * 365, "", "seconds between periodic reports; 0: none") \
+  X(min_age, UINT, 0, 0, 86400 * 365, "", "list only resources live at least this many seconds") \
+  X(diff, BOOL, 0, 0, 1, "", "report growth since the previous report")         \
+  X(exitcode, UINT, 0, 0, 255, "", "exit status when the exit report has leaks; 0: keep the program's") \
+  X(follow_exec, BOOL, 1, 0, 1, "", "keep tracking programs started with exec")  \
+  X(reachability, BOOL, 0, 0, 1, "", "classify leaks by scanning memory for pointers") \
+  X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
+  X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
+  X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
+
+typedef struct ls_config {
+#define LS_CONFIG_FIELD_BOOL(f) bool f;
+#define LS_CONFIG_FIELD_UINT(f) unsigned long f;
+#define LS_CONFIG_FIELD_ENUM(f) int f;
+#define LS_CONFIG_FIELD_SIGNAL(f) int f;
+#define LS_CONFIG_FIELD_STRING(f) const char *f;
+#define LS_CONFIG_FIELD(f, kind, def, min, max, values, doc) LS_CONFIG_FIELD_##kind(f)
+  LS_OPTIONS(LS_CONFIG_FIELD)
+#undef LS_CONFIG_FIELD
+} ls_config_t;
+
+/* The options in force. Written only by ls_config_load (before any thread
+ * of the host can see a non-default value matter: it runs in our
+ * constructor) and read everywhere without synchronisation. */
+extern ls_config_t ls_config;
+
+/* Sets every option to its default. */
+void ls_config_defaults(ls_config_t *cfg);
+
+/* Parses one variable (`name` without the LEAKSCOPE_ prefix, any case) into
+ * cfg. Returns 0, -EINVAL for a bad value (cfg keeps the default and one
+ * warning is printed) or -ENOENT for an unknown name. Strings are copied
+ * into storage owned by cfg's parser (valid for the process's life). */
+int ls_config_set(ls_config_t *cfg, const char *name, const char *value);
+
+/* Loads ls_config from envp (defaults first). Warns once about each
+ * unknown LEAKSCOPE_ variable. With secure (set-uid/set-gid programs),
+ * LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS are refused. */
+void ls_config_load(char **envp, bool secure);
+
+/* Writes "leakscope: option NAME=value" lines for every option (verbose). */
+void ls_config_print(const ls_config_t *cfg);
+
+#endif

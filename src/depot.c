@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT
+ * depot.c: the stack depot (see depot.h).
+ *
+ * Nodes live in one append-only region reserved at start (MAP_NORESERVE,
+ * pages committed as they are touched); a node's id is its offset / 8, so
+ * ids are 32 bits, ordered by interning time, and turn into pointers with
+ * one addition. A fixed array of 2^18 buckets heads singly linked chains
+ * (by id). Lookups are plain acquire loads; an insert appends a node and
+ * links it with one CAS on the bucket head. A node is fully written before
+ * the release CAS that links it and is never written again.
+ */
+#include "depot.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "atomic.h"
+
+#define REGION_BYTES ((size_t)1 << 30)
+#define BUCKET_BITS 18
+#define GRANULE 8
+
+typedef struct node {
+  uint32_t next; /* id of the next node in the bucket chain, 0 ends it */
+  uint32_t hash;
+  uint32_t depth;
+  uint32_t pad;
+  uintptr_t frames[];
+} node_t;
+
+static char *region;
+static _Atomic uint32_t *buckets;
+/* Offset of the first free byte in region; starts at GRANULE so no node
+ * has id 0. relaxed fetch_add: it only hands out disjoint ranges. */
+static _Atomic size_t used = GRANULE;
+static _Atomic uint32_t nodes;
+
+static void depot_init(void) {
+  /* Called with the guard held, possibly from two threads at once: the
+   * loser of the CAS unmaps its copy. */
+  char *r = ls_map(REGION_BYTES);
+  _Atomic uint32_t *b = ls_map(sizeof(uint32_t) << BUCKET_BITS);
+  if (!r || !b)
+    ls_fatal("cannot reserve the stack depot");
+  static _Atomic(char *) region_once;
+  char *expected = NULL;
+  if (!ls_atomic_cas_acq_rel(&region_once, &expected, r)) {
+    ls_unmap(r, REGION_BYTES);
+    ls_unmap((void *)b, sizeof(uint32_t) << BUCKET_BITS);
+    while (!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE))
+      ;
+    return;
+  }
+  region = r;
+  /* release: `region` is set before buckets becomes non-NULL, which is
+   * what every other function checks */
+  __atomic_store_n(&buckets, b, __ATOMIC_RELEASE);
+}
+
+static inline node_t *node_of(uint32_t id) { return (node_t *)(region + (size_t)id * GRANULE); }
+
+static uint32_t hash_frames(const uintptr_t *f, uint32_t depth) {
+  uint64_t h = 0x9E3779B97F4A7C15ull ^ depth;
+  for (uint32_t i = 0; i < depth; i++) {
+    h ^= f[i];
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  return (uint32_t)h ^ (uint32_t)(h >> 32);
+}
+
+/* Walks the chain from `id` up to (not including) `stop`. */
+static uint32_t find(uint32_t id, uint32_t stop, uint32_t hash, const uintptr_t *f, uint32_t depth) {
+  for (; id && id != stop; id = node_of(id)->next) {
+    const node_t *n = node_of(id);
+    if (n->hash == hash && n->depth == depth && !memcmp(n->frames, f, depth * sizeof *f))
+      return id;
+  }
+  return 0;
+}
+
+uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth) {
+  if (ls_unlikely(!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)))
+    depot_init();
+  uint32_t hash = hash_frames(frames, depth);
+  _Atomic uint32_t *bucket = &buckets[hash & ((1u << BUCKET_BITS) - 1)];
+  /* acquire: pairs with the release CAS that linked each node */
+  uint32_t head = ls_atomic_load_acquire(bucket);
+  uint32_t id = find(head, 0, hash, frames, depth);
+  if (id)
+    return id;
+  size_t bytes = (sizeof(node_t) + depth * sizeof(uintptr_t) + GRANULE - 1) & ~(size_t)(GRANULE - 1);
+  size_t off = ls_atomic_add_relaxed(&used, bytes);
+  if (off + bytes > REGION_BYTES)
+    return 0; /* full: the caller counts the resource as untracked stack */
+  id = (uint32_t)(off / GRANULE);
+  node_t *n = node_of(id);
+  n->hash = hash;
+  n->depth = depth;
+  memcpy(n->frames, frames, depth * sizeof *frames);
+  for (;;) {
+    n->next = head;
+    uint32_t seen = head;
+    /* release: the node's contents before it becomes reachable */
+    if (ls_atomic_cas_acq_rel(bucket, &head, id))
+      break;
+    /* Someone linked other nodes first: one may be our stack. Our node is
+     * then wasted, which is rare and bounded by the number of threads. */
+    uint32_t dup = find(head, seen, hash, frames, depth);
+    if (dup)
+      return dup;
+  }
+  ls_atomic_add_relaxed(&nodes, 1);
+  return id;
+}
+
+const uintptr_t *ls_depot_get(uint32_t id, uint32_t *depth) {
+  if (!id || !__atomic_load_n(&buckets, __ATOMIC_ACQUIRE) ||
+      (size_t)id * GRANULE >= ls_atomic_load_relaxed(&used)) {
+    *depth = 0;
+    return NULL;
+  }
+  const node_t *n = node_of(id);
+  *depth = n->depth;
+  return n->frames;
+}
+
+uint32_t ls_depot_mark(void) {
+  return (uint32_t)(ls_atomic_load_relaxed(&used) / GRANULE);
+}
+
+size_t ls_depot_bytes(void) {
+  return ls_atomic_load_relaxed(&used) + (__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)
+                                              ? sizeof(uint32_t) << BUCKET_BITS : 0);
+}
+
+size_t ls_depot_count(void) { return ls_atomic_load_relaxed(&nodes); }

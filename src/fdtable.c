@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT
+ * fdtable.c: the per-fd seqlocked table (see fdtable.h).
+ * Sized once from the hard RLIMIT_NOFILE (capped) and reserved with
+ * MAP_NORESERVE, so a program with a million-fd limit but ten open files
+ * commits one page.
+ */
+#include "fdtable.h"
+
+#include <sys/resource.h>
+
+#include "arena.h"
+#include "atomic.h"
+
+#define MAX_FDS (1u << 21)
+
+typedef struct slot {
+  _Atomic uint32_t seq; /* odd: being written */
+  _Atomic uint32_t live;
+  ls_fd_entry_t e;
+} slot_t;
+
+static slot_t *slots;
+static uint32_t nslots;
+static size_t table_bytes;
+static _Atomic int high; /* one past the highest fd ever set */
+
+static const char *const kind_names[][3] = {
+#define LS_FD_KIND_ROW(id, json, one, many) {json, one, many},
+    LS_FD_KINDS(LS_FD_KIND_ROW)
+#undef LS_FD_KIND_ROW
+};
+
+const char *ls_fd_kind_name(ls_fd_kind_t k) { return kind_names[k][0]; }
+const char *ls_fd_kind_word(ls_fd_kind_t k, bool plural) { return kind_names[k][plural ? 2 : 1]; }
+
+void ls_fdtable_init(void) {
+  if (__atomic_load_n(&slots, __ATOMIC_ACQUIRE))
+    return;
+  struct rlimit rl;
+  rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_max : 65536;
+  if (n == RLIM_INFINITY || n > MAX_FDS)
+    n = MAX_FDS;
+  if (n < 1024)
+    n = 1024;
+  size_t bytes = (size_t)n * sizeof(slot_t);
+  slot_t *s = ls_map(bytes);
+  if (!s)
+    return; /* fds go untracked; memory tracking still works */
+  slot_t *expected = NULL;
+  /* Two threads may race here before our constructor ran: one wins. */
+  if (!__atomic_compare_exchange_n(&slots, &expected, s, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE)) {
+    ls_unmap(s, bytes);
+    return;
+  }
+  nslots = (uint32_t)n;
+  table_bytes = bytes;
+}
+
+static slot_t *slot_of(int fd) {
+  slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE);
+  if (!s || fd < 0 || (uint32_t)fd >= nslots)
+    return NULL;
+  return &s[fd];
+}
+
+/* Seqlock write: odd, fields, even. The RMWs keep seq consistent even if
+ * a racy program makes two threads write one fd. */
+static void write_slot(slot_t *s, const ls_fd_entry_t *e, uint32_t live) {
+  /* relaxed RMW + release fence: the odd value is visible before any
+   * field store (standard seqlock writer) */
+  ls_atomic_add_relaxed(&s->seq, 1);
+  atomic_thread_fence(memory_order_release);
+  if (e)
+    s->e = *e;
+  ls_atomic_store_relaxed(&s->live, live);
+  /* release: fields before the even value; pairs with read_slot's acquire */
+  ls_atomic_add_acq_rel(&s->seq, 1);
+}
+
+static bool read_slot(slot_t *s, ls_fd_entry_t *out) {
+  for (;;) {
+    /* acquire: pairs with the writer's final release increment */
+    uint32_t before = ls_atomic_load_acquire(&s->seq);
+    if (before & 1)
+      continue;
+    uint32_t live = ls_atomic_load_relaxed(&s->live);
+    ls_fd_entry_t copy = s->e;
+    /* acquire fence: the field reads above complete before the re-check */
+    atomic_thread_fence(memory_order_acquire);
+    if (ls_atomic_load_relaxed(&s->seq) != before)
+      continue;
+    if (live && out)
+      *out = copy;
+    return live != 0;
+  }
+}
+
+bool ls_fdtable_set(int fd, const ls_fd_entry_t *e) {
+  slot_t *s = slot_of(fd);
+  if (!s)
+    return false;
+  write_slot(s, e, 1);
+  int h = ls_atomic_load_relaxed(&high);
+  /* relaxed: a bound for scans; a stale value only shortens a scan of fds
+   * that were opened concurrently with it */
+  while (h <= fd && !atomic_compare_exchange_weak_explicit(&high, &h, fd + 1, memory_order_relaxed,
+                                                           memory_order_relaxed))
+    ;
+  return true;
+}
+
+bool ls_fdtable_clear(int fd, ls_fd_entry_t *out) {
+  slot_t *s = slot_of(fd);
+  if (!s || !read_slot(s, out))
+    return false;
+  write_slot(s, NULL, 0);
+  return true;
+}
+
+bool ls_fdtable_get(int fd, ls_fd_entry_t *out) {
+  slot_t *s = slot_of(fd);
+  return s && read_slot(s, out);
+}
+
+void ls_fdtable_foreach(ls_fd_visit_fn fn, void *ctx) {
+  int n = ls_fdtable_limit();
+  for (int fd = 0; fd < n; fd++) {
+    ls_fd_entry_t e;
+    if (ls_fdtable_get(fd, &e))
+      fn(fd, &e, ctx);
+  }
+}
+
+int ls_fdtable_limit(void) { return ls_atomic_load_relaxed(&high); }
+
+size_t ls_fdtable_bytes(void) {
+  /* Pages are committed as fds are used: count up to the highest one. */
+  size_t used = (size_t)ls_fdtable_limit() * sizeof(slot_t);
+  return used < table_bytes ? (used + 4095) & ~(size_t)4095 : table_bytes;
+}

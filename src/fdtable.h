@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT
+ * fdtable.h: open file descriptors we saw created, indexed by fd number.
+ *
+ * The kernel hands out fd numbers uniquely, and the interposers clear an
+ * entry before the real close, so two threads never write one entry at the
+ * same time in a correct program. Each entry is a seqlock: writers make
+ * `seq` odd, write, make it even; readers retry until they see the same
+ * even value before and after. No locks, no allocation after start-up.
+ */
+#ifndef LS_FDTABLE_H
+#define LS_FDTABLE_H
+
+#include "common.h"
+
+/* X-macro: resource kinds of fd leaks, in report order. */
+#define LS_FD_KINDS(X)                                                                    \
+  X(FILE, "file", "file", "files") X(SOCKET, "socket", "socket", "sockets")               \
+  X(PIPE, "pipe", "pipe", "pipes") X(EVENTFD, "eventfd", "eventfd", "eventfds")           \
+  X(EPOLL, "epoll", "epoll fd", "epoll fds") X(TIMERFD, "timerfd", "timerfd", "timerfds") \
+  X(SIGNALFD, "signalfd", "signalfd", "signalfds")                                        \
+  X(INOTIFY, "inotify", "inotify fd", "inotify fds") X(MEMFD, "memfd", "memfd", "memfds") \
+  X(STREAM, "stream", "FILE* stream", "FILE* streams")                                    \
+  X(DIR, "dir", "DIR* stream", "DIR* streams") X(OTHER, "other", "fd", "fds")
+
+typedef enum {
+#define LS_FD_KIND_ENUM(id, json, one, many) LS_FD_##id,
+  LS_FD_KINDS(LS_FD_KIND_ENUM)
+#undef LS_FD_KIND_ENUM
+  LS_FD_KIND_COUNT
+} ls_fd_kind_t;
+
+/* JSON name, and singular/plural words for the text report. */
+const char *ls_fd_kind_name(ls_fd_kind_t k);
+const char *ls_fd_kind_word(ls_fd_kind_t k, bool plural);
+
+typedef struct ls_fd_entry {
+  ls_fd_kind_t kind;
+  uint32_t stack;  /* depot id of the creating call */
+  uint32_t stamp;  /* creation time, ls_now_ms() */
+  uint16_t thread; /* creating thread's id */
+  int flags;       /* open flags (O_CLOEXEC etc.) as far as known */
+  void *obj;       /* the FILE* or DIR* for streams, else NULL */
+} ls_fd_entry_t;
+
+/* Sizes the table from RLIMIT_NOFILE. Idempotent. */
+void ls_fdtable_init(void);
+
+/* Records fd as open. Returns false if fd is beyond the table. */
+bool ls_fdtable_set(int fd, const ls_fd_entry_t *e);
+
+/* Forgets fd; if it was tracked and out != NULL, copies its entry there.
+ * Returns whether it was tracked. */
+bool ls_fdtable_clear(int fd, ls_fd_entry_t *out);
+
+/* Reads fd's entry; false if not tracked. */
+bool ls_fdtable_get(int fd, ls_fd_entry_t *out);
+
+/* Calls fn for every tracked fd, in increasing order. */
+typedef void (*ls_fd_visit_fn)(int fd, const ls_fd_entry_t *e, void *ctx);
+void ls_fdtable_foreach(ls_fd_visit_fn fn, void *ctx);
+
+/* One past the highest fd ever tracked (bounds close_range/closefrom). */
+int ls_fdtable_limit(void);
+
+size_t ls_fdtable_bytes(void);
+
+#endif

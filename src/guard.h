@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * guard.h: the per-thread reentrancy guard and thread-local state.
+ *
+ * While a thread is inside leakscope (bookkeeping, unwinding, symbolizing,
+ * reporting, or a real call that may allocate such as dlsym or fopen),
+ * `depth` is non-zero and every interposed function passes straight through
+ * to the real one, untracked. The variable is initial-exec TLS: reading it
+ * never calls into the dynamic loader (which may itself allocate).
+ */
+#ifndef LS_GUARD_H
+#define LS_GUARD_H
+
+#include "common.h"
+
+typedef struct ls_tls {
+  uint32_t depth;    /* >0: inside leakscope, pass through */
+  uint32_t paused;   /* leakscope_pause() nesting on this thread */
+  struct ls_thread *thread; /* registry record, NULL until first tracked op */
+} ls_tls_t;
+
+extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
+
+/* Enters leakscope on this thread. Returns false when the thread is
+ * already inside (or tracking is paused), in which case the caller must
+ * pass through and must not call ls_guard_leave(). */
+static inline bool ls_guard_enter(void) {
+  if (ls_tls.depth | ls_tls.paused)
+    return false;
+  ls_tls.depth = 1;
+  return true;
+}
+
+static inline void ls_guard_leave(void) { ls_tls.depth = 0; }
+
+/* Unconditional nesting, for report and API paths that must pass through
+ * even when they were entered from an already-guarded context. */
+static inline void ls_guard_push(void) { ls_tls.depth++; }
+static inline void ls_guard_pop(void) { ls_tls.depth--; }
+
+#endif

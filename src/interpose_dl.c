@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT
+ * interpose_dl.c: dlclose.
+ *
+ * dlclose unmaps code, after which a captured return address names
+ * nothing: the module is recorded in the symbolizer's history first
+ * (google/sanitizers#615 is the failure this avoids).
+ * dlopen is deliberately not interposed: glibc resolves the caller's
+ * RUNPATH and namespace from dlopen's return address, which a wrapper
+ * would replace by ours. So RTLD_DEEPBIND libraries (rare) bind malloc to
+ * libc directly; their allocations are untracked, and their frees of
+ * blocks we never saw pass through harmlessly.
+ */
+#include <dlfcn.h>
+
+#include "depot.h"
+#include "guard.h"
+#include "real.h"
+#include "symbolize.h"
+
+LS_EXPORT int dlclose(void *handle) {
+  if (ls_unlikely(!ls_real_ensure() || !ls_real.dlclose))
+    return -1;
+  if (ls_guard_enter()) {
+    ls_modhist_record_dlclose(handle, ls_depot_mark());
+    ls_guard_leave();
+  }
+  return ls_real.dlclose(handle);
+}

@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: MIT
+ * report.c: snapshot -> filter -> group -> sort (see report.h), and the
+ * emit path that turns a model into bytes in the output file.
+ *
+ * Groups are found through an open-addressing map keyed by
+ * (kind, resource, stack); everything lives in mappings that grow by
+ * doubling and are unmapped with the report. A FILE*'s I/O buffer is
+ * dropped from the heap blocks: it belongs to the stream's one leak.
+ */
+#include "report.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "atomic.h"
+#include "config.h"
+#include "depot.h"
+#include "guard.h"
+#include "table.h"
+#include "track.h"
+
+/* --- Growable arrays in mappings --- */
+
+static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
+  if (need <= *cap)
+    return true;
+  size_t ncap = *cap ? *cap * 2 : 256;
+  while (ncap < need)
+    ncap *= 2;
+  void *p = *data ? mremap(*data, *cap * elem, ncap * elem, MREMAP_MAYMOVE)
+                  : mmap(NULL, ncap * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                         -1, 0);
+  if (p == MAP_FAILED)
+    return false;
+  *data = p;
+  *cap = ncap;
+  return true;
+}
+
+static void free_array(void *data, size_t cap, size_t elem) {
+  if (data)
+    munmap(data, cap * elem);
+}
+
+/* --- Building --- */
+
+typedef struct builder {
+  ls_report_t *r;
+  const ls_filter_t *f;
+  uint32_t *map; /* group index + 1, 0 = empty; capacity map_cap (power of 2) */
+  size_t map_cap;
+  uintptr_t *buffers; /* sorted I/O buffers of live streams */
+  size_t nbuffers, buffers_cap;
+  bool failed;
+} builder_t;
+
+static uint64_t group_key(ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack) {
+  return (uint64_t)kind << 40 | (uint64_t)res << 32 | stack;
+}
+
+static uint64_t key_of(const ls_group_t *g) { return group_key(g->kind, g->resource, g->stack); }
+
+static size_t slot_of_key(uint64_t key, size_t cap) {
+  return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+}
+
+static bool rehash(builder_t *b) {
+  size_t cap = b->map_cap ? b->map_cap * 2 : 1024;
+  uint32_t *map = ls_map(cap * sizeof *map);
+  if (!map)
+    return false;
+  for (size_t g = 0; g < b->r->ngroups; g++) {
+    size_t i = slot_of_key(key_of(&b->r->groups[g]), cap);
+    while (map[i])
+      i = (i + 1) & (cap - 1);
+    map[i] = (uint32_t)g + 1;
+  }
+  if (b->map)
+    ls_unmap(b->map, b->map_cap * sizeof *b->map);
+  b->map = map;
+  b->map_cap = cap;
+  return true;
+}
+
+/* The group for key, created empty if new; NULL when out of memory. */
+static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack) {
+  ls_report_t *r = b->r;
+  if ((r->ngroups + 1) * 2 > b->map_cap && !rehash(b))
+    return NULL;
+  uint64_t key = group_key(kind, res, stack);
+  size_t i = slot_of_key(key, b->map_cap);
+  for (; b->map[i]; i = (i + 1) & (b->map_cap - 1))
+    if (key_of(&r->groups[b->map[i] - 1]) == key)
+      return &r->groups[b->map[i] - 1];
+  if (!grow_array((void **)&r->groups, &r->groups_cap, r->ngroups + 1, sizeof(ls_group_t)))
+    return NULL;
+  b->map[i] = (uint32_t)r->ngroups + 1;
+  ls_group_t *g = &r->groups[r->ngroups++];
+  *g = (ls_group_t){.kind = kind, .resource = res, .stack = stack, .oldest = UINT32_MAX};
+  return g;
+}
+
+static bool passes(const builder_t *b, uint32_t stamp, uint16_t thread) {
+  const ls_filter_t *f = b->f;
+  return stamp >= f->since && (f->thread < 0 || f->thread == thread) &&
+         b->r->now - stamp >= f->min_age_ms;
+}
+
+static void add_to(ls_group_t *g, uint64_t bytes, uint32_t stamp) {
+  g->bytes += bytes;
+  g->count++;
+  if (stamp < g->oldest)
+    g->oldest = stamp;
+  if (stamp > g->newest)
+    g->newest = stamp;
+}
+
+static int cmp_uintptr(const void *a, const void *b) {
+  uintptr_t x = *(const uintptr_t *)a, y = *(const uintptr_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static bool is_stream_buffer(const builder_t *b, uintptr_t addr) {
+  return b->nbuffers &&
+         bsearch(&addr, b->buffers, b->nbuffers, sizeof *b->buffers, cmp_uintptr) != NULL;
+}
+
+static void visit_block(const ls_block_t *blk, void *ctx) {
+  builder_t *b = ctx;
+  if (b->failed || !passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
+    return;
+  ls_group_t *g = group_for(b, LS_GROUP_MEMORY, 0, blk->stack);
+  if (!g) {
+    b->failed = true;
+    return;
+  }
+  add_to(g, blk->size, blk->stamp);
+  b->r->memory_bytes += blk->size;
+  b->r->memory_blocks++;
+}
+
+/* The buffer a glibc FILE allocated for its I/O (NULL before the first
+ * read or write, or when the program supplied one with setvbuf: that one
+ * is then its own block and still reported). */
+static void collect_buffer(int fd, const ls_fd_entry_t *e, void *ctx) {
+  builder_t *b = ctx;
+  if (e->kind != LS_FD_STREAM || !e->obj)
+    return;
+  uintptr_t buf = (uintptr_t)((FILE *)e->obj)->_IO_buf_base;
+  if (buf && grow_array((void **)&b->buffers, &b->buffers_cap, b->nbuffers + 1, sizeof buf))
+    b->buffers[b->nbuffers++] = buf;
+}
+
+/* --- Describing an fd: path, socket addresses, pipe inode --- */
+
+static void put_sockaddr(ls_buf_t *t, const struct sockaddr_storage *ss, socklen_t len) {
+  char host[INET6_ADDRSTRLEN];
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *in = (const void *)ss;
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+    ls_buf_printf(t, "%s:%u", host, ntohs(in->sin_port));
+  } else if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *in6 = (const void *)ss;
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+    ls_buf_printf(t, "[%s]:%u", host, ntohs(in6->sin6_port));
+  } else if (ss->ss_family == AF_UNIX) {
+    const struct sockaddr_un *un = (const void *)ss;
+    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+    if (n == 0)
+      ls_buf_puts(t, "unix:(unnamed)");
+    else if (un->sun_path[0] == '\0') {
+      ls_buf_puts(t, "unix:@");
+      ls_buf_put(t, un->sun_path + 1, n - 1);
+    } else {
+      ls_buf_puts(t, "unix:");
+      ls_buf_put(t, un->sun_path, strnlen(un->sun_path, n));
+    }
+  } else {
+    ls_buf_printf(t, "family %u", (unsigned)ss->ss_family);
+  }
+}
+
+/* Appends "local → peer" for a socket; false if fd is not a socket we
+ * can name. Unnamed unix sockets (socketpair) get their inode instead. */
+static bool describe_socket(ls_buf_t *t, int fd, const char *link) {
+  struct sockaddr_storage local, peer;
+  socklen_t llen = sizeof local, plen = sizeof peer;
+  if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0)
+    return false;
+  bool has_peer = getpeername(fd, (struct sockaddr *)&peer, &plen) == 0;
+  if (local.ss_family == AF_UNIX && llen <= offsetof(struct sockaddr_un, sun_path) &&
+      (!has_peer || plen <= offsetof(struct sockaddr_un, sun_path))) {
+    ls_buf_puts(t, link); /* socket:[inode] identifies both ends' pairing */
+    return true;
+  }
+  put_sockaddr(t, &local, llen);
+  if (has_peer) {
+    ls_buf_puts(t, " \xe2\x86\x92 "); /* U+2192 RIGHTWARDS ARROW */
+    put_sockaddr(t, &peer, plen);
+  }
+  return true;
+}
+
+/* fds whose kind we could not know when they appeared (received with
+ * SCM_RIGHTS, dups of fds from before we loaded) get one from the
+ * kernel's name for them. */
+static ls_fd_kind_t classify(const char *link) {
+  static const struct { const char *prefix; ls_fd_kind_t kind; } kinds[] = {
+      {"socket:", LS_FD_SOCKET}, {"pipe:", LS_FD_PIPE},
+      {"anon_inode:[eventfd]", LS_FD_EVENTFD}, {"anon_inode:[eventpoll]", LS_FD_EPOLL},
+      {"anon_inode:[timerfd]", LS_FD_TIMERFD}, {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
+      {"anon_inode:inotify", LS_FD_INOTIFY}, {"/memfd:", LS_FD_MEMFD}, {"/", LS_FD_FILE}};
+  for (size_t i = 0; i < LS_ARRAY_LEN(kinds); i++)
+    if (!strncmp(link, kinds[i].prefix, strlen(kinds[i].prefix)))
+      return kinds[i].kind;
+  return LS_FD_OTHER;
+}
+
+static size_t describe_fd(ls_report_t *r, int fd, ls_fd_kind_t *kind) {
+  char proc[32], link[4096];
+  ls_buf_t pb;
+  ls_buf_fixed(&pb, proc, sizeof proc - 1);
+  ls_buf_printf(&pb, "/proc/self/fd/%d", fd);
+  proc[pb.len] = '\0';
+  ssize_t n = readlink(proc, link, sizeof link - 1);
+  link[n > 0 ? n : 0] = '\0';
+  if (*kind == LS_FD_OTHER)
+    *kind = classify(link);
+  size_t off = r->text.len;
+  if (!(*kind == LS_FD_SOCKET && describe_socket(&r->text, fd, link)))
+    ls_buf_puts(&r->text, n > 0 ? link : "?");
+  ls_buf_putc(&r->text, '\0');
+  return off;
+}
+
+static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
+  builder_t *b = ctx;
+  ls_report_t *r = b->r;
+  if (b->failed || !passes(b, e->stamp, e->thread))
+    return;
+  ls_fd_kind_t kind = e->kind;
+  size_t path = describe_fd(r, fd, &kind);
+  ls_group_t *g = group_for(b, LS_GROUP_FD, kind, e->stack);
+  if (!g || !grow_array((void **)&r->fd_items, &r->fd_items_cap, r->nfd_items + 1,
+                        sizeof(ls_fd_item_t))) {
+    b->failed = true;
+    return;
+  }
+  add_to(g, 0, e->stamp);
+  r->fd_items[r->nfd_items++] = (ls_fd_item_t){.fd = fd, .group = (uint32_t)(g - r->groups), .path = path};
+  r->fds++;
+}
+
+/* Memory before fds; memory by bytes, fds by count; then by stack id so
+ * the order is stable from one report to the next. */
+static int cmp_groups(const void *a, const void *b) {
+  const ls_group_t *x = a, *y = b;
+  if (x->kind != y->kind)
+    return x->kind < y->kind ? -1 : 1;
+  if (x->bytes != y->bytes)
+    return x->bytes > y->bytes ? -1 : 1;
+  if (x->count != y->count)
+    return x->count > y->count ? -1 : 1;
+  if (x->resource != y->resource)
+    return x->resource < y->resource ? -1 : 1;
+  return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+static int cmp_fd_items(const void *a, const void *b) {
+  const ls_fd_item_t *x = a, *y = b;
+  if (x->group != y->group)
+    return x->group < y->group ? -1 : 1;
+  return x->fd < y->fd ? -1 : x->fd > y->fd;
+}
+
+/* Sorts the groups and points each fd group at its slice of fd_items. */
+static void order(ls_report_t *r) {
+  /* Remember each group's old index in first_fd while sorting. */
+  for (size_t g = 0; g < r->ngroups; g++)
+    r->groups[g].first_fd = g;
+  qsort(r->groups, r->ngroups, sizeof *r->groups, cmp_groups);
+  uint32_t *rank = ls_map(r->ngroups * sizeof *rank + 1);
+  if (rank) {
+    for (size_t g = 0; g < r->ngroups; g++)
+      rank[r->groups[g].first_fd] = (uint32_t)g;
+    for (size_t i = 0; i < r->nfd_items; i++)
+      r->fd_items[i].group = rank[r->fd_items[i].group];
+    ls_unmap(rank, r->ngroups * sizeof *rank + 1);
+  }
+  qsort(r->fd_items, r->nfd_items, sizeof *r->fd_items, cmp_fd_items);
+  for (size_t g = 0; g < r->ngroups; g++)
+    r->groups[g].first_fd = r->groups[g].nfds = 0;
+  for (size_t i = r->nfd_items; i-- > 0;) {
+    ls_group_t *g = &r->groups[r->fd_items[i].group];
+    g->first_fd = i;
+    g->nfds++;
+  }
+}
+
+int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) {
+  static _Atomic uint64_t reports;
+  *r = (ls_report_t){
+      .trigger = trigger,
+      .pid = getpid(),
+      /* relaxed: a counter */
+      .seq = ls_atomic_add_relaxed(&reports, 1) + 1,
+      .now = ls_now_ms(),
+      .untracked = ls_track_untracked(),
+  };
+  ls_buf_dynamic(&r->text);
+  builder_t b = {.r = r, .f = f};
+  ls_fdtable_foreach(collect_buffer, &b);
+  qsort(b.buffers, b.nbuffers, sizeof *b.buffers, cmp_uintptr);
+  if (f->memory)
+    ls_table_foreach(visit_block, &b);
+  if (f->fds)
+    ls_fdtable_foreach(visit_fd, &b);
+  order(r);
+  if (b.map)
+    ls_unmap(b.map, b.map_cap * sizeof *b.map);
+  free_array(b.buffers, b.buffers_cap, sizeof *b.buffers);
+  return b.failed ? -ENOMEM : 0;
+}
+
+void ls_report_release(ls_report_t *r) {
+  free_array(r->groups, r->groups_cap, sizeof *r->groups);
+  free_array(r->fd_items, r->fd_items_cap, sizeof *r->fd_items);
+  ls_buf_release(&r->text);
+  *r = (ls_report_t){0};
+}
+
+size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max) {
+  uint32_t depth;
+  const uintptr_t *pcs = ls_depot_get(id, &depth);
+  size_t n = 0;
+  for (uint32_t i = 0; i < depth && n < max; i++) {
+    if (sym) {
+      n += (size_t)ls_sym_lookup(sym, pcs[i], id, out + n, (int)(max - n));
+    } else {
+      out[n++] = (ls_frame_info_t){.offset = pcs[i]};
+    }
+  }
+  return n;
+}
+
+void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out) {
+  ls_symbolizer_t *sym = ls_sym_open();
+  switch (format) {
+  case LS_FORMAT_JSON: ls_report_json(r, sym, out); break;
+  case LS_FORMAT_FOLDED: ls_report_folded(r, sym, out); break;
+  default: ls_report_text(r, sym, out); break;
+  }
+  if (sym)
+    ls_sym_close(sym);
+}
+
+/* --- Output --- */
+
+static _Atomic int report_lock;
+
+void ls_report_lock(void) {
+  int expected = 0;
+  /* acquire: pairs with the release in ls_report_unlock */
+  while (!ls_atomic_cas_acq_rel(&report_lock, &expected, 1)) {
+    expected = 0;
+    usleep(1000);
+  }
+}
+
+void ls_report_unlock(void) { ls_atomic_store_release(&report_lock, 0); }
+
+/* LEAKSCOPE_OUTPUT with every %p replaced by the pid (and %% by %). */
+static bool expand_path(char *dst, size_t cap) {
+  ls_buf_t b;
+  ls_buf_fixed(&b, dst, cap - 1);
+  for (const char *s = ls_config.output; *s; s++) {
+    if (s[0] == '%' && s[1] == 'p') {
+      ls_buf_put_i64(&b, getpid());
+      s++;
+    } else if (s[0] == '%' && s[1] == '%') {
+      ls_buf_putc(&b, '%');
+      s++;
+    } else {
+      ls_buf_putc(&b, *s);
+    }
+  }
+  dst[b.len] = '\0';
+  return !b.truncated;
+}
+
+void ls_report_output(const ls_buf_t *b) {
+  int fd = 2;
+  char path[4096];
+  if (ls_config.output) {
+    if (!expand_path(path, sizeof path)) {
+      ls_warn("report path too long; writing the report to stderr");
+    } else {
+      /* Opened only now and closed right after: we hold no fd between
+       * reports. O_NOFOLLOW and 0600: a report is private, and a planted
+       * symlink must not redirect it. */
+      fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+      if (fd < 0) {
+        ls_warn("cannot open report file '%s' (%s); writing the report to stderr", path,
+                strerror(errno));
+        fd = 2;
+      }
+    }
+  }
+  off_t start = fd != 2 ? lseek(fd, 0, SEEK_END) : -1;
+  int rc = ls_write_all(fd, b->data, b->len);
+  if (fd != 2) {
+    if (rc < 0) {
+      /* A partial report must not stay behind (a full disk): cut the file
+       * back to where this report started. */
+      if (start >= 0)
+        (void)ftruncate(fd, start);
+      ls_warn("cannot write report file '%s' (%s); writing the report to stderr", path,
+              strerror(-rc));
+      ls_write_all(2, b->data, b->len);
+    }
+    close(fd);
+  }
+}
+
+int ls_report_emit(ls_trigger_t trigger) {
+  ls_guard_push();
+  ls_report_lock();
+  ls_filter_t f = {.thread = -1, .memory = true, .fds = true};
+  if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
+    f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
+  ls_report_t r;
+  int rc = ls_report_build(&r, &f, trigger);
+  if (rc < 0)
+    ls_warn("out of memory while building the report; it is incomplete");
+  ls_buf_t out;
+  ls_buf_dynamic(&out);
+  ls_report_format(&r, ls_config.format, &out);
+  int groups = out.truncated ? -1 : (int)r.ngroups;
+  if (out.truncated)
+    ls_warn("out of memory while formatting the report; nothing written");
+  else
+    ls_report_output(&out);
+  ls_buf_release(&out);
+  ls_report_release(&r);
+  ls_report_unlock();
+  ls_guard_pop();
+  return groups;
+}

@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT
+ * report.h: the report model: a snapshot of live resources, filtered,
+ * grouped by (kind, resource, stack) and sorted biggest first; and the
+ * one entry point that builds, formats and writes a report.
+ *
+ * Building never stops other threads: the tables are read while they
+ * change (table.h and fdtable.h say what a concurrent reader sees). All
+ * report memory comes from mmap (ls_buf_t / ls_map) except the
+ * symbolizer's, which uses the real malloc under the guard.
+ */
+#ifndef LS_REPORT_H
+#define LS_REPORT_H
+
+#include "common.h"
+#include "fdtable.h"
+#include "out.h"
+#include "symbolize.h"
+
+typedef enum { LS_TRIGGER_EXIT, LS_TRIGGER_SIGNAL, LS_TRIGGER_API, LS_TRIGGER_PERIODIC } ls_trigger_t;
+
+/* Which live resources a report covers. */
+typedef struct ls_filter {
+  uint32_t since;      /* only those created at stamp >= since (0: all) */
+  int thread;          /* only this thread id's (-1: all threads) */
+  uint32_t min_age_ms; /* only those at least this old */
+  bool memory, fds;    /* which kinds */
+} ls_filter_t;
+
+typedef enum { LS_GROUP_MEMORY, LS_GROUP_FD } ls_group_kind_t;
+
+typedef struct ls_group {
+  ls_group_kind_t kind;
+  ls_fd_kind_t resource; /* fd groups only */
+  uint32_t stack;
+  uint64_t bytes, count;
+  uint32_t oldest, newest; /* creation stamps (ms) of the oldest/newest */
+  size_t first_fd;         /* fd groups: this group's fds are */
+  size_t nfds;             /* report.fds[first_fd .. first_fd + nfds) */
+  bool has_growth;         /* diff mode: changed since the last report */
+  int64_t growth_bytes, growth_count;
+} ls_group_t;
+
+typedef struct ls_fd_item {
+  int fd;
+  uint32_t group;
+  size_t path; /* offset of a NUL-terminated description in report.text */
+} ls_fd_item_t;
+
+typedef struct ls_report {
+  ls_trigger_t trigger;
+  int pid;
+  uint64_t seq; /* 1 for the process's first report */
+  uint32_t now; /* ls_now_ms() when the snapshot was taken */
+  uint64_t memory_bytes, memory_blocks, fds, untracked;
+  bool diff;    /* groups carry growth figures */
+  ls_group_t *groups;
+  size_t ngroups;
+  ls_fd_item_t *fd_items;
+  size_t nfd_items;
+  ls_buf_t text; /* fd descriptions */
+  size_t groups_cap, fd_items_cap;
+} ls_report_t;
+
+/* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM. */
+int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);
+void ls_report_release(ls_report_t *r);
+
+/* Expands stack `id` into source frames (inlined calls included),
+ * innermost first; returns how many were written (at most max). */
+size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max);
+
+/* The writers: one per format, over the same model. */
+void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
+void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
+void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
+
+/* Formats r in `format` (LS_FORMAT_*) into out. */
+void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out);
+
+/* Builds a report of everything live (the configured minimum age applies
+ * to signal and periodic reports), formats it as configured and writes it
+ * to the configured output. One report at a time; safe from any thread
+ * but a signal handler. Returns the number of leak groups reported, or -1
+ * if none could be written. */
+int ls_report_emit(ls_trigger_t trigger);
+
+/* Writes a finished report to LEAKSCOPE_OUTPUT (or stderr), as one
+ * write so a report is whole or absent. */
+void ls_report_output(const ls_buf_t *b);
+
+/* Serialises reports; the fork hooks keep the lock consistent. */
+void ls_report_lock(void);
+void ls_report_unlock(void);
+
+#endif

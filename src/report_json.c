@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT
+ * report_json.c: the JSON writer. One report is one line (JSON Lines), so
+ * a file of reports is read line by line and a reader never sees half a
+ * report. Field names are fixed by docs/report-format.md: add, never
+ * rename.
+ */
+#include "depot.h"
+#include "report.h"
+
+#define LS_MAX_FRAMES 1024
+
+static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
+
+static void put_seconds(ls_buf_t *b, uint32_t ms) {
+  ls_buf_put_u64(b, ms / 1000);
+  ls_buf_putc(b, '.');
+  ls_buf_putc(b, (char)('0' + ms / 100 % 10));
+  ls_buf_putc(b, (char)('0' + ms / 10 % 10));
+  ls_buf_putc(b, (char)('0' + ms % 10));
+}
+
+static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
+  static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
+  uint32_t depth;
+  const uintptr_t *pcs = ls_depot_get(stack, &depth);
+  ls_buf_puts(b, "\"stack\":[");
+  size_t out = 0;
+  for (uint32_t i = 0; i < depth; i++) {
+    size_t n = sym ? (size_t)ls_sym_lookup(sym, pcs[i], stack, frames, LS_MAX_FRAMES) : 0;
+    if (n == 0)
+      frames[n++] = (ls_frame_info_t){.offset = pcs[i]};
+    for (size_t k = 0; k < n; k++, out++) {
+      const ls_frame_info_t *f = &frames[k];
+      if (out)
+        ls_buf_putc(b, ',');
+      ls_buf_puts(b, "{\"address\":\"");
+      ls_buf_put_hex(b, pcs[i]);
+      ls_buf_puts(b, "\",\"module\":");
+      ls_buf_put_json_str(b, f->module);
+      ls_buf_puts(b, ",\"offset\":\"");
+      ls_buf_put_hex(b, f->offset);
+      ls_buf_puts(b, "\",\"function\":");
+      ls_buf_put_json_str(b, f->function);
+      ls_buf_puts(b, ",\"file\":");
+      ls_buf_put_json_str(b, f->file);
+      ls_buf_puts(b, ",\"line\":");
+      if (f->line > 0)
+        ls_buf_put_i64(b, f->line);
+      else
+        ls_buf_puts(b, "null");
+      ls_buf_printf(b, ",\"inlined\":%s}", f->inlined ? "true" : "false");
+    }
+  }
+  ls_buf_putc(b, ']');
+}
+
+static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls_symbolizer_t *sym) {
+  if (g->kind == LS_GROUP_MEMORY) {
+    ls_buf_puts(b, "{\"kind\":\"memory\",\"resource\":\"heap\"");
+  } else {
+    ls_buf_printf(b, "{\"kind\":\"fd\",\"resource\":\"%s\",\"fds\":[", ls_fd_kind_name(g->resource));
+    for (size_t i = 0; i < g->nfds; i++)
+      ls_buf_printf(b, "%s%d", i ? "," : "", r->fd_items[g->first_fd + i].fd);
+    ls_buf_puts(b, "],\"paths\":[");
+    for (size_t i = 0; i < g->nfds; i++) {
+      if (i)
+        ls_buf_putc(b, ',');
+      ls_buf_put_json_str(b, r->text.data + r->fd_items[g->first_fd + i].path);
+    }
+    ls_buf_putc(b, ']');
+  }
+  ls_buf_printf(b, ",\"bytes\":%lu,\"count\":%lu,\"oldest_s\":", (unsigned long)g->bytes,
+                (unsigned long)g->count);
+  put_seconds(b, r->now - g->oldest);
+  ls_buf_puts(b, ",\"newest_s\":");
+  put_seconds(b, r->now - g->newest);
+  if (g->has_growth)
+    ls_buf_printf(b, ",\"growth\":{\"bytes\":%ld,\"count\":%ld}", (long)g->growth_bytes,
+                  (long)g->growth_count);
+  ls_buf_putc(b, ',');
+  put_stack(b, sym, g->stack);
+  ls_buf_putc(b, '}');
+}
+
+void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
+  ls_buf_printf(b,
+                "{\"format\":\"leakscope-report\",\"version\":1,\"pid\":%d,\"seq\":%lu,"
+                "\"trigger\":\"%s\",\"summary\":{\"memory_bytes\":%lu,\"memory_blocks\":%lu,"
+                "\"fds\":%lu,\"groups\":%zu,\"untracked\":%lu},\"leaks\":[",
+                r->pid, (unsigned long)r->seq, triggers[r->trigger], (unsigned long)r->memory_bytes,
+                (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->ngroups,
+                (unsigned long)r->untracked);
+  for (size_t i = 0; i < r->ngroups; i++) {
+    if (i)
+      ls_buf_putc(b, ',');
+    put_group(b, r, &r->groups[i], sym);
+  }
+  ls_buf_puts(b, "]}\n");
+}

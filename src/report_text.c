@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT
+ * report_text.c: the human-readable writer, and the folded-stack writer
+ * for flame graphs. Both read the same model (report.h); neither decides
+ * what is in a report.
+ */
+#include <string.h>
+
+#include "report.h"
+
+#define LS_MAX_FRAMES 1024
+
+static void put_seconds(ls_buf_t *b, uint32_t ms) {
+  ls_buf_put_u64(b, ms / 1000);
+  ls_buf_putc(b, '.');
+  ls_buf_putc(b, (char)('0' + ms / 100 % 10));
+}
+
+static const char *plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
+
+static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, const ls_frame_info_t *next) {
+  ls_buf_printf(b, "    #%zu %s", index, fr->function ? fr->function : "??");
+  if (fr->file) {
+    ls_buf_printf(b, " (%s:%d", fr->file, fr->line);
+    if (fr->inlined && next && next->function)
+      ls_buf_printf(b, ", inlined into %s", next->function);
+    ls_buf_putc(b, ')');
+  } else if (fr->module) {
+    ls_buf_printf(b, " (%s+0x%lx)", fr->module, (unsigned long)fr->offset);
+  } else {
+    ls_buf_printf(b, " (0x%lx)", (unsigned long)fr->offset);
+  }
+  ls_buf_putc(b, '\n');
+}
+
+static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
+  static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
+  size_t n = ls_report_frames(sym, stack, frames, LS_MAX_FRAMES);
+  if (n == 0)
+    ls_buf_puts(b, "    (no stack recorded)\n");
+  for (size_t i = 0; i < n; i++)
+    put_frame(b, i, &frames[i], i + 1 < n ? &frames[i + 1] : NULL);
+}
+
+/* "fd 7, 9: path" when every fd shares a description, else
+ * "fd 7: path1; fd 9: path2". */
+static void put_fds(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
+  const ls_fd_item_t *items = r->fd_items + g->first_fd;
+  bool same = true;
+  for (size_t i = 1; i < g->nfds && same; i++)
+    same = !strcmp(r->text.data + items[i].path, r->text.data + items[0].path);
+  ls_buf_puts(b, " (fd ");
+  for (size_t i = 0; i < g->nfds; i++) {
+    if (i)
+      ls_buf_puts(b, same ? ", " : "; fd ");
+    ls_buf_put_i64(b, items[i].fd);
+    if (!same)
+      ls_buf_printf(b, ": %s", r->text.data + items[i].path);
+  }
+  if (same && g->nfds)
+    ls_buf_printf(b, ": %s", r->text.data + items[0].path);
+  ls_buf_putc(b, ')');
+}
+
+static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
+  if (r->trigger == LS_TRIGGER_EXIT)
+    return;
+  ls_buf_puts(b, ", age ");
+  put_seconds(b, r->now - g->newest);
+  if (g->newest != g->oldest) {
+    ls_buf_puts(b, "-");
+    put_seconds(b, r->now - g->oldest);
+  }
+  ls_buf_puts(b, " s");
+  if (g->has_growth)
+    ls_buf_printf(b, ", %+ld since the previous report", (long)g->growth_count);
+}
+
+void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
+  static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
+  ls_buf_printf(b, "== leakscope: report %lu for pid %d (%s) ==\n", (unsigned long)r->seq, r->pid,
+                triggers[r->trigger]);
+  ls_buf_printf(b, "%lu %s in %lu %s and %lu %s not released, in %zu %s\n",
+                (unsigned long)r->memory_bytes, plural(r->memory_bytes, "byte", "bytes"),
+                (unsigned long)r->memory_blocks, plural(r->memory_blocks, "block", "blocks"),
+                (unsigned long)r->fds, plural(r->fds, "fd", "fds"), r->ngroups,
+                plural(r->ngroups, "group", "groups"));
+  if (r->untracked)
+    ls_buf_printf(b, "(%lu resources could not be tracked: leakscope ran out of memory)\n",
+                  (unsigned long)r->untracked);
+  for (size_t i = 0; i < r->ngroups; i++) {
+    const ls_group_t *g = &r->groups[i];
+    ls_buf_putc(b, '\n');
+    if (g->kind == LS_GROUP_MEMORY) {
+      ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)g->bytes, plural(g->bytes, "byte", "bytes"),
+                    (unsigned long)g->count, plural(g->count, "block", "blocks"));
+      put_age(b, r, g);
+      ls_buf_puts(b, ", allocated at:\n");
+    } else {
+      ls_buf_printf(b, "%lu %s still open", (unsigned long)g->count,
+                    ls_fd_kind_word(g->resource, g->count != 1));
+      put_fds(b, r, g);
+      put_age(b, r, g);
+      ls_buf_puts(b, ", created at:\n");
+    }
+    put_stack(b, sym, g->stack);
+  }
+  ls_buf_printf(b, "\n== leakscope: end of report %lu (pid %d) ==\n", (unsigned long)r->seq, r->pid);
+}
+
+/* Folded stacks (flamegraph.pl, inferno, speedscope): one line per group,
+ * frames outermost first separated by ';', then the weight: bytes for
+ * memory, the count for fds (under a root frame naming the resource). */
+void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
+  static ls_frame_info_t frames[LS_MAX_FRAMES];
+  for (size_t i = 0; i < r->ngroups; i++) {
+    const ls_group_t *g = &r->groups[i];
+    size_t n = ls_report_frames(sym, g->stack, frames, LS_MAX_FRAMES);
+    if (g->kind == LS_GROUP_FD)
+      ls_buf_printf(b, "[fd:%s];", ls_fd_kind_name(g->resource));
+    for (size_t k = n; k-- > 0;) {
+      const char *name = frames[k].function;
+      if (name) {
+        for (const char *c = name; *c; c++)
+          ls_buf_putc(b, *c == ';' || *c == ' ' ? '_' : *c);
+      } else {
+        ls_buf_printf(b, "0x%lx", (unsigned long)frames[k].offset);
+      }
+      if (k)
+        ls_buf_putc(b, ';');
+    }
+    ls_buf_printf(b, " %lu\n", (unsigned long)(g->kind == LS_GROUP_MEMORY ? g->bytes : g->count));
+  }
+  ls_buf_printf(b, "# leakscope: end of report %lu (pid %d)\n", (unsigned long)r->seq, r->pid);
+}

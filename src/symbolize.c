@@ -1,0 +1,573 @@
+/* SPDX-License-Identifier: MIT
+ * symbolize.c: return addresses -> source frames with libdw, plus the
+ * history of modules unloaded by dlclose().
+ *
+ * Owns: one live Dwfl over this process (built at ls_sym_open), one offline
+ * Dwfl per history entry it needs (built on first use), a per-address cache
+ * of results, and every string it hands out. All of it dies in ls_sym_close.
+ * Report time only, except ls_modhist_record_dlclose, which runs in the
+ * dlclose interposer. Never writes to stdout/stderr and never aborts: any
+ * libdw failure degrades to a frame with fewer fields known.
+ */
+#include "symbolize.h"
+
+#include <dlfcn.h>
+#include <dwarf.h>
+#include <elfutils/libdwfl.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <link.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/auxv.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* --- Module history --- */
+
+/* Entries are written once by the recorder that claimed them, then
+ * published with `ready`; only `mark` changes afterwards (see merge_last). */
+typedef struct modhist_entry {
+  uintptr_t start, end; /* [start, end): union of the PT_LOAD segments */
+  uintptr_t bias;       /* l_addr: runtime address - ELF virtual address */
+  char *path;           /* canonical path; never freed (process lifetime) */
+  _Atomic uint32_t mark;
+  atomic_bool ready;
+} modhist_entry_t;
+
+#define LS_MODHIST_CAP 256
+
+static modhist_entry_t ls_modhist[LS_MODHIST_CAP];
+/* Entries claimed so far; claims past LS_MODHIST_CAP are the dropped ones. */
+static atomic_size_t ls_modhist_claimed;
+
+typedef struct load_range {
+  const struct link_map *lm;
+  uintptr_t start, end;
+} load_range_t;
+
+static int find_load_range(struct dl_phdr_info *info, size_t size, void *arg) {
+  load_range_t *r = arg;
+  /* dl_iterate_phdr passes the link_map's own l_name pointer. */
+  if (info->dlpi_name != r->lm->l_name || info->dlpi_addr != r->lm->l_addr)
+    return 0;
+  r->start = UINTPTR_MAX;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD)
+      continue;
+    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
+    if (lo < r->start)
+      r->start = lo;
+    if (lo + ph->p_memsz > r->end)
+      r->end = lo + ph->p_memsz;
+  }
+  return 1;
+}
+
+/* A plugin that is loaded and unloaded in a loop lands at the same place
+ * each time; extending the newest entry's mark instead of appending keeps
+ * such a loop from filling the history. This is only sound for the newest
+ * entry: anything unloaded from that range in between would have been
+ * recorded after it. A concurrent recorder's module is mapped at the same
+ * time as ours, so it cannot overlap the range. */
+static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
+                       const char *path, uint32_t mark) {
+  /* relaxed: an earlier dlclose of anything that overlapped us claimed its
+   * entry before its real dlclose, and the loader lock orders that before
+   * our module's dlopen, so this load cannot miss the claim. */
+  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
+  if (n == 0 || n > LS_MODHIST_CAP)
+    return false;
+  modhist_entry_t *e = &ls_modhist[n - 1];
+  /* acquire: pairs with the release of `ready` in the recorder. */
+  if (!atomic_load_explicit(&e->ready, memory_order_acquire) ||
+      e->start != start || e->end != end || e->bias != bias ||
+      strcmp(e->path, path) != 0)
+    return false;
+  /* relaxed: the mark is a number compared on its own, it publishes no
+   * other data. Take the maximum: two threads may close it concurrently. */
+  uint32_t old = atomic_load_explicit(&e->mark, memory_order_relaxed);
+  while (old < mark &&
+         !atomic_compare_exchange_weak_explicit(&e->mark, &old, mark,
+                                                memory_order_relaxed,
+                                                memory_order_relaxed)) {
+  }
+  return true;
+}
+
+void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
+  struct link_map *lm;
+  /* An empty l_name is the main program (a dlopen(NULL) handle). */
+  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm->l_name == NULL ||
+      lm->l_name[0] == '\0')
+    return;
+  load_range_t r = {.lm = lm};
+  if (!dl_iterate_phdr(find_load_range, &r) || r.end <= r.start)
+    return;
+  /* The canonical path is what /proc/self/maps shows for a live module, so
+   * the two compare equal; it also survives a later chdir(). */
+  char *path = realpath(lm->l_name, NULL);
+  if (path == NULL && (path = strdup(lm->l_name)) == NULL)
+    return;
+  if (merge_last(r.start, r.end, lm->l_addr, path, depot_mark)) {
+    free(path);
+    return;
+  }
+  /* relaxed: only claims the slot; `ready` publishes its contents. */
+  size_t i = atomic_fetch_add_explicit(&ls_modhist_claimed, 1,
+                                       memory_order_relaxed);
+  if (i >= LS_MODHIST_CAP) {
+    free(path);
+    return;
+  }
+  modhist_entry_t *e = &ls_modhist[i];
+  e->start = r.start;
+  e->end = r.end;
+  e->bias = lm->l_addr;
+  e->path = path;
+  atomic_store_explicit(&e->mark, depot_mark, memory_order_relaxed);
+  /* release: publishes the fields above; pairs with the acquire loads of
+   * `ready` in merge_last and history_source. */
+  atomic_store_explicit(&e->ready, true, memory_order_release);
+}
+
+size_t ls_modhist_dropped(void) {
+  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
+  return n > LS_MODHIST_CAP ? n - LS_MODHIST_CAP : 0;
+}
+
+/* --- Separate debug info, found locally only --- */
+
+/* The gnu_debuglink checksum: CRC-32 (IEEE, reflected) of the whole file. */
+static bool crc_matches(int fd, uint32_t want) {
+  struct stat st;
+  if (fstat(fd, &st) != 0 || st.st_size == 0)
+    return false;
+  const unsigned char *p =
+      mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED)
+    return false;
+  uint32_t table[256];
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++)
+      c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    table[i] = c;
+  }
+  uint32_t crc = UINT32_MAX;
+  for (off_t i = 0; i < st.st_size; i++)
+    crc = table[(crc ^ p[i]) & 0xff] ^ (crc >> 8);
+  munmap((void *)p, (size_t)st.st_size);
+  return ~crc == want;
+}
+
+/* dwfl_standard_find_debuginfo, minus its last resort: when nothing is found
+ * locally it dlopens libdebuginfod (and with it libcurl) into the host and,
+ * if DEBUGINFOD_URLS is set, downloads debug info while the report waits.
+ * So: the build-id tree first, then the .gnu_debuglink file in the places
+ * GDB and libdw look (the module's directory, its .debug/ subdirectory and
+ * the same directory under /usr/lib/debug), checked by CRC. */
+static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
+                                const char *modname, Dwarf_Addr base,
+                                const char *file_name, const char *debuglink,
+                                GElf_Word crc, char **debuginfo_file_name) {
+  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
+                                        file_name, debuglink, crc,
+                                        debuginfo_file_name);
+  /* A zero CRC is libdw asking for a dwz alternate file, which the build-id
+   * tree is the only place we look for. */
+  if (fd >= 0 || debuglink == NULL || crc == 0 || file_name == NULL)
+    return fd;
+  const char *slash = strrchr(file_name, '/');
+  int dirlen = slash == NULL ? 1 : (int)(slash - file_name);
+  const char *dir = slash == NULL ? "." : file_name;
+  static const char *const fmts[] = {"%.*s/%s", "%.*s/.debug/%s",
+                                     "/usr/lib/debug%.*s/%s"};
+  char path[PATH_MAX];
+  for (size_t i = 0; i < LS_ARRAY_LEN(fmts); i++) {
+    int len = snprintf(path, sizeof path, fmts[i], dirlen, dir, debuglink);
+    if (len < 0 || (size_t)len >= sizeof path)
+      continue;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    if (crc_matches(fd, crc) && (*debuginfo_file_name = strdup(path)) != NULL)
+      return fd;
+    close(fd);
+  }
+  return -1;
+}
+
+/* libdw keeps a pointer to the path variable; NULL means its default
+ * (":.debug:/usr/lib/debug"), used by the build-id lookup. */
+static char *ls_debuginfo_path;
+
+static const Dwfl_Callbacks ls_dwfl_callbacks = {
+    /* Only the live session calls find_elf: offline modules come with a
+     * file name from dwfl_report_elf. */
+    .find_elf = dwfl_linux_proc_find_elf,
+    .find_debuginfo = find_debuginfo_local,
+    .section_address = dwfl_offline_section_address,
+    .debuginfo_path = &ls_debuginfo_path,
+};
+
+/* --- The symbolizer --- */
+
+typedef char *demangle_fn(const char *mangled, char *buf, size_t *len,
+                          int *status);
+
+/* Results for one (pc, source) pair. source is 0 for the live process, or
+ * i + 1 for history entry i: the same pc can mean different code before
+ * and after a dlclose. */
+typedef struct cache_slot {
+  uintptr_t pc; /* 0: empty */
+  uint32_t source;
+  int n;
+  ls_frame_info_t *frames;
+} cache_slot_t;
+
+struct ls_symbolizer {
+  Dwfl *live;
+  Dwfl_Module *exe_mod;      /* module holding the main program, or NULL */
+  demangle_fn *demangle;     /* __cxa_demangle if a C++ runtime is loaded */
+  cache_slot_t *slots;       /* open addressing, power-of-two size */
+  size_t nslots, used;
+  char **owned;              /* strings we allocated, freed at close */
+  size_t nowned, capowned;
+  const char *exe_path;      /* owned; see module_path */
+  Dwfl *hist[LS_MODHIST_CAP];
+  bool hist_tried[LS_MODHIST_CAP];
+};
+
+/* Takes ownership of s (freed at close). Returns s, or NULL (and frees s)
+ * if it cannot be tracked. */
+static char *own(ls_symbolizer_t *sym, char *s) {
+  if (s != NULL && sym->nowned == sym->capowned) {
+    size_t cap = sym->capowned ? 2 * sym->capowned : 64;
+    char **p = realloc(sym->owned, cap * sizeof *p);
+    if (p == NULL) {
+      free(s);
+      return NULL;
+    }
+    sym->owned = p;
+    sym->capowned = cap;
+  }
+  if (s != NULL)
+    sym->owned[sym->nowned++] = s;
+  return s;
+}
+
+static const char *demangled(ls_symbolizer_t *sym, const char *name) {
+  if (name == NULL || sym->demangle == NULL || strncmp(name, "_Z", 2) != 0)
+    return name;
+  int status;
+  char *d = own(sym, sym->demangle(name, NULL, NULL, &status));
+  return d != NULL ? d : name;
+}
+
+ls_symbolizer_t *ls_sym_open(void) {
+  ls_symbolizer_t *sym = calloc(1, sizeof *sym);
+  if (sym == NULL)
+    return NULL;
+  sym->live = dwfl_begin(&ls_dwfl_callbacks);
+  if (sym->live == NULL) {
+    free(sym);
+    return NULL;
+  }
+  /* A failed report leaves some modules out: addresses in them become
+   * unknown frames, which is all a report can do about it. */
+  dwfl_linux_proc_report(sym->live, getpid());
+  dwfl_report_end(sym->live, NULL, NULL);
+  sym->exe_mod = dwfl_addrmodule(sym->live, getauxval(AT_PHDR));
+  /* Only present in C++ programs, which are the ones with mangled names;
+   * linking libstdc++ ourselves would load it into every C host. */
+  sym->demangle = (demangle_fn *)dlsym(RTLD_DEFAULT, "__cxa_demangle");
+  return sym;
+}
+
+void ls_sym_close(ls_symbolizer_t *sym) {
+  if (sym == NULL)
+    return;
+  for (size_t i = 0; i < sym->nslots; i++)
+    free(sym->slots[i].frames);
+  free(sym->slots);
+  for (size_t i = 0; i < sym->nowned; i++)
+    free(sym->owned[i]);
+  free(sym->owned);
+  for (size_t i = 0; i < LS_MODHIST_CAP; i++)
+    if (sym->hist[i] != NULL)
+      dwfl_end(sym->hist[i]);
+  dwfl_end(sym->live);
+  free(sym);
+}
+
+/* libdw names a live module by its path in /proc/self/maps, which is
+ * absolute for every file mapping; the main program is resolved through
+ * /proc/self/exe in case a loader ever reports it otherwise. Pseudo-modules
+ * keep libdw's name (e.g. "[vdso: PID]"). */
+static const char *module_path(ls_symbolizer_t *sym, Dwfl_Module *mod,
+                               const char *name) {
+  if (name != NULL && name[0] == '/')
+    return name;
+  if (mod != sym->exe_mod)
+    return name;
+  if (sym->exe_path == NULL)
+    sym->exe_path = own(sym, realpath("/proc/self/exe", NULL));
+  return sym->exe_path != NULL ? sym->exe_path : name;
+}
+
+static const char *die_function(ls_symbolizer_t *sym, Dwarf_Die *die) {
+  Dwarf_Attribute attr;
+  /* _integrate follows DW_AT_abstract_origin and DW_AT_specification, so
+   * inlined instances and out-of-line clones find the declaration's name. */
+  const char *linkage =
+      dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+  if (linkage == NULL)
+    linkage = dwarf_formstring(
+        dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+  /* The linkage name carries the namespace, class and parameters that
+   * DW_AT_name lacks; C functions have none. */
+  return linkage != NULL ? demangled(sym, linkage) : dwarf_diename(die);
+}
+
+/* The call site of an inlined instance, from its DW_AT_call_file/line. */
+static void call_site(Dwarf_Die *inlined, ls_frame_info_t *f) {
+  Dwarf_Attribute attr;
+  Dwarf_Word val;
+  Dwarf_Die cu;
+  Dwarf_Files *files;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &val) == 0)
+    f->line = (int)val;
+  if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &val) == 0 &&
+      dwarf_diecu(inlined, &cu, NULL, NULL) != NULL &&
+      dwarf_getsrcfiles(&cu, &files, NULL) == 0)
+    f->file = dwarf_filesrc(files, val, NULL, NULL);
+}
+
+/* The function-like scopes around addr, innermost first: the inlined
+ * instances, then the subprogram they sit in. dwarf_getscopes continues
+ * past an inlined instance into its abstract definition, so the physical
+ * nesting is read back with dwarf_getscopes_die from the innermost scope.
+ * Returns a malloc'd array (NULL if there are none) and sets *n. */
+static Dwarf_Die *function_scopes(Dwfl_Module *mod, Dwarf_Addr addr, int *n) {
+  *n = 0;
+  Dwarf_Addr bias;
+  Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
+  if (cu == NULL)
+    return NULL;
+  /* With -gsplit-dwarf the unit here is a childless skeleton; its DIEs are
+   * in the split unit (a .dwo or .dwp file next to it). */
+  Dwarf_Die split;
+  uint8_t unit_type;
+  if (dwarf_cu_info(cu->cu, NULL, &unit_type, NULL, &split, NULL, NULL,
+                    NULL) == 0 &&
+      unit_type == DW_UT_skeleton && dwarf_tag(&split) == DW_TAG_compile_unit)
+    cu = &split;
+  Dwarf_Die *scopes = NULL, *chain = NULL;
+  if (dwarf_getscopes(cu, addr - bias, &scopes) <= 0)
+    return NULL;
+  int nchain = dwarf_getscopes_die(&scopes[0], &chain);
+  free(scopes);
+  for (int i = 0; i < nchain; i++) {
+    int tag = dwarf_tag(&chain[i]);
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
+        tag != DW_TAG_entry_point)
+      continue; /* lexical blocks between them */
+    chain[(*n)++] = chain[i];
+    /* A nested subprogram (a GNU C nested function) is its own frame. */
+    if (tag != DW_TAG_inlined_subroutine)
+      break;
+  }
+  if (*n == 0) {
+    free(chain);
+    return NULL;
+  }
+  return chain;
+}
+
+/* Frames for addr (= pc - 1) in mod; *n is set to their number (>= 1). */
+static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
+                                          Dwfl_Module *mod, Dwarf_Addr addr,
+                                          int *n) {
+  int nfn;
+  Dwarf_Die *fn = function_scopes(mod, addr, &nfn);
+  *n = nfn > 0 ? nfn : 1;
+  ls_frame_info_t *frames = calloc((size_t)*n, sizeof *frames);
+  if (frames == NULL) {
+    free(fn);
+    return NULL;
+  }
+  Dwarf_Addr bias, start;
+  bool have_elf = dwfl_module_getelf(mod, &bias) != NULL;
+  const char *name =
+      dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+  const char *path = module_path(sym, mod, name);
+  for (int i = 0; i < *n; i++) {
+    frames[i].module = path;
+    /* See ls_frame_info_t.offset. Without the ELF file the bias is unknown
+     * and the lowest mapping is the best guess (equal for usual DSOs). */
+    frames[i].offset = addr - (have_elf ? bias : start);
+    frames[i].inlined = i + 1 < nfn;
+  }
+  Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
+  if (line != NULL)
+    frames[0].file =
+        dwfl_lineinfo(line, NULL, &frames[0].line, NULL, NULL, NULL);
+  for (int i = 0; i < nfn; i++) {
+    frames[i].function = die_function(sym, &fn[i]);
+    if (i > 0)
+      call_site(&fn[i - 1], &frames[i]);
+  }
+  /* No DWARF (or a nameless DIE): .symtab, else .dynsym. */
+  if (frames[*n - 1].function == NULL)
+    frames[*n - 1].function =
+        demangled(sym, dwfl_module_addrname(mod, addr));
+  free(fn);
+  return frames;
+}
+
+/* The offline session for history entry i, opened on first use; NULL if
+ * its file cannot be read any more. */
+static Dwfl *history_dwfl(ls_symbolizer_t *sym, size_t i) {
+  if (sym->hist_tried[i])
+    return sym->hist[i];
+  sym->hist_tried[i] = true;
+  const modhist_entry_t *e = &ls_modhist[i];
+  Dwfl *dwfl = dwfl_begin(&ls_dwfl_callbacks);
+  if (dwfl == NULL)
+    return NULL;
+  /* add_p_vaddr=false: place the file at load bias l_addr, as ld.so did. */
+  if (dwfl_report_elf(dwfl, e->path, e->path, -1, e->bias, false) == NULL ||
+      dwfl_report_end(dwfl, NULL, NULL) != 0) {
+    dwfl_end(dwfl);
+    return NULL;
+  }
+  sym->hist[i] = dwfl;
+  return dwfl;
+}
+
+/* True if the live session maps the module of entry e at the same place:
+ * its dlclose only dropped a reference, and the live module is just as
+ * good and already open. */
+static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
+                     const modhist_entry_t *e) {
+  Dwfl_Module *mod = dwfl_addrmodule(sym->live, addr);
+  Dwarf_Addr bias;
+  if (mod == NULL || dwfl_module_getelf(mod, &bias) == NULL || bias != e->bias)
+    return false;
+  const char *name =
+      dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  return name != NULL && strcmp(name, e->path) == 0;
+}
+
+/* Which session holds the code addr meant when stack_id was captured:
+ * the first history entry, in dlclose order, that was unloaded after the
+ * capture and covered addr (returned as index + 1), else the live process
+ * (0). Earlier unloads win because the range was theirs first. */
+static uint32_t history_source(ls_symbolizer_t *sym, Dwarf_Addr addr,
+                               uint32_t stack_id) {
+  /* relaxed: each entry's `ready` is what orders its contents. */
+  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
+  if (n > LS_MODHIST_CAP)
+    n = LS_MODHIST_CAP;
+  for (size_t i = 0; i < n; i++) {
+    const modhist_entry_t *e = &ls_modhist[i];
+    /* acquire: pairs with the release in ls_modhist_record_dlclose. An
+     * entry still being written belongs to a module still mapped. */
+    if (!atomic_load_explicit(&e->ready, memory_order_acquire) ||
+        addr < e->start || addr >= e->end ||
+        stack_id >= atomic_load_explicit(&e->mark, memory_order_relaxed))
+      continue;
+    return live_has(sym, addr, e) ? 0 : (uint32_t)i + 1;
+  }
+  return 0;
+}
+
+static ls_frame_info_t *resolve(ls_symbolizer_t *sym, uintptr_t pc,
+                                uint32_t source, int *n) {
+  Dwarf_Addr addr = pc - 1;
+  Dwfl *dwfl = source == 0 ? sym->live : history_dwfl(sym, source - 1);
+  Dwfl_Module *mod = dwfl != NULL ? dwfl_addrmodule(dwfl, addr) : NULL;
+  if (mod != NULL)
+    return resolve_in_module(sym, mod, addr, n);
+  ls_frame_info_t *f = calloc(1, sizeof *f);
+  if (f == NULL)
+    return NULL;
+  *n = 1;
+  f->offset = pc;
+  if (source != 0) {
+    /* The file is gone or unreadable, but where it was is still known. */
+    const modhist_entry_t *e = &ls_modhist[source - 1];
+    f->module = e->path;
+    f->offset = addr - e->bias;
+  }
+  return f;
+}
+
+static size_t slot_hash(uintptr_t pc, uint32_t source, size_t mask) {
+  /* Fibonacci hashing: bits of the product's high half depend on all the
+   * low bits of pc, which are the ones that vary. */
+  uint64_t h = ((uint64_t)pc ^ ((uint64_t)source << 48)) * 0x9E3779B97F4A7C15u;
+  return (size_t)(h >> 32) & mask;
+}
+
+/* The slot for (pc, source), or the empty slot where it belongs. NULL only
+ * if the table cannot grow. */
+static cache_slot_t *cache_slot(ls_symbolizer_t *sym, uintptr_t pc,
+                                uint32_t source) {
+  if (2 * (sym->used + 1) > sym->nslots) {
+    size_t nslots = sym->nslots ? 2 * sym->nslots : 1024;
+    cache_slot_t *slots = calloc(nslots, sizeof *slots);
+    if (slots == NULL)
+      return NULL;
+    for (size_t i = 0; i < sym->nslots; i++) {
+      const cache_slot_t *s = &sym->slots[i];
+      if (s->pc == 0)
+        continue;
+      size_t j = slot_hash(s->pc, s->source, nslots - 1);
+      while (slots[j].pc != 0)
+        j = (j + 1) & (nslots - 1);
+      slots[j] = *s;
+    }
+    free(sym->slots);
+    sym->slots = slots;
+    sym->nslots = nslots;
+  }
+  size_t mask = sym->nslots - 1;
+  size_t j = slot_hash(pc, source, mask);
+  while (sym->slots[j].pc != 0 &&
+         (sym->slots[j].pc != pc || sym->slots[j].source != source))
+    j = (j + 1) & mask;
+  return &sym->slots[j];
+}
+
+int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
+                  ls_frame_info_t *out, int max) {
+  if (max < 1)
+    return 0;
+  static const ls_frame_info_t unknown;
+  *out = unknown;
+  out->offset = pc;
+  if (sym == NULL || pc == 0)
+    return 1;
+  uint32_t source = history_source(sym, pc - 1, stack_id);
+  cache_slot_t *slot = cache_slot(sym, pc, source);
+  if (slot == NULL)
+    return 1;
+  if (slot->pc == 0) {
+    int n;
+    ls_frame_info_t *frames = resolve(sym, pc, source, &n);
+    if (frames == NULL)
+      return 1;
+    *slot = (cache_slot_t){.pc = pc, .source = source, .n = n,
+                           .frames = frames};
+    sym->used++;
+  }
+  int n = slot->n < max ? slot->n : max;
+  memcpy(out, slot->frames, (size_t)n * sizeof *out);
+  return n;
+}

@@ -1,0 +1,396 @@
+/* SPDX-License-Identifier: MIT
+ * table.c: live heap blocks in 64 shards of open-addressing tables with
+ * linear probing (see table.h for the contract it relies on).
+ *
+ * A slot's key is the whole state machine:
+ *   0 EMPTY, 1 TOMB (removed), 2 FROZEN (sealed by a migration),
+ *   addr|tid<<48|BUSY  claimed, payload being written (or a migration's
+ *                      copy not yet valid),
+ *   addr|tid<<48       live,
+ *   addr|tid<<48|MOVED live, and its copy is in the shard's next table.
+ * Addresses are 4-aligned and below 2^48, leaving bits 0-1 and 48-63 free.
+ * The payload (stack, size, stamp) is written while the slot is BUSY and
+ * published by a release store of the key; readers load the key with
+ * acquire. Tombstones are reused by inserts: safe because a key is never
+ * inserted while another copy of it is live (table.h).
+ *
+ * Growth: a shard's first thread to see it 5/8 full (or to find no slot)
+ * becomes the migrator: it installs `next`, seals every slot of the old
+ * table (EMPTY/TOMB -> FROZEN; live -> copy into next, then MOVED), swaps
+ * `cur`, waits for a grace period (thread.c) and unmaps the old table.
+ * Meanwhile other threads keep going: inserts go to `next`, removes find
+ * the key in the old table or follow MOVED into `next`. Only threads that
+ * find the old table completely full wait, and only for this shard.
+ * `busy` serialises migrations with each other, with ls_table_foreach (so
+ * a visitor never sees a block twice) and with fork().
+ */
+#include "table.h"
+
+#include <sched.h>
+
+#include "arena.h"
+#include "atomic.h"
+#include "thread.h"
+
+#define SHARD_BITS 6
+#define SHARDS (1u << SHARD_BITS)
+#define MIN_LOG2 10
+#define KEY_EMPTY 0u
+#define KEY_TOMB 1u
+#define KEY_FROZEN 2u
+#define KEY_BUSY 1u
+#define KEY_MOVED 2u
+#define KEY_ADDR_MASK 0x0000fffffffffffcull
+#define KEY_TID_SHIFT 48
+/* One insert in FILL_SAMPLE that takes an EMPTY slot bumps the shard's
+ * fill counter: an estimate that keeps every allocation from writing a
+ * shared cache line. */
+#define FILL_SAMPLE 8
+
+typedef struct slot {
+  _Atomic uint64_t key;
+  uint32_t stack;
+  uint32_t size;
+} slot_t;
+LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
+
+typedef struct tab {
+  uint32_t log2;
+  _Atomic uint32_t fill; /* sampled count of EMPTY slots taken */
+  size_t bytes;          /* size of this mapping */
+  slot_t *slots;
+  uint32_t *stamps;
+} tab_t;
+
+enum { BUSY_FREE, BUSY_MIGRATING, BUSY_VISITING, BUSY_FORKING };
+
+typedef struct shard {
+  _Atomic(tab_t *) cur;
+  _Atomic(tab_t *) next; /* non-NULL while a migration runs */
+  _Atomic uint32_t busy;
+} __attribute__((aligned(LS_CACHE_LINE))) shard_t;
+
+static shard_t shards[SHARDS];
+
+static inline uint64_t hash_addr(uintptr_t a) { return (uint64_t)(a >> 2) * 0x9E3779B97F4A7C15ull; }
+static inline shard_t *shard_of(uint64_t h) { return &shards[h >> (64 - SHARD_BITS)]; }
+static inline size_t home_of(const tab_t *t, uint64_t h) {
+  return (size_t)((h << SHARD_BITS) >> (64 - t->log2));
+}
+static inline void cpu_relax(void) { __builtin_ia32_pause(); }
+
+static tab_t *tab_new(uint32_t log2) {
+  size_t cap = (size_t)1 << log2;
+  size_t bytes = sizeof(tab_t) + cap * sizeof(slot_t) + cap * sizeof(uint32_t);
+  tab_t *t = ls_map(bytes);
+  if (!t)
+    return NULL;
+  t->log2 = log2;
+  t->bytes = bytes;
+  t->slots = (slot_t *)(t + 1);
+  t->stamps = (uint32_t *)(t->slots + cap);
+  return t;
+}
+
+enum { INS_OK, INS_FROZEN, INS_FULL };
+
+/* Claims a slot for `key` in t and writes the payload. With publish, the
+ * key becomes live; without, it stays BUSY (a migration copy, published
+ * or discarded by the migrator). */
+static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, bool publish,
+                      size_t *where, bool *took_empty) {
+  size_t mask = ((size_t)1 << t->log2) - 1;
+  size_t i = home_of(t, h);
+  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+    slot_t *s = &t->slots[i];
+    /* relaxed: only a hint; the CAS below decides */
+    uint64_t k = ls_atomic_load_relaxed(&s->key);
+    while (k == KEY_EMPTY || k == KEY_TOMB) {
+      /* acq_rel: acquire orders our payload writes after the claim; the
+       * slot may be a tombstone whose old payload a visitor is reading,
+       * which it re-validates by reloading the key. */
+      if (ls_atomic_cas_acq_rel(&s->key, &k, key | KEY_BUSY)) {
+        s->stack = b->stack;
+        s->size = b->size;
+        t->stamps[i] = b->stamp;
+        if (publish)
+          /* release: payload before key; pairs with acquire loads of the
+           * key in tab_remove, migrate_slot and ls_table_foreach */
+          ls_atomic_store_release(&s->key, key);
+        *where = i;
+        *took_empty = k == KEY_EMPTY;
+        return INS_OK;
+      }
+    }
+    if (k == KEY_FROZEN)
+      return INS_FROZEN;
+  }
+  return INS_FULL;
+}
+
+enum { RM_OK, RM_ABSENT, RM_MOVED };
+
+static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
+  size_t mask = ((size_t)1 << t->log2) - 1;
+  size_t i = home_of(t, h);
+  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+    slot_t *s = &t->slots[i];
+    /* acquire: pairs with the release publishing the key */
+    uint64_t k = ls_atomic_load_acquire(&s->key);
+    if (k == KEY_EMPTY || k == KEY_FROZEN)
+      return RM_ABSENT; /* end of the probe chain */
+    if ((k & KEY_ADDR_MASK) != addr || (k & KEY_BUSY))
+      continue; /* another key, or a migration copy not yet valid */
+    if (k & KEY_MOVED)
+      return RM_MOVED;
+    if (old) /* stable: a live payload is never rewritten */
+      *old = (ls_block_t){.addr = addr, .size = s->size, .stack = s->stack,
+                          .stamp = t->stamps[i], .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
+    /* acq_rel: the tombstone is ordered after our reads; fails only if
+     * the migrator marked the slot MOVED in between */
+    if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_TOMB))
+      return RM_OK;
+    return RM_MOVED;
+  }
+  return RM_ABSENT;
+}
+
+/* Seals slot i of old, copying a live entry into new. Runs only in the
+ * migrator (shard busy). */
+static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live) {
+  slot_t *s = &old->slots[i];
+  for (;;) {
+    uint64_t k = ls_atomic_load_acquire(&s->key);
+    if (k == KEY_EMPTY || k == KEY_TOMB) {
+      if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_FROZEN))
+        return;
+      continue;
+    }
+    if (k & KEY_BUSY) {
+      cpu_relax(); /* an insert is writing its payload: a few stores away */
+      continue;
+    }
+    ls_block_t b = {.stack = s->stack, .size = s->size, .stamp = old->stamps[i]};
+    size_t j;
+    bool took_empty;
+    if (tab_insert(new, k, hash_addr(k & KEY_ADDR_MASK), &b, false, &j, &took_empty) != INS_OK)
+      ls_fatal("table migration found no room"); /* new has >= 2x the live entries */
+    /* acq_rel: the copy exists (BUSY) before the old slot says MOVED; a
+     * remover that then sees MOVED waits for the copy to be published */
+    if (ls_atomic_cas_acq_rel(&s->key, &k, k | KEY_MOVED)) {
+      ls_atomic_store_release(&new->slots[j].key, k);
+      (*live)++;
+      return;
+    }
+    /* A remover won the race: drop our copy and seal the tombstone. */
+    ls_atomic_store_release(&new->slots[j].key, (uint64_t)KEY_TOMB);
+  }
+}
+
+static bool try_busy(shard_t *s, uint32_t why) {
+  uint32_t expected = BUSY_FREE;
+  /* acquire: pairs with the release in put_busy, so the previous holder's
+   * table swap is visible */
+  return ls_atomic_load_relaxed(&s->busy) == BUSY_FREE &&
+         ls_atomic_cas_acq_rel(&s->busy, &expected, why);
+}
+
+static void take_busy(shard_t *s, uint32_t why) {
+  while (!try_busy(s, why))
+    sched_yield();
+}
+
+static void put_busy(shard_t *s) { ls_atomic_store_release(&s->busy, BUSY_FREE); }
+
+static bool needs_growth(const tab_t *t) {
+  return (uint64_t)ls_atomic_load_relaxed(&t->fill) * FILL_SAMPLE * 8 >= ((uint64_t)5 << t->log2);
+}
+
+/* Migrates shard s to a table sized for its live entries (which may be
+ * the same size: that purges tombstones). Called outside any operation
+ * (the grace period waits for every other thread's operations). */
+static void grow(shard_t *s, bool force) {
+  if (!try_busy(s, BUSY_MIGRATING))
+    return; /* someone else is migrating or visiting this shard */
+  tab_t *old = ls_atomic_load_acquire(&s->cur);
+  if (!force && !needs_growth(old)) {
+    put_busy(s); /* another migrator got here first */
+    return;
+  }
+  size_t cap = (size_t)1 << old->log2, live_guess = 0;
+  for (size_t i = 0; i < cap; i++) {
+    uint64_t k = ls_atomic_load_relaxed(&old->slots[i].key);
+    live_guess += k > KEY_FROZEN;
+  }
+  uint32_t log2 = MIN_LOG2;
+  /* at most 3/8 full after the move, so it takes a while to refill */
+  while (((size_t)3 << log2) < live_guess * 8 + 8)
+    log2++;
+  tab_t *new = tab_new(log2);
+  if (!new) {
+    put_busy(s);
+    return;
+  }
+  /* release: the new table's header before anyone inserts into it */
+  ls_atomic_store_release(&s->next, new);
+  uint32_t live = 0;
+  for (size_t i = 0; i < cap; i++)
+    migrate_slot(old, new, i, &live);
+  ls_atomic_add_relaxed(&new->fill, live / FILL_SAMPLE);
+  /* release: every copy before the table becomes current */
+  ls_atomic_store_release(&s->cur, new);
+  ls_atomic_store_release(&s->next, NULL);
+  ls_thread_quiesce(); /* nobody still reads `old` */
+  ls_unmap(old, old->bytes);
+  put_busy(s);
+}
+
+void ls_table_init(void) {
+  for (unsigned i = 0; i < SHARDS; i++) {
+    if (ls_atomic_load_relaxed(&shards[i].cur))
+      continue;
+    tab_t *t = tab_new(MIN_LOG2);
+    if (!t)
+      ls_fatal("cannot map the block table");
+    ls_atomic_store_release(&shards[i].cur, t);
+  }
+}
+
+bool ls_table_insert(const ls_block_t *b) {
+  if ((b->addr & ~KEY_ADDR_MASK) != 0)
+    return false; /* not 4-aligned, or above 2^48: not representable */
+  uint64_t h = hash_addr(b->addr);
+  shard_t *s = shard_of(h);
+  uint64_t key = b->addr | (uint64_t)b->thread << KEY_TID_SHIFT;
+  ls_thread_t *self = ls_thread_self();
+  tab_t *t;
+  size_t where;
+  bool took_empty = false, full = false;
+  ls_thread_enter(self);
+  for (;;) {
+    /* acquire: pairs with the release stores of cur/next in grow() */
+    t = ls_atomic_load_acquire(&s->cur);
+    tab_t *n = ls_atomic_load_acquire(&s->next);
+    if (n)
+      t = n;
+    int r = tab_insert(t, key, h, b, true, &where, &took_empty);
+    if (r == INS_OK)
+      break;
+    if (r == INS_FULL) {
+      /* Completely full: leave the operation so a migration (ours or
+       * another thread's) can complete its grace period, then retry. */
+      ls_thread_exit(self);
+      if (!n)
+        grow(s, true);
+      sched_yield();
+      ls_thread_enter(self);
+    }
+  }
+  if (took_empty && (h >> 20) % FILL_SAMPLE == 0) {
+    /* relaxed: a growth heuristic, nothing is published through it */
+    ls_atomic_add_relaxed(&t->fill, 1);
+    full = needs_growth(t);
+  }
+  ls_thread_exit(self);
+  if (full)
+    grow(s, false);
+  return true;
+}
+
+bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
+  if ((addr & ~KEY_ADDR_MASK) != 0)
+    return false;
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  ls_thread_t *self = ls_thread_self();
+  bool found = false;
+  ls_thread_enter(self);
+  for (;;) {
+    tab_t *t = ls_atomic_load_acquire(&s->cur);
+    int r = tab_remove(t, addr, h, old);
+    if (r == RM_OK) {
+      found = true;
+      break;
+    }
+    tab_t *n = ls_atomic_load_acquire(&s->next);
+    if (r == RM_MOVED) {
+      /* The copy is in `next` (or in `cur`, if the migration finished)
+       * and is published right after MOVED was set. No second migration
+       * can start meanwhile: the first one's grace period waits for us. */
+      for (;;) {
+        tab_t *n2 = n ? n : ls_atomic_load_acquire(&s->cur);
+        if (tab_remove(n2, addr, h, old) == RM_OK)
+          break;
+        cpu_relax();
+        n = ls_atomic_load_acquire(&s->next);
+      }
+      found = true;
+      break;
+    }
+    /* Absent from t: it may have been inserted straight into `next`
+     * during a migration, or t may have been replaced since we loaded it. */
+    if (n) {
+      found = tab_remove(n, addr, h, old) == RM_OK;
+      break;
+    }
+    if (ls_atomic_load_acquire(&s->cur) == t)
+      break; /* never tracked */
+  }
+  ls_thread_exit(self);
+  return found;
+}
+
+void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
+  for (unsigned si = 0; si < SHARDS; si++) {
+    shard_t *s = &shards[si];
+    take_busy(s, BUSY_VISITING);
+    tab_t *t = ls_atomic_load_acquire(&s->cur);
+    size_t cap = t ? (size_t)1 << t->log2 : 0;
+    for (size_t i = 0; i < cap; i++) {
+      slot_t *sl = &t->slots[i];
+      /* acquire: pairs with the release that published the payload */
+      uint64_t k = ls_atomic_load_acquire(&sl->key);
+      if (k <= KEY_FROZEN || (k & (KEY_BUSY | KEY_MOVED)))
+        continue;
+      ls_block_t b = {.addr = k & KEY_ADDR_MASK, .stack = sl->stack, .size = sl->size,
+                      .stamp = t->stamps[i], .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
+      /* acquire fence + reload: the payload we read belongs to this key
+       * (it was not removed and the slot reused while we read) */
+      atomic_thread_fence(memory_order_acquire);
+      if (ls_atomic_load_relaxed(&sl->key) == k)
+        fn(&b, ctx);
+    }
+    put_busy(s);
+  }
+}
+
+size_t ls_table_bytes(void) {
+  size_t total = 0;
+  for (unsigned i = 0; i < SHARDS; i++) {
+    tab_t *t = ls_atomic_load_acquire(&shards[i].cur);
+    total += t ? t->bytes : 0;
+  }
+  return total;
+}
+
+void ls_table_before_fork(void) {
+  for (unsigned i = 0; i < SHARDS; i++)
+    take_busy(&shards[i], BUSY_FORKING);
+}
+
+void ls_table_after_fork(bool child) {
+  for (unsigned i = 0; i < SHARDS; i++) {
+    tab_t *t = ls_atomic_load_relaxed(&shards[i].cur);
+    if (child && t) {
+      /* Inserts that other threads had claimed but not published at the
+       * fork will never be: those threads do not exist in the child. */
+      size_t cap = (size_t)1 << t->log2;
+      for (size_t j = 0; j < cap; j++) {
+        uint64_t k = ls_atomic_load_relaxed(&t->slots[j].key);
+        if (k > KEY_FROZEN && (k & KEY_BUSY))
+          ls_atomic_store_relaxed(&t->slots[j].key, (uint64_t)KEY_TOMB);
+      }
+    }
+    put_busy(&shards[i]);
+  }
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT
+ * thread.c: the thread registry and grace periods (see thread.h).
+ * Records come from ls_arena and are never freed: a record that a dead
+ * thread left is claimed again by a new thread (in_use 0 -> 1), which keeps
+ * the list short in programs that create threads by the million.
+ */
+#include "thread.h"
+
+#include <pthread.h>
+#include <sched.h>
+
+#include "arena.h"
+#include "atomic.h"
+#include "guard.h"
+
+__thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
+
+static _Atomic(ls_thread_t *) registry;
+static _Atomic uint32_t next_id = 1;
+static pthread_key_t exit_key;
+static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
+static ls_thread_t fallback; /* shared by threads we could not register */
+
+/* Thread exit: hand the record to the next new thread. The record is not
+ * in an operation (the thread is exiting), so active is already 0. */
+static void release_record(void *rec) {
+  ls_thread_t *t = rec;
+  /* release: our last operation's writes happen-before a claimer's use */
+  ls_atomic_store_release(&t->in_use, 0);
+  ls_tls.thread = NULL;
+}
+
+static void create_exit_key(void) { pthread_key_create(&exit_key, release_record); }
+
+static ls_thread_t *claim_record(void) {
+  /* acquire: pairs with the release push below; records are immutable but
+   * for in_use/active. */
+  for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {
+    uint32_t expected = 0;
+    if (t != &fallback && ls_atomic_load_relaxed(&t->in_use) == 0 &&
+        ls_atomic_cas_acq_rel(&t->in_use, &expected, 1))
+      return t;
+  }
+  ls_thread_t *t = ls_arena_alloc(sizeof *t, LS_CACHE_LINE);
+  if (!t)
+    return NULL;
+  /* relaxed: ids only need to be unique */
+  uint32_t id = ls_atomic_add_relaxed(&next_id, 1);
+  t->id = id <= 0xffff ? (uint16_t)id : 0;
+  atomic_init(&t->active, 0);
+  atomic_init(&t->in_use, 1);
+  ls_thread_t *head = ls_atomic_load_relaxed(&registry);
+  do
+    t->next = head;
+  /* release: publishes the initialised record to list walkers */
+  while (!atomic_compare_exchange_weak_explicit(&registry, &head, t, memory_order_release,
+                                                memory_order_relaxed));
+  return t;
+}
+
+ls_thread_t *ls_thread_self(void) {
+  ls_thread_t *t = ls_tls.thread;
+  if (ls_likely(t != NULL))
+    return t;
+  t = claim_record();
+  if (!t) {
+    t = &fallback;
+  } else {
+    pthread_once(&exit_key_once, create_exit_key);
+    pthread_setspecific(exit_key, t);
+  }
+  ls_tls.thread = t;
+  return t;
+}
+
+void ls_thread_enter(ls_thread_t *t) {
+  /* seq_cst RMW: the flag is visible before this thread loads any table
+   * pointer; pairs with the seq_cst loads in ls_thread_quiesce (Dekker:
+   * either the quiescer sees us active, or we see the new table). The
+   * shared fallback record counts nested users. */
+  atomic_fetch_add_explicit(&t->active, 1, memory_order_seq_cst);
+}
+
+void ls_thread_exit(ls_thread_t *t) {
+  /* release: our reads of the old table happen-before its unmapping */
+  atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+}
+
+void ls_thread_quiesce(void) {
+  atomic_thread_fence(memory_order_seq_cst);
+  ls_thread_t *self = ls_tls.thread;
+  for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {
+    if (t == self)
+      continue;
+    /* An active thread finishes its operation in bounded time (no
+     * operation blocks), so yield until it has. */
+    while (atomic_load_explicit(&t->active, memory_order_seq_cst) != 0)
+      sched_yield();
+  }
+}
+
+void ls_thread_after_fork_child(void) {
+  ls_thread_t *self = ls_tls.thread;
+  for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {
+    if (t == self)
+      continue;
+    /* relaxed: single-threaded now */
+    ls_atomic_store_relaxed(&t->active, 0);
+    ls_atomic_store_relaxed(&t->in_use, t == &fallback);
+  }
+}

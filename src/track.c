@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT
+ * track.c: turns interposer events into table entries (see track.h).
+ * The only place that combines stack capture, the depot and the tables,
+ * so the interposers stay pure forwarding.
+ */
+#include "track.h"
+
+#include <errno.h>
+#include <time.h>
+
+#include "atomic.h"
+#include "config.h"
+#include "depot.h"
+#include "guard.h"
+#include "stack.h"
+#include "table.h"
+#include "thread.h"
+
+static _Atomic uint64_t untracked;
+static struct timespec start_time;
+static _Atomic int initialised;
+
+void ls_track_init(void) {
+  int expected = 0;
+  /* acq_rel: one thread initialises; the rest need not wait, because each
+   * structure below also initialises itself on first use */
+  if (!ls_atomic_cas_acq_rel(&initialised, &expected, 1))
+    return;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &start_time);
+  ls_table_init();
+  ls_fdtable_init();
+  ls_stack_init();
+}
+
+uint32_t ls_now_ms(void) {
+  struct timespec now;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  return (uint32_t)((now.tv_sec - start_time.tv_sec) * 1000 +
+                    (now.tv_nsec - start_time.tv_nsec) / 1000000);
+}
+
+static uint32_t capture(void) {
+  uintptr_t frames[LS_MAX_DEPTH];
+  uint32_t depth = ls_stack_capture(frames, (uint32_t)ls_config.depth);
+  return ls_depot_intern(frames, depth);
+}
+
+static void count_untracked(void) {
+  /* relaxed: a statistic */
+  ls_atomic_add_relaxed(&untracked, 1);
+}
+
+void ls_track_alloc(void *p, size_t size) {
+  int saved = errno;
+  if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
+    ls_track_init();
+  ls_block_t b = {
+      .addr = (uintptr_t)p,
+      .size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+      .stack = capture(),
+      .stamp = ls_now_ms(),
+      .thread = ls_thread_self()->id,
+  };
+  if (!b.stack || !ls_table_insert(&b))
+    count_untracked();
+  errno = saved;
+}
+
+bool ls_track_free(void *p, ls_block_t *old) {
+  if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
+    return false; /* nothing can be tracked yet */
+  return ls_table_remove((uintptr_t)p, old);
+}
+
+void ls_track_restore(const ls_block_t *old) {
+  if (!ls_table_insert(old))
+    count_untracked();
+}
+
+static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
+  int saved = errno;
+  if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
+    ls_track_init();
+  ls_fd_entry_t e = {
+      .kind = kind,
+      .stack = capture(),
+      .stamp = ls_now_ms(),
+      .thread = ls_thread_self()->id,
+      .flags = flags,
+      .obj = obj,
+  };
+  if (!ls_fdtable_set(fd, &e))
+    count_untracked();
+  errno = saved;
+}
+
+void ls_track_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
+  if (fd >= 0)
+    record_fd(fd, kind, flags, obj);
+}
+
+void ls_track_fd_dup(int from, int fd, int flags) {
+  if (fd < 0)
+    return;
+  ls_fd_entry_t src;
+  /* A dup of a stream's fd is a plain fd: the stream keeps the original. */
+  ls_fd_kind_t kind = ls_fdtable_get(from, &src) && src.kind != LS_FD_STREAM && src.kind != LS_FD_DIR
+                          ? src.kind
+                          : LS_FD_OTHER;
+  record_fd(fd, kind, flags, NULL);
+}
+
+bool ls_track_fd_gone(int fd, ls_fd_entry_t *old) {
+  int saved = errno;
+  bool tracked = ls_fdtable_clear(fd, old);
+  errno = saved;
+  return tracked;
+}
+
+void ls_track_stream_gone(int fd, const void *obj) {
+  ls_fd_entry_t e;
+  if (ls_fdtable_get(fd, &e) && e.obj == obj)
+    ls_track_fd_gone(fd, NULL);
+}
+
+void ls_track_fd_restore(int fd, const ls_fd_entry_t *old) {
+  int saved = errno;
+  ls_fdtable_set(fd, old);
+  errno = saved;
+}
+
+uint64_t ls_track_untracked(void) { return ls_atomic_load_relaxed(&untracked); }

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT
+ * track.h: the C ABI the interposers call. One function per event; each
+ * captures the stack, interns it and updates the tables.
+ *
+ * Contract for every ls_track_*: the caller holds the guard (so anything
+ * called below passes through), and errno is preserved. Hot path: no lock,
+ * no malloc, no I/O. ls_track_*_gone must be called BEFORE the real
+ * free/close, so the address or fd number cannot be reused in between.
+ */
+#ifndef LS_TRACK_H
+#define LS_TRACK_H
+
+#include "common.h"
+#include "fdtable.h"
+
+/* One-time set-up of tables and unwinder; idempotent. */
+void ls_track_init(void);
+
+/* Milliseconds since leakscope started (coarse clock, a few ms of
+ * resolution; monotonic). */
+uint32_t ls_now_ms(void);
+
+#include "table.h"
+
+void ls_track_alloc(void *p, size_t size);
+/* Forgets p; with `old`, returns its entry there (for ls_track_restore).
+ * Returns whether p was tracked. */
+bool ls_track_free(void *p, ls_block_t *old);
+/* Puts back an entry taken by ls_track_free (a realloc that failed). */
+void ls_track_restore(const ls_block_t *old);
+
+/* A new fd of `kind` (obj: the FILE* or DIR* that owns it, if any). */
+void ls_track_fd(int fd, ls_fd_kind_t kind, int flags, void *obj);
+/* A new fd duplicated from `from`: inherits its kind, new stack. */
+void ls_track_fd_dup(int from, int fd, int flags);
+/* fd is about to be closed (or replaced by dup2). With `old`, its entry
+ * is returned there for ls_track_fd_restore. Returns whether it was
+ * tracked. */
+bool ls_track_fd_gone(int fd, ls_fd_entry_t *old);
+/* The stream or directory `obj` is about to be closed: forgets its fd if
+ * the fd still belongs to it. */
+void ls_track_stream_gone(int fd, const void *obj);
+/* Puts back an entry taken by ls_track_fd_gone (the close/dup2 failed
+ * before the fd was released). */
+void ls_track_fd_restore(int fd, const ls_fd_entry_t *old);
+
+/* Resources that could not be recorded (table or depot out of memory,
+ * fd beyond the table). */
+uint64_t ls_track_untracked(void);
+
+#endif
