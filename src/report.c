@@ -149,16 +149,18 @@ static void visit_block(const ls_block_t *blk, void *ctx) {
   b->r->memory_blocks++;
 }
 
-/* The buffer a glibc FILE allocated for its I/O (NULL before the first
- * read or write, or when the program supplied one with setvbuf: that one
- * is then its own block and still reported). */
-static void collect_buffer(int fd, const ls_fd_entry_t *e, void *ctx) {
-  builder_t *b = ctx;
-  if (e->kind != LS_FD_STREAM || !e->obj)
-    return;
-  uintptr_t buf = (uintptr_t)((FILE *)e->obj)->_IO_buf_base;
+/* Remembers the buffer a glibc FILE allocated for its I/O (NULL before
+ * the first read or write). A buffer the program supplied with setvbuf is
+ * excluded too: it lives as long as the stream. */
+static void add_buffer(builder_t *b, FILE *fp) {
+  uintptr_t buf = (uintptr_t)fp->_IO_buf_base;
   if (buf && grow_array((void **)&b->buffers, &b->buffers_cap, b->nbuffers + 1, sizeof buf))
     b->buffers[b->nbuffers++] = buf;
+}
+
+static void collect_buffer(int fd, const ls_fd_entry_t *e, void *ctx) {
+  if (e->kind == LS_FD_STREAM && e->obj)
+    add_buffer(ctx, e->obj);
 }
 
 /* --- Describing an fd: path, socket addresses, pipe inode --- */
@@ -320,6 +322,10 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
   ls_buf_dynamic(&r->text);
   builder_t b = {.r = r, .f = f};
   ls_fdtable_foreach(collect_buffer, &b);
+  /* The standard streams' buffers are the process's, like the streams. */
+  add_buffer(&b, stdin);
+  add_buffer(&b, stdout);
+  add_buffer(&b, stderr);
   qsort(b.buffers, b.nbuffers, sizeof *b.buffers, cmp_uintptr);
   if (f->memory)
     ls_table_foreach(visit_block, &b);

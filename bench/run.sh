@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# bench/run.sh: what leakscope costs, measured against bare runs.
+#
+#   bench/run.sh [--quick] [--rounds N] [--heaptrack] [--valgrind] [--lsan]
+#                [--tools] [--no-real] [--only REGEX] [BUILD_DIR]
+#
+# Builds nothing. BUILD_DIR (default ./build) must hold libleakscope.so and
+# the bench_* programs: cmake -S . -B build && cmake --build build.
+# Each round runs every workload bare, then under
+# LD_PRELOAD=BUILD_DIR/libleakscope.so with LEAKSCOPE_OUTPUT=/dev/null, then
+# under each optional tool, so slow drift of a noisy machine hits all of
+# them alike. Prints the medians as markdown tables on stdout; progress and
+# failures go to stderr.
+#
+#   --quick       3 rounds and smaller inputs (about a minute)
+#   --rounds N    rounds (default 5)
+#   --heaptrack   also run under `heaptrack --raw` (record only)
+#   --valgrind    also run under valgrind memcheck: one round; bench_malloc
+#                 and bench_fd with 1/20 of the iterations (their per-op
+#                 figures need no scaling), the rest at full size, with
+#                 --trace-children=yes
+#   --lsan        also run under preloaded LeakSanitizer
+#                 (LSAN_OPTIONS=detect_leaks=1:exitcode=0)
+#   --tools       all three above that are installed
+#   --no-real     skip the real programs (python3, sqlite3, git, gcc)
+#   --only REGEX  run only the workloads whose name matches
+#
+# Generated inputs (a git repository, a large C file) are cached in
+# $LEAKSCOPE_BENCH_CACHE (default /tmp/leakscope-bench-cache).
+set -u -o pipefail
+
+rounds=5
+quick=0
+real=1
+only=''
+want_heaptrack=0 want_valgrind=0 want_lsan=0
+build=''
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=1 ;;
+    --rounds) rounds=$2; shift ;;
+    --heaptrack) want_heaptrack=1 ;;
+    --valgrind) want_valgrind=1 ;;
+    --lsan) want_lsan=1 ;;
+    --tools) want_heaptrack=1 want_valgrind=1 want_lsan=1 ;;
+    --no-real) real=0 ;;
+    --only) only=$2; shift ;;
+    -h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
+    *) build=$1 ;;
+  esac
+  shift
+done
+build=${build:-./build}
+build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build dir ${build}" >&2; exit 2; }
+
+# --- sizes: default about 5 minutes, --quick about 1 minute ---
+if [ $quick = 1 ]; then
+  [ "$rounds" = 5 ] && rounds=3
+  malloc_n=500000 live_n=1000000 fd_n=50000
+  py_rounds=12 sql_rows=100000 gcc_funcs=50
+else
+  malloc_n=1000000 live_n=2000000 fd_n=200000
+  py_rounds=30 sql_rows=250000 gcc_funcs=120
+fi
+git_commits=10000
+vg_div=20
+
+note() { echo "run.sh: $*" >&2; }
+
+find_prog() { # the program $1 in the build dir or its bench/ subdir
+  local p
+  for p in "$build/$1" "$build/bench/$1"; do
+    [ -x "$p" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+for p in bench_malloc bench_malloc_fp bench_live bench_fd bench_exec; do
+  path=$(find_prog $p) || { note "$p not found in $build; build it first"; exit 2; }
+  printf -v "bin_$p" '%s' "$path"
+done
+
+lib=$build/libleakscope.so
+configs=(bare)
+if [ -e "$lib" ]; then
+  configs+=(leakscope)
+else
+  note "$lib not found: running bare only"
+fi
+if [ $want_heaptrack = 1 ]; then
+  if command -v heaptrack >/dev/null; then configs+=(heaptrack); else note "heaptrack not installed: skipped"; fi
+fi
+lsan_lib=''
+if [ $want_lsan = 1 ]; then
+  lsan_lib=$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.lsan-x86_64.so 2>/dev/null | tail -1)
+  if [ -z "$lsan_lib" ]; then
+    lsan_lib=$(gcc -print-file-name=liblsan.so.0 2>/dev/null)
+    [ -e "$lsan_lib" ] || lsan_lib=''
+  fi
+  if [ -n "$lsan_lib" ]; then
+    configs+=(lsan)
+    # bench/lsan_init.c: initialises the runtime before main (see there).
+    lsan_preload=$lsan_lib
+    for p in "$build/liblsan_init.so" "$build/bench/liblsan_init.so"; do
+      [ -e "$p" ] && { lsan_preload=$lsan_lib:$p; break; }
+    done
+    [ "$lsan_preload" = "$lsan_lib" ] && note "liblsan_init.so not built: LSan may crash programs that call signal() before malloc"
+  else
+    note "no preloadable LeakSanitizer runtime: skipped"
+  fi
+fi
+if [ $want_valgrind = 1 ]; then
+  if command -v valgrind >/dev/null; then configs+=(valgrind); else note "valgrind not installed: skipped"; fi
+fi
+
+tmp=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+cache=${LEAKSCOPE_BENCH_CACHE:-/tmp/leakscope-bench-cache}
+mkdir -p "$cache"
+results=$tmp/results # lines: workload TAB metric TAB config TAB value
+
+# --- real programs: find them and make their inputs ---
+py='' ; have_sqlite=0 ; have_git=0 ; have_gcc=0
+if [ $real = 1 ]; then
+  # The interpreter itself, not a pyenv or similar shim script.
+  py=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null) || py=''
+  [ -n "$py" ] || note "python3 not installed: python workload skipped"
+  cat > "$tmp/work.py" <<'EOF'
+import sys
+keep = []
+for r in range(int(sys.argv[1])):
+    rows = [{"id": i, "name": "n%d" % i, "tags": [i, i + 1, str(i)]} for i in range(20000)]
+    idx = {row["name"]: row for row in rows}
+    keep.append(rows[::50])
+    del rows, idx
+print(sum(len(k) for k in keep))
+EOF
+  if command -v sqlite3 >/dev/null; then have_sqlite=1; else note "sqlite3 CLI not installed: sqlite workload skipped"; fi
+  cat > "$tmp/work.sql" <<EOF
+PRAGMA journal_mode=OFF;
+PRAGMA synchronous=OFF;
+CREATE TABLE t(id INTEGER PRIMARY KEY, k TEXT, v INTEGER);
+CREATE INDEX t_k ON t(k);
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < $sql_rows)
+INSERT INTO t(k, v) SELECT printf('%08x-%d', (x * 2654435761) % 4294967296, x), x FROM c;
+SELECT count(*), sum(v) FROM t;
+EOF
+  gitrepo=$cache/git-$git_commits
+  if command -v git >/dev/null; then
+    if [ ! -e "$gitrepo/.done" ]; then
+      note "generating a $git_commits-commit git repository in $gitrepo (once)"
+      rm -rf "$gitrepo" && git init -q -b main "$gitrepo" &&
+      awk -v n=$git_commits -v files=300 'BEGIN {
+        for (c = 1; c <= n; c++) {
+          printf "commit refs/heads/main\ncommitter Bench <bench@example.invalid> %d +0000\n", 1700000000 + c * 60
+          msg = "commit " c; printf "data %d\n%s\n", length(msg), msg
+          for (j = 0; j < 3; j++) {
+            f = (c * 7 + j * 101) % files; body = ""
+            for (l = 0; l < 20; l++) body = body "line " l " of file " f " at commit " (l % 4 == j ? c : f) "\n"
+            printf "M 100644 inline src/dir%d/file%d.c\ndata %d\n%s\n", f % 10, f, length(body), body
+          }
+        }
+      }' | git -C "$gitrepo" fast-import --quiet && git -C "$gitrepo" gc -q &&
+      touch "$gitrepo/.done"
+    fi
+    [ -e "$gitrepo/.done" ] && have_git=1 || note "could not make the git repository: git workload skipped"
+  else
+    note "git not installed: git workload skipped"
+  fi
+  bigc=$cache/big-$gcc_funcs.c
+  if command -v gcc >/dev/null; then
+    [ -e "$bigc" ] || awk -v n=$gcc_funcs 'BEGIN {
+      print "struct s { int a, b; double c; struct s *next; };"
+      for (i = 0; i < n; i++) {
+        printf "int f%d(struct s *p, int x) {\n  int acc = %d;\n", i, i
+        printf "  for (int k = 0; k < x; k++) {\n    switch ((k + x) & 7) {\n"
+        for (c = 0; c < 8; c++) printf "    case %d: acc += p->a * %d + k; p->c += acc * 0.%d; break;\n", c, c + i, c + 1
+        printf "    }\n    if (p->next) p = p->next;\n  }\n"
+        if (i > 0) printf "  if (acc & 1) acc ^= f%d(p, x - 1);\n", i - 1
+        printf "  return acc + p->b;\n}\n"
+      }
+    }' > "$bigc"
+    have_gcc=1
+  else
+    note "gcc not installed: gcc workload skipped"
+  fi
+fi
+
+# --- workloads ---
+# Each: name, then the metrics it yields, in table order. A metric is
+# "key:label": key is a key=value field of the program's output, or wall_ms
+# / maxrss_kb from bench_exec.
+workloads=(
+  "malloc_rand_1t|ns_per_pair:malloc+free, 16..4096 B, 1 thread (ns/pair)"
+  "malloc_rand_2t|ns_per_pair:malloc+free, 16..4096 B, 2 threads (ns/pair)"
+  "malloc_64_1t|ns_per_pair:malloc+free, 64 B, 1 thread (ns/pair)"
+  "malloc_64_2t|ns_per_pair:malloc+free, 64 B, 2 threads (ns/pair)"
+  "malloc_rand_1t_fp|ns_per_pair:same as first row, built with frame pointers (ns/pair)"
+  "live|ns_per_alloc:${live_n} live 32 B blocks: malloc (ns/block)|wall_ms:${live_n} live 32 B blocks: whole process incl. exit report (ms)"
+  "fd|open_close:open+close /dev/null (ns/pair)|socketpair_close:socketpair+2 close (ns/op)"
+)
+[ -n "$py" ] && workloads+=("python|wall_ms:python3 dicts/lists, PYTHONMALLOC=malloc (ms)")
+[ $have_sqlite = 1 ] && workloads+=("sqlite|wall_ms:sqlite3 insert ${sql_rows} rows with index (ms)")
+[ $have_git = 1 ] && workloads+=("git|wall_ms:git log --stat, ${git_commits} commits (ms)")
+[ $have_gcc = 1 ] && workloads+=("gcc|wall_ms:gcc -O2 -c, ${gcc_funcs} generated functions (ms)")
+
+declare -A rss_label=(
+  [malloc_rand_1t]="bench_malloc 16..4096 B, 1 thread" [malloc_rand_2t]="bench_malloc 16..4096 B, 2 threads"
+  [malloc_64_1t]="bench_malloc 64 B, 1 thread" [malloc_64_2t]="bench_malloc 64 B, 2 threads"
+  [malloc_rand_1t_fp]="bench_malloc_fp 16..4096 B, 1 thread" [live]="bench_live, $live_n blocks"
+  [fd]="bench_fd" [python]="python3" [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
+)
+
+# Sets cmd (array), cmd_env (array of -e flags for bench_exec) and cmd_in
+# (stdin) for workload $1 under config $2.
+workload_cmd() {
+  local name=$1 config=$2 div=1
+  [ "$config" = valgrind ] && div=$vg_div
+  cmd_env=() cmd_in=/dev/null
+  case $name in
+    malloc_rand_1t) cmd=("$bin_bench_malloc" -t 1 -n $((malloc_n / div))) ;;
+    malloc_rand_2t) cmd=("$bin_bench_malloc" -t 2 -n $((malloc_n / div))) ;;
+    malloc_64_1t) cmd=("$bin_bench_malloc" -t 1 -f -n $((malloc_n / div))) ;;
+    malloc_64_2t) cmd=("$bin_bench_malloc" -t 2 -f -n $((malloc_n / div))) ;;
+    malloc_rand_1t_fp) cmd=("$bin_bench_malloc_fp" -t 1 -n $((malloc_n / div))) ;;
+    live) cmd=("$bin_bench_live" -n "$live_n") ;;
+    fd) cmd=("$bin_bench_fd" -n $((fd_n / div))) ;;
+    python) cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e PYTHONMALLOC=malloc) ;;
+    sqlite) rm -f "$tmp/work.db"; cmd=(sqlite3 "$tmp/work.db"); cmd_in=$tmp/work.sql ;;
+    git) cmd=(git -C "$gitrepo" --no-pager log --stat) ;;
+    gcc) cmd=(gcc -O2 -c "$bigc" -o "$tmp/big.o") ;;
+  esac
+}
+
+# Runs workload $1 under config $2 once and appends its figures to $results.
+measure() {
+  local name=$1 config=$2 metrics=$3 pre=() env=()
+  workload_cmd "$name" "$config"
+  case $config in
+    bare) ;;
+    leakscope) env=(-e "LD_PRELOAD=$lib" -e LEAKSCOPE_OUTPUT=/dev/null) ;;
+    lsan) env=(-e "LD_PRELOAD=$lsan_preload" -e LSAN_OPTIONS=detect_leaks=1:exitcode=0) ;;
+    heaptrack) pre=(heaptrack --raw -o "$tmp/heaptrack") ;;
+    valgrind) pre=(valgrind --tool=memcheck --leak-check=full --trace-children=yes -q
+                   --log-file=/dev/null) ;;
+  esac
+  : > "$tmp/exec"
+  "$bin_bench_exec" -o "$tmp/exec" "${env[@]}" "${cmd_env[@]}" -- "${pre[@]}" "${cmd[@]}" \
+    < "$cmd_in" > "$tmp/out" 2> "$tmp/err"
+  local status=$?
+  rm -f "$tmp"/heaptrack*
+  if [ $status != 0 ]; then
+    note "$name under $config failed with status $status; last lines of its stderr:"
+    tail -5 "$tmp/err" >&2
+    printf '%s\t%s\t%s\tFAIL(%s)\n' "$name" status "$config" "$status" >> "$results"
+    return
+  fi
+  local m key val
+  local IFS='|'
+  for m in $metrics; do
+    key=${m%%:*}
+    case $key in
+      wall_ms)
+        val=$(grep -o 'wall_ms=[0-9.]*' "$tmp/exec" | cut -d= -f2) ;;
+      open_close|socketpair_close)
+        val=$(grep "op=$key " "$tmp/out" | grep -o 'ns_per_op=[0-9.]*' | cut -d= -f2) ;;
+      *) val=$(grep -o "$key=[0-9.]*" "$tmp/out" | head -1 | cut -d= -f2) ;;
+    esac
+    printf '%s\t%s\t%s\t%s\n' "$name" "$key" "$config" "${val:-?}" >> "$results"
+  done
+  val=$(grep -o 'maxrss_kb=[0-9]*' "$tmp/exec" | cut -d= -f2)
+  printf '%s\t%s\t%s\t%s\n' "$name" maxrss_kb "$config" "${val:-?}" >> "$results"
+  if [ "$name" = live ] && [ "$config" = leakscope ]; then
+    val=$(grep -o 'bookkeeping_per_block=[0-9.]*' "$tmp/out" | cut -d= -f2)
+    printf '%s\t%s\t%s\t%s\n' "$name" bookkeeping "$config" "${val:-n/a}" >> "$results"
+  fi
+}
+
+# --- run ---
+start=$(date +%s)
+: > "$results"
+for ((r = 1; r <= rounds; r++)); do
+  note "round $r/$rounds"
+  for w in "${workloads[@]}"; do
+    name=${w%%|*}
+    [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
+    for config in "${configs[@]}"; do
+      # valgrind is the slow reference: one round is enough.
+      [ "$config" = valgrind ] && [ $r -gt 1 ] && continue
+      measure "$name" "$config" "${w#*|}"
+    done
+  done
+done
+elapsed=$(($(date +%s) - start))
+
+# --- report ---
+# median of workload/metric/config; a FAIL anywhere wins.
+median() {
+  awk -F'\t' -v w="$1" -v m="$2" -v c="$3" '
+    $1 == w && $3 == c && $2 == "status" { fail = $4 }
+    $1 == w && $2 == m && $3 == c && $4 != "?" { v[n++] = $4 }
+    END {
+      if (fail != "") { print fail; exit }
+      if (n == 0) { print "-"; exit }
+      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] + 0 < v[i] + 0) { t = v[i]; v[i] = v[j]; v[j] = t }
+      x = (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+      printf "%.1f\n", x
+    }' "$results"
+}
+ratio() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "-"; else printf "%.2f×\n", a / b }'
+}
+header() { # $1: first column title
+  local line="| $1 | bare |" sep="|---|---:|" c
+  for c in "${configs[@]:1}"; do
+    line+=" $c | ratio |"
+    sep+="---:|---:|"
+  done
+  echo "$line"
+  echo "$sep"
+}
+row() { # workload metric label divisor
+  local base v line c
+  base=$(median "$1" "$2" bare)
+  base=$(awk -v v="$base" -v d="$4" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f", v / d; else print v }')
+  line="| $3 | $base |"
+  for c in "${configs[@]:1}"; do
+    v=$(median "$1" "$2" "$c")
+    v=$(awk -v v="$v" -v d="$4" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f", v / d; else print v }')
+    line+=" $v | $(ratio "$v" "$base") |"
+  done
+  echo "$line"
+}
+
+echo "Time, median of $rounds rounds (lower is better):"
+echo
+header workload
+for w in "${workloads[@]}"; do
+  name=${w%%|*}
+  [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
+  IFS='|' read -r -a ms <<< "${w#*|}"
+  for m in "${ms[@]}"; do row "$name" "${m%%:*}" "${m#*:}" 1; done
+done
+echo
+echo "Peak RSS of the whole process, MB, median:"
+echo
+header workload
+for w in "${workloads[@]}"; do
+  name=${w%%|*}
+  [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
+  row "$name" maxrss_kb "${rss_label[$name]}" 1024
+done
+if [[ " ${configs[*]} " == *" leakscope "* ]] && grep -q $'^live\tbookkeeping' "$results"; then
+  echo
+  echo "leakscope bookkeeping with ${live_n} live blocks: $(median live bookkeeping leakscope) bytes per live block (leakscope_stats)."
+fi
+echo
+echo "Machine: $(nproc) cores, $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)."
+echo "Total run time ${elapsed} s."
+[[ " ${configs[*]} " == *" valgrind "* ]] &&
+  echo "valgrind: 1 round; bench_malloc and bench_fd with 1/${vg_div} of the iterations."
+exit 0

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT
+ * runner.c: fork/exec under LD_PRELOAD with captured output and a timeout,
+ * then load the JSON Lines report (see runner.h).
+ *
+ * Only the child gets LD_PRELOAD: the test binary itself is never traced.
+ * The child leads its own process group so a timeout kills anything it
+ * spawned too. Between fork and exec the child calls only async-signal-safe
+ * functions; the environment and argv are built before the fork.
+ */
+#include "runner.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+extern char **environ;
+
+/* --- Growable buffers --- */
+
+typedef struct buf {
+  char *data;
+  size_t len, cap;
+} buf_t;
+
+static void buf_append(buf_t *b, const char *p, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+      fail_msg("runner: out of memory");
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+/* Always a valid string, even when nothing was appended. */
+static char *buf_take(buf_t *b, size_t *len) {
+  if (!b->data)
+    buf_append(b, "", 0);
+  *len = b->len;
+  return b->data;
+}
+
+/* --- Environment --- */
+
+typedef struct env {
+  const char **vars;
+  size_t len;
+} env_t;
+
+static size_t key_len(const char *var) {
+  const char *eq = strchr(var, '=');
+  return eq ? (size_t)(eq - var) : strlen(var);
+}
+
+/* Adds var, replacing a variable of the same name. */
+static void env_set(env_t *e, const char *var) {
+  size_t k = key_len(var);
+  for (size_t i = 0; i < e->len; i++) {
+    if (key_len(e->vars[i]) == k && strncmp(e->vars[i], var, k) == 0) {
+      e->vars[i] = var;
+      return;
+    }
+  }
+  e->vars[e->len++] = var;
+}
+
+/* An inherited LEAKSCOPE_* setting would change the report under test, and
+ * an inherited LD_PRELOAD would load a second interposer. */
+static bool inherited_var_allowed(const char *var) {
+  return strncmp(var, "LD_PRELOAD=", 11) != 0 && strncmp(var, "LEAKSCOPE_", 10) != 0;
+}
+
+/* The returned array points into environ, extra and the strings in
+ * owned[0..2], which the caller frees. */
+static const char **build_env(const char *lib, const char *report_path,
+                              const char *const *extra, char *owned[3]) {
+  size_t n = 0, nextra = 0;
+  while (environ[n])
+    n++;
+  while (extra && extra[nextra])
+    nextra++;
+  env_t e = {calloc(n + nextra + 4, sizeof(char *)), 0};
+  if (!e.vars || asprintf(&owned[0], "LD_PRELOAD=%s", lib) < 0 ||
+      asprintf(&owned[1], "LEAKSCOPE_OUTPUT=%s", report_path) < 0 ||
+      !(owned[2] = strdup("LEAKSCOPE_FORMAT=json")))
+    fail_msg("runner: out of memory");
+  for (size_t i = 0; i < n; i++)
+    if (inherited_var_allowed(environ[i]))
+      env_set(&e, environ[i]);
+  for (size_t i = 0; i < 3; i++)
+    env_set(&e, owned[i]);
+  for (size_t i = 0; i < nextra; i++)
+    env_set(&e, extra[i]);
+  return e.vars;
+}
+
+/* --- Process --- */
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static pid_t spawn(const char *path, char *const argv[], char *const envp[], int out_fd,
+                   int err_fd) {
+  pid_t pid = fork();
+  if (pid != 0)
+    return pid;
+  setpgid(0, 0);
+  int null_fd = open("/dev/null", O_RDONLY);
+  if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
+      dup2(err_fd, STDERR_FILENO) < 0)
+    _exit(126);
+  execve(path, argv, envp);
+  static const char msg[] = "runner: execve failed\n";
+  if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+    _exit(127);
+  _exit(127);
+}
+
+/* Reads both pipes until they close or the deadline passes. Returns false
+ * on timeout. */
+static bool drain(int out_fd, int err_fd, buf_t *out, buf_t *err, int64_t deadline) {
+  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
+  buf_t *bufs[2] = {out, err};
+  int open_fds = 2;
+  while (open_fds > 0) {
+    int64_t left = deadline - now_ms();
+    if (left <= 0)
+      return false;
+    int r = poll(fds, 2, (int)left);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r < 0)
+      fail_msg("runner: poll: %s", strerror(errno));
+    for (int i = 0; i < 2; i++) {
+      if (fds[i].fd < 0 || !fds[i].revents)
+        continue;
+      char chunk[4096];
+      ssize_t got = read(fds[i].fd, chunk, sizeof(chunk));
+      if (got > 0) {
+        buf_append(bufs[i], chunk, (size_t)got);
+      } else if (got == 0 || errno != EINTR) {
+        fds[i].fd = -1;
+        open_fds--;
+      }
+    }
+  }
+  return true;
+}
+
+/* Waits for pid until the deadline; false if it is still running. */
+static bool wait_until(pid_t pid, int *status, int64_t deadline) {
+  for (;;) {
+    pid_t r = waitpid(pid, status, WNOHANG);
+    if (r == pid)
+      return true;
+    if (r < 0 && errno != EINTR)
+      fail_msg("runner: waitpid: %s", strerror(errno));
+    if (now_ms() >= deadline)
+      return false;
+    nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
+  }
+}
+
+/* --- Report --- */
+
+static char *read_file(const char *path, size_t *len) {
+  buf_t b = {0};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char chunk[8192];
+    ssize_t got;
+    while ((got = read(fd, chunk, sizeof(chunk))) > 0 || (got < 0 && errno == EINTR))
+      if (got > 0)
+        buf_append(&b, chunk, (size_t)got);
+    close(fd);
+  }
+  return buf_take(&b, len);
+}
+
+static void parse_lines(ts_run_t *run) {
+  const char *p = run->report_text, *end = p + run->report_len;
+  size_t lineno = 0;
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = nl ? nl : end;
+    lineno++;
+    if (stop > p) {
+      char err[160];
+      json_value_t *v = json_parse(p, (size_t)(stop - p), err, sizeof(err));
+      if (v) {
+        json_value_t **r = realloc(run->reports, (run->nreports + 1) * sizeof(*r));
+        if (!r)
+          fail_msg("runner: out of memory");
+        run->reports = r;
+        run->reports[run->nreports++] = v;
+      } else if (!run->parse_error[0]) {
+        snprintf(run->parse_error, sizeof(run->parse_error), "report line %zu: %s", lineno, err);
+      }
+    }
+    p = stop + 1;
+  }
+}
+
+int ts_run(ts_run_t *run, const char *lib, const char *path, const char *const *argv,
+           const char *const *extra_env) {
+  return ts_run_for(run, lib, path, argv, extra_env, TS_RUN_TIMEOUT_S * 1000);
+}
+
+int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *const *argv,
+               const char *const *extra_env, int timeout_ms) {
+  memset(run, 0, sizeof(*run));
+  snprintf(run->path, sizeof(run->path), "%s", path);
+  run->exit_code = -1;
+
+  const char *tmpdir = getenv("TMPDIR");
+  char report_path[512];
+  snprintf(report_path, sizeof(report_path), "%s/leakscope-test-XXXXXX",
+           tmpdir && *tmpdir ? tmpdir : "/tmp");
+  int report_fd = mkstemp(report_path);
+  if (report_fd < 0)
+    fail_msg("runner: mkstemp %s: %s", report_path, strerror(errno));
+  close(report_fd);
+
+  char *owned[3] = {0};
+  const char **envp = build_env(lib, report_path, extra_env, owned);
+  const char *default_argv[] = {path, NULL};
+  int out_pipe[2], err_pipe[2];
+  if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
+    fail_msg("runner: pipe: %s", strerror(errno));
+
+  int64_t deadline = now_ms() + timeout_ms;
+  run->pid = spawn(path, (char *const *)(argv ? argv : default_argv), (char *const *)envp,
+                   out_pipe[1], err_pipe[1]);
+  if (run->pid < 0)
+    fail_msg("runner: fork: %s", strerror(errno));
+  /* Also here, so the group exists before any kill(-pid) whichever of
+   * parent and child runs first. */
+  setpgid(run->pid, run->pid);
+  close(out_pipe[1]);
+  close(err_pipe[1]);
+
+  buf_t out = {0}, err = {0};
+  int status = 0;
+  bool done = drain(out_pipe[0], err_pipe[0], &out, &err, deadline) &&
+              wait_until(run->pid, &status, deadline);
+  if (!done) {
+    run->timed_out = true;
+    kill(-run->pid, SIGKILL);
+    while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
+      ;
+  }
+  close(out_pipe[0]);
+  close(err_pipe[0]);
+  if (WIFEXITED(status))
+    run->exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    run->term_signal = WTERMSIG(status);
+
+  run->out = buf_take(&out, &run->out_len);
+  run->err = buf_take(&err, &run->err_len);
+  run->report_text = read_file(report_path, &run->report_len);
+  unlink(report_path);
+  parse_lines(run);
+
+  for (size_t i = 0; i < 3; i++)
+    free(owned[i]);
+  free(envp);
+  return 0;
+}
+
+void ts_run_free(ts_run_t *run) {
+  free(run->out);
+  free(run->err);
+  free(run->report_text);
+  for (size_t i = 0; i < run->nreports; i++)
+    json_free(run->reports[i]);
+  free(run->reports);
+  memset(run, 0, sizeof(*run));
+}
+
+const json_value_t *ts_run_exit_report(const ts_run_t *run) {
+  for (size_t i = run->nreports; i-- > 0;) {
+    const json_value_t *r = run->reports[i];
+    int64_t pid = 0;
+    const char *trigger = json_as_str(json_get(r, "trigger"));
+    if (trigger && strcmp(trigger, "exit") == 0 && json_as_int(json_get(r, "pid"), &pid) &&
+        pid == run->pid)
+      return r;
+  }
+  ts_fail_run(run, __FILE__, __LINE__, "no report with \"trigger\":\"exit\" and \"pid\":%d",
+              (int)run->pid);
+  return NULL;
+}
+
+/* --- Failure output --- */
+
+static void dump_text(const char *title, const char *text, size_t len) {
+  print_error("----- %s (%zu bytes) -----\n", title, len);
+  /* print_error formats into a 1024-byte buffer: print long text in pieces. */
+  for (size_t off = 0; off < len; off += 512)
+    print_error("%.*s", (int)(len - off < 512 ? len - off : 512), text + off);
+  if (len && text[len - 1] != '\n')
+    print_error("\n");
+}
+
+void ts_run_dump(const ts_run_t *run) {
+  print_error("----- run of %s (pid %d): ", run->path, (int)run->pid);
+  if (run->timed_out)
+    print_error("killed: timed out\n");
+  else if (run->term_signal)
+    print_error("killed by signal %d (%s)\n", run->term_signal, strsignal(run->term_signal));
+  else
+    print_error("exit status %d\n", run->exit_code);
+  if (run->parse_error[0])
+    print_error("report parse error: %s\n", run->parse_error);
+  dump_text("report", run->report_text ? run->report_text : "", run->report_len);
+  dump_text("stdout", run->out ? run->out : "", run->out_len);
+  dump_text("stderr", run->err ? run->err : "", run->err_len);
+}
+
+void ts_fail_run(const ts_run_t *run, const char *file, int line, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  print_error("FAILED: ");
+  vprint_error(fmt, ap);
+  va_end(ap);
+  print_error("\n");
+  ts_run_dump(run);
+  _fail(file, line);
+}
+
+void ts_check_int(const ts_run_t *run, const char *what, int64_t expected, int64_t got,
+                  const char *file, int line) {
+  if (expected != got)
+    ts_fail_run(run, file, line, "%s: expected %lld, got %lld", what, (long long)expected,
+                (long long)got);
+}
+
+void ts_check_true(const ts_run_t *run, const char *what, bool cond, const char *file, int line) {
+  if (!cond)
+    ts_fail_run(run, file, line, "expected true: %s", what);
+}
