@@ -12,7 +12,13 @@
 
 #include "out.h"
 
-ls_config_t ls_config;
+/* Defaults from the start: interposers run before our constructor has
+ * read the environment (other libraries' constructors allocate). */
+ls_config_t ls_config = {
+#define LS_CONFIG_INIT(f, kind, def, min, max, values, doc) .f = def,
+    LS_OPTIONS(LS_CONFIG_INIT)
+#undef LS_CONFIG_INIT
+};
 
 typedef enum { LS_KIND_BOOL, LS_KIND_UINT, LS_KIND_ENUM, LS_KIND_SIGNAL, LS_KIND_STRING } ls_kind_t;
 

@@ -19,7 +19,7 @@ enum { LS_UNWIND_LIBUNWIND, LS_UNWIND_FP };
 /* X(field, kind, default, min, max, values, doc)
  * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
  * index), SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
- * For STRING, `default` is unused: unset means NULL. */
+ * For STRING, `default` must be 0: unset means NULL. */
 #define LS_OPTIONS(X)                                                             \
   X(output, STRING, 0, 0, 0, "", "report path; %p becomes the pid; appended; unset: stderr") \
   X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "report format")     \

@@ -10,6 +10,8 @@
 #include "report.h"
 
 #include <arpa/inet.h>
+#include <link.h>
+#include <sys/auxv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -56,6 +58,7 @@ static void free_array(void *data, size_t cap, size_t elem) {
 
 typedef struct builder {
   ls_report_t *r;
+  uintptr_t loader_lo, loader_hi; /* ld.so's code */
   const ls_filter_t *f;
   uint32_t *map; /* group index + 1, 0 = empty; capacity map_cap (power of 2) */
   size_t map_cap;
@@ -135,10 +138,37 @@ static bool is_stream_buffer(const builder_t *b, uintptr_t addr) {
          bsearch(&addr, b->buffers, b->nbuffers, sizeof *b->buffers, cmp_uintptr) != NULL;
 }
 
+/* Blocks the dynamic loader allocated itself (dynamic TLS, DTVs: freed
+ * by it when threads and modules go, or kept for the process's life) are
+ * not the program's leaks (LeakSanitizer's use_ld_allocations rule). */
+static bool from_loader(const builder_t *b, uint32_t stack) {
+  uint32_t depth;
+  const uintptr_t *pcs = ls_depot_get(stack, &depth);
+  return depth && pcs[0] >= b->loader_lo && pcs[0] < b->loader_hi;
+}
+
+static int find_loader(struct dl_phdr_info *info, size_t size, void *ctx) {
+  builder_t *b = ctx;
+  if (info->dlpi_addr != getauxval(AT_BASE))
+    return 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+      b->loader_lo = info->dlpi_addr + ph->p_vaddr;
+      b->loader_hi = b->loader_lo + ph->p_memsz;
+    }
+  }
+  return 1;
+}
+
 static void visit_block(const ls_block_t *blk, void *ctx) {
   builder_t *b = ctx;
   if (b->failed || !passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
     return;
+  if (from_loader(b, blk->stack)) {
+    b->r->loader_bytes += blk->size;
+    return;
+  }
   ls_group_t *g = group_for(b, LS_GROUP_MEMORY, 0, blk->stack);
   if (!g) {
     b->failed = true;
@@ -321,6 +351,7 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
   };
   ls_buf_dynamic(&r->text);
   builder_t b = {.r = r, .f = f};
+  dl_iterate_phdr(find_loader, &b);
   ls_fdtable_foreach(collect_buffer, &b);
   /* The standard streams' buffers are the process's, like the streams. */
   add_buffer(&b, stdin);
