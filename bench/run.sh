@@ -197,6 +197,7 @@ workloads=(
   "malloc_64_1t|ns_per_pair:malloc+free, 64 B, 1 thread (ns/pair)"
   "malloc_64_2t|ns_per_pair:malloc+free, 64 B, 2 threads (ns/pair)"
   "malloc_rand_1t_fp|ns_per_pair:same as first row, built with frame pointers (ns/pair)"
+  "malloc_rand_1t_fpunw|ns_per_pair:same, frame pointers and LEAKSCOPE_UNWIND=fp (ns/pair)"
   "live|ns_per_alloc:${live_n} live 32 B blocks: malloc (ns/block)|wall_ms:${live_n} live 32 B blocks: whole process incl. exit report (ms)"
   "fd|open_close:open+close /dev/null (ns/pair)|socketpair_close:socketpair+2 close (ns/op)"
 )
@@ -208,7 +209,8 @@ workloads=(
 declare -A rss_label=(
   [malloc_rand_1t]="bench_malloc 16..4096 B, 1 thread" [malloc_rand_2t]="bench_malloc 16..4096 B, 2 threads"
   [malloc_64_1t]="bench_malloc 64 B, 1 thread" [malloc_64_2t]="bench_malloc 64 B, 2 threads"
-  [malloc_rand_1t_fp]="bench_malloc_fp 16..4096 B, 1 thread" [live]="bench_live, $live_n blocks"
+  [malloc_rand_1t_fp]="bench_malloc_fp 16..4096 B, 1 thread"
+  [malloc_rand_1t_fpunw]="bench_malloc_fp, LEAKSCOPE_UNWIND=fp" [live]="bench_live, $live_n blocks"
   [fd]="bench_fd" [python]="python3" [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
 )
 
@@ -224,6 +226,8 @@ workload_cmd() {
     malloc_64_1t) cmd=("$bin_bench_malloc" -t 1 -f -n $((malloc_n / div))) ;;
     malloc_64_2t) cmd=("$bin_bench_malloc" -t 2 -f -n $((malloc_n / div))) ;;
     malloc_rand_1t_fp) cmd=("$bin_bench_malloc_fp" -t 1 -n $((malloc_n / div))) ;;
+    malloc_rand_1t_fpunw) # the variable means nothing to the other configs
+      cmd=("$bin_bench_malloc_fp" -t 1 -n $((malloc_n / div))); cmd_env=(-e LEAKSCOPE_UNWIND=fp) ;;
     live) cmd=("$bin_bench_live" -n "$live_n") ;;
     fd) cmd=("$bin_bench_fd" -n $((fd_n / div))) ;;
     python) cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e PYTHONMALLOC=malloc) ;;

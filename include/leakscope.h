@@ -49,8 +49,78 @@ typedef struct leakscope_stats {
   uint64_t untracked;        /* resources that could not be recorded */
 } leakscope_stats_t;
 
-/* Fills *out. Returns 0, or -1 when leakscope is not active. */
+/* Fills *out. Returns 0, or -1 when leakscope is not active (then *out
+ * is all zero). */
 LEAKSCOPE_EXPORT int leakscope_stats(leakscope_stats_t *out);
+
+/* --- Checkpoints --- */
+
+/* A point in time. Resources created after it are "since" it. */
+typedef uint64_t leakscope_checkpoint_t;
+
+/* Takes a checkpoint now: every resource created before the call is
+ * before it, every one created after the call returns is after it. May
+ * sleep up to a few milliseconds (the clock's resolution). Returns 0 when
+ * leakscope is not active. */
+LEAKSCOPE_EXPORT leakscope_checkpoint_t leakscope_checkpoint(void);
+
+/* Whose resources a query covers. */
+typedef enum leakscope_scope {
+  LEAKSCOPE_SCOPE_PROCESS = 0, /* every thread's */
+  LEAKSCOPE_SCOPE_THREAD = 1   /* only those the calling thread created */
+} leakscope_scope_t;
+
+/* Which kinds of resources a query or report covers (a bit set). */
+#define LEAKSCOPE_MEMORY 1u
+#define LEAKSCOPE_FDS 2u
+#define LEAKSCOPE_ALL (LEAKSCOPE_MEMORY | LEAKSCOPE_FDS)
+
+typedef struct leakscope_counts {
+  uint64_t bytes;  /* heap bytes still live */
+  uint64_t blocks; /* heap blocks still live */
+  uint64_t fds;    /* fds, FILE* streams and DIR* handles still open */
+} leakscope_counts_t;
+
+/* Counts what was created since cp and is still live. Blocks marked with
+ * leakscope_keep are not counted; nor is a FILE*'s internal buffer (the
+ * stream counts as one fd). Returns 0, or -1 when leakscope is not active
+ * (then *out is all zero). */
+LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                           leakscope_counts_t *out);
+
+/* --- Reports --- */
+
+typedef enum leakscope_format {
+  LEAKSCOPE_FORMAT_TEXT = 0,
+  LEAKSCOPE_FORMAT_JSON = 1,
+  LEAKSCOPE_FORMAT_FOLDED = 2
+} leakscope_format_t;
+
+/* Writes a report ("trigger":"api") of what was created since cp and is
+ * still live, of the given kinds (LEAKSCOPE_MEMORY, LEAKSCOPE_FDS), to an
+ * fd, a FILE* (flushed) or a file path (appended, created 0600). Returns
+ * the number of leak groups written (0: nothing leaked), or -1 when
+ * leakscope is not active or the report could not be written. */
+LEAKSCOPE_EXPORT int leakscope_report_fd(int fd, leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                         unsigned kinds, leakscope_format_t format);
+LEAKSCOPE_EXPORT int leakscope_report_file(FILE *stream, leakscope_checkpoint_t cp,
+                                           leakscope_scope_t scope, unsigned kinds,
+                                           leakscope_format_t format);
+LEAKSCOPE_EXPORT int leakscope_report_path(const char *path, leakscope_checkpoint_t cp,
+                                           leakscope_scope_t scope, unsigned kinds,
+                                           leakscope_format_t format);
+
+/* --- Control --- */
+
+/* Marks the live heap block p as intentionally kept: it is never reported
+ * or counted. Returns 0, or -1 if p is not a tracked block. */
+LEAKSCOPE_EXPORT int leakscope_keep(const void *p);
+
+/* Stops (and resumes) recording resources created by the calling thread.
+ * Calls nest. Releases are still seen, so a block allocated before a pause
+ * and freed during it is forgotten as usual. Async-signal-safe. */
+LEAKSCOPE_EXPORT void leakscope_pause(void);
+LEAKSCOPE_EXPORT void leakscope_resume(void);
 
 #ifdef __cplusplus
 }

@@ -1,15 +1,25 @@
 /* SPDX-License-Identifier: MIT
- * api.c: the public leakscope_* functions, thin over the core.
+ * api.c: the public leakscope_* functions, thin over the core. Reports
+ * and counts go through the same model as every other report
+ * (ls_report_build), so a count and the report printed beside it agree.
  */
 #include "leakscope.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "atomic.h"
 #include "depot.h"
 #include "fdtable.h"
 #include "guard.h"
+#include "out.h"
 #include "real.h"
+#include "report.h"
 #include "table.h"
+#include "thread.h"
 #include "track.h"
 
 LEAKSCOPE_EXPORT bool leakscope_active(void) { return ls_atomic_load_acquire(&ls_real_ready) != 0; }
@@ -38,4 +48,108 @@ LEAKSCOPE_EXPORT int leakscope_stats(leakscope_stats_t *out) {
   out->untracked = ls_track_untracked();
   ls_guard_pop();
   return 0;
+}
+
+/* Stamps are ls_now_ms() values. Waiting for the clock to tick past the
+ * current value makes the checkpoint exact: whatever was created before
+ * has a stamp <= t, whatever is created after we return has >= t + 1. */
+LEAKSCOPE_EXPORT leakscope_checkpoint_t leakscope_checkpoint(void) {
+  if (!leakscope_active())
+    return 0;
+  ls_track_init();
+  uint32_t t = ls_now_ms();
+  while (ls_now_ms() == t) {
+    struct timespec ms = {0, 500000};
+    nanosleep(&ms, NULL);
+  }
+  return (leakscope_checkpoint_t)t + 1;
+}
+
+static ls_filter_t filter_for(leakscope_checkpoint_t cp, leakscope_scope_t scope, unsigned kinds) {
+  ls_guard_push();
+  int thread = scope == LEAKSCOPE_SCOPE_THREAD ? ls_thread_self()->id : -1;
+  ls_guard_pop();
+  return (ls_filter_t){.since = (uint32_t)cp, .thread = thread,
+                       .memory = kinds & LEAKSCOPE_MEMORY, .fds = kinds & LEAKSCOPE_FDS};
+}
+
+LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                           leakscope_counts_t *out) {
+  *out = (leakscope_counts_t){0};
+  if (!leakscope_active())
+    return -1;
+  ls_filter_t f = filter_for(cp, scope, LEAKSCOPE_ALL);
+  ls_report_t r;
+  ls_guard_push();
+  ls_report_lock();
+  int rc = ls_report_build(&r, &f, LS_TRIGGER_API);
+  out->bytes = r.memory_bytes;
+  out->blocks = r.memory_blocks;
+  out->fds = r.fds;
+  ls_report_release(&r);
+  ls_report_unlock();
+  ls_guard_pop();
+  return rc < 0 ? -1 : 0;
+}
+
+/* Renders an API report; the caller writes out and releases it. */
+static int render(ls_buf_t *out, leakscope_checkpoint_t cp, leakscope_scope_t scope, unsigned kinds,
+                  leakscope_format_t format) {
+  ls_buf_dynamic(out);
+  if (!leakscope_active())
+    return -1;
+  ls_filter_t f = filter_for(cp, scope, kinds);
+  return ls_report_render(LS_TRIGGER_API, &f, (int)format, out);
+}
+
+LEAKSCOPE_EXPORT int leakscope_report_fd(int fd, leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                         unsigned kinds, leakscope_format_t format) {
+  ls_buf_t out;
+  int groups = render(&out, cp, scope, kinds, format);
+  if (groups >= 0 && ls_write_all(fd, out.data, out.len) < 0)
+    groups = -1;
+  ls_buf_release(&out);
+  return groups;
+}
+
+LEAKSCOPE_EXPORT int leakscope_report_file(FILE *stream, leakscope_checkpoint_t cp,
+                                           leakscope_scope_t scope, unsigned kinds,
+                                           leakscope_format_t format) {
+  ls_buf_t out;
+  int groups = render(&out, cp, scope, kinds, format);
+  if (groups >= 0 && (fwrite(out.data, 1, out.len, stream) != out.len || fflush(stream) != 0))
+    groups = -1;
+  ls_buf_release(&out);
+  return groups;
+}
+
+LEAKSCOPE_EXPORT int leakscope_report_path(const char *path, leakscope_checkpoint_t cp,
+                                           leakscope_scope_t scope, unsigned kinds,
+                                           leakscope_format_t format) {
+  ls_guard_push(); /* our own fd is not the program's resource */
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  ls_guard_pop();
+  if (fd < 0)
+    return -1;
+  int groups = leakscope_report_fd(fd, cp, scope, kinds, format);
+  ls_guard_push();
+  close(fd);
+  ls_guard_pop();
+  return groups;
+}
+
+LEAKSCOPE_EXPORT int leakscope_keep(const void *p) {
+  if (!leakscope_active() || !p)
+    return -1;
+  ls_guard_push();
+  bool found = ls_track_free((void *)p, NULL);
+  ls_guard_pop();
+  return found ? 0 : -1;
+}
+
+LEAKSCOPE_EXPORT void leakscope_pause(void) { ls_tls.paused++; }
+
+LEAKSCOPE_EXPORT void leakscope_resume(void) {
+  if (ls_tls.paused)
+    ls_tls.paused--;
 }

@@ -21,10 +21,11 @@ typedef struct ls_tls {
 extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
 
 /* Enters leakscope on this thread. Returns false when the thread is
- * already inside (or tracking is paused), in which case the caller must
- * pass through and must not call ls_guard_leave(). */
+ * already inside, in which case the caller must pass through and must not
+ * call ls_guard_leave(). (A paused thread still enters: its releases must
+ * be seen; ls_track_* skip recording new resources instead.) */
 static inline bool ls_guard_enter(void) {
-  if (ls_tls.depth | ls_tls.paused)
+  if (ls_tls.depth)
     return false;
   ls_tls.depth = 1;
   return true;

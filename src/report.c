@@ -469,27 +469,34 @@ void ls_report_output(const ls_buf_t *b) {
   }
 }
 
-int ls_report_emit(ls_trigger_t trigger) {
+int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out) {
   ls_guard_push();
   ls_report_lock();
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true};
-  if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
-    f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
   ls_report_t r;
-  int rc = ls_report_build(&r, &f, trigger);
-  if (rc < 0)
+  if (ls_report_build(&r, f, trigger) < 0)
     ls_warn("out of memory while building the report; it is incomplete");
-  ls_buf_t out;
-  ls_buf_dynamic(&out);
-  ls_report_format(&r, ls_config.format, &out);
-  int groups = out.truncated ? -1 : (int)r.ngroups;
-  if (out.truncated)
+  ls_report_format(&r, format, out);
+  int groups = out->truncated ? -1 : (int)r.ngroups;
+  if (out->truncated)
     ls_warn("out of memory while formatting the report; nothing written");
-  else
-    ls_report_output(&out);
-  ls_buf_release(&out);
   ls_report_release(&r);
   ls_report_unlock();
   ls_guard_pop();
+  return groups;
+}
+
+int ls_report_emit(ls_trigger_t trigger) {
+  ls_filter_t f = {.thread = -1, .memory = true, .fds = true};
+  if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
+    f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
+  ls_buf_t out;
+  ls_buf_dynamic(&out);
+  int groups = ls_report_render(trigger, &f, ls_config.format, &out);
+  if (groups >= 0) {
+    ls_guard_push();
+    ls_report_output(&out);
+    ls_guard_pop();
+  }
+  ls_buf_release(&out);
   return groups;
 }

@@ -78,6 +78,11 @@ void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out)
 /* Formats r in `format` (LS_FORMAT_*) into out. */
 void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out);
 
+/* Builds, filters and formats a report into out (one report at a time:
+ * takes the report lock). Returns the number of leak groups, or -1 if out
+ * of memory. Any thread but a signal handler. */
+int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out);
+
 /* Builds a report of everything live (the configured minimum age applies
  * to signal and periodic reports), formats it as configured and writes it
  * to the configured output. One report at a time; safe from any thread

@@ -51,6 +51,8 @@ static void count_untracked(void) {
 }
 
 void ls_track_alloc(void *p, size_t size) {
+  if (ls_tls.paused)
+    return;
   int saved = errno;
   if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
     ls_track_init();
@@ -78,6 +80,8 @@ void ls_track_restore(const ls_block_t *old) {
 }
 
 static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
+  if (ls_tls.paused)
+    return;
   int saved = errno;
   if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
     ls_track_init();

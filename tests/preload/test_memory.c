@@ -84,10 +84,11 @@ static void check_expect(const ts_run_t *run, const json_value_t *report, const 
   for (size_t i = 0; i < m.groups && i < TS_MAX_MATCHES; i++) {
     const json_value_t *frame = ts_frame(m.group[i], m.frame[i]);
     const char *fn = json_as_str(json_get(frame, "function"));
+    int64_t bytes = 0;
+    json_as_int(json_get(m.group[i], "bytes"), &bytes);
     if (e->function && !ts_function_is(fn, e->function))
-      TS_FAIL(run, "function of frame %d (%s:%d) in group of %s bytes: expected %s, got %s",
-              m.frame[i], file, line, ts_frame_str(m.group[i], "bytes"), e->function,
-              fn ? fn : "null");
+      TS_FAIL(run, "function of frame %d (%s:%d) in a group of %lld bytes: expected %s, got %s",
+              m.frame[i], file, line, (long long)bytes, e->function, fn ? fn : "null");
     if (e->frame != ANY) {
       snprintf(what, sizeof(what), "stack index of the first %s frame (LEAK:%s)", file,
                e->marker);
@@ -100,7 +101,9 @@ static void check_clean(const ts_run_t *run, const json_value_t *report, const p
   ts_leaks_t m = ts_leaks_touching(report, src_path(c->source));
   if (m.groups) {
     const json_value_t *frame = ts_frame(m.group[0], m.frame[0]);
-    TS_FAIL(run, "expected no leak with a frame in %s, got %zu group(s), %lld bytes; first at %s:%lld in %s",
+    TS_FAIL(run,
+            "expected no leak with a frame in %s, got %zu group(s), %lld bytes; "
+            "first at %s:%lld in %s",
             c->source, m.groups, (long long)m.bytes, ts_frame_str(frame, "file"),
             (long long)ts_frame_line(frame), ts_frame_str(frame, "function"));
   }
@@ -154,10 +157,14 @@ static void extra_libc(const ts_run_t *run, const json_value_t *report, const te
                line.bytes);
 }
 
-/* The plugin is unloaded before exit, yet its frame must still name it. */
+/* The plugin is unloaded before exit, yet its frame must still name its
+ * module, and its function must be found by name alone too. */
 static void extra_dlopen(const ts_run_t *run, const json_value_t *report, const test_case_t *t) {
   const char *path = src_path("plugin.c");
   ts_leaks_t m = ts_leaks_at(report, path, ts_marker_line(path, "plugin"));
+  ts_leaks_t by_name = ts_leaks_in_function(report, "plugin_leak");
+  TS_CHECK_INT(run, "bytes in groups with a plugin_leak frame", 2 * 777, by_name.bytes);
+  TS_CHECK_INT(run, "blocks in groups with a plugin_leak frame", 2, by_name.count);
   char want[64];
   snprintf(want, sizeof(want), "/plugin_%s.so", t->opt);
   for (size_t i = 0; i < m.groups && i < TS_MAX_MATCHES; i++) {
