@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <unistd.h>
 
@@ -51,6 +52,32 @@ static void after_fork_child(void) {
   ls_guard_pop();
 }
 
+/* LEAKSCOPE_FOLLOW_EXEC=0: takes our library out of LD_PRELOAD (in place:
+ * the string only shrinks, nothing is allocated) so programs this one
+ * exec's run untracked, as heaptrack does for every child. */
+static void stop_following_exec(void) {
+  for (char **e = environ; e && *e; e++) {
+    if (strncmp(*e, "LD_PRELOAD=", 11))
+      continue;
+    char *dst = *e + 11;
+    const char *src = dst;
+    bool first = true;
+    while (*src) {
+      size_t n = strcspn(src, ": ");
+      if (!memmem(src, n, "libleakscope.so", 15)) {
+        if (!first)
+          *dst++ = ':';
+        memmove(dst, src, n);
+        dst += n;
+        first = false;
+      }
+      src += n;
+      src += *src != '\0';
+    }
+    *dst = '\0';
+  }
+}
+
 static void exit_report(void *unused) {
   ls_reporter_stop();
   int groups = ls_report_emit(LS_TRIGGER_EXIT);
@@ -70,6 +97,8 @@ __attribute__((constructor(101))) static void ls_start(void) {
   ls_config_load(environ, getauxval(AT_SECURE) != 0);
   if (ls_config.verbose)
     ls_config_print(&ls_config);
+  if (!ls_config.follow_exec)
+    stop_following_exec();
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   ls_reporter_start();

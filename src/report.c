@@ -401,6 +401,42 @@ void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out) {
     ls_sym_close(sym);
 }
 
+/* --- Growth between reports --- */
+
+/* The previous diff report's groups: keys sorted, with their totals. Only
+ * touched under the report lock. */
+typedef struct prev_group {
+  uint64_t key, bytes, count;
+} prev_group_t;
+
+static prev_group_t *prev;
+static size_t nprev, prev_cap;
+
+static int cmp_prev(const void *a, const void *b) {
+  uint64_t x = ((const prev_group_t *)a)->key, y = ((const prev_group_t *)b)->key;
+  return x < y ? -1 : x > y;
+}
+
+/* Sets each group's growth against the previous diff report (a group not
+ * in it grew from zero), then makes this report the previous one. */
+static void apply_diff(ls_report_t *r) {
+  r->diff = true;
+  for (size_t i = 0; i < r->ngroups; i++) {
+    ls_group_t *g = &r->groups[i];
+    prev_group_t k = {.key = key_of(g)};
+    const prev_group_t *p = nprev ? bsearch(&k, prev, nprev, sizeof *prev, cmp_prev) : NULL;
+    g->growth_bytes = (int64_t)g->bytes - (p ? (int64_t)p->bytes : 0);
+    g->growth_count = (int64_t)g->count - (p ? (int64_t)p->count : 0);
+    g->has_growth = g->growth_bytes || g->growth_count;
+  }
+  nprev = 0;
+  if (!grow_array((void **)&prev, &prev_cap, r->ngroups, sizeof *prev))
+    return; /* the next report compares with nothing: all growth */
+  for (size_t i = 0; i < r->ngroups; i++)
+    prev[nprev++] = (prev_group_t){key_of(&r->groups[i]), r->groups[i].bytes, r->groups[i].count};
+  qsort(prev, nprev, sizeof *prev, cmp_prev);
+}
+
 /* --- Output --- */
 
 static _Atomic int report_lock;
@@ -475,6 +511,8 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
   ls_report_t r;
   if (ls_report_build(&r, f, trigger) < 0)
     ls_warn("out of memory while building the report; it is incomplete");
+  if (f->diff)
+    apply_diff(&r);
   ls_report_format(&r, format, out);
   int groups = out->truncated ? -1 : (int)r.ngroups;
   if (out->truncated)
@@ -486,7 +524,7 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
 }
 
 int ls_report_emit(ls_trigger_t trigger) {
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true};
+  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .diff = ls_config.diff};
   if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
     f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
   ls_buf_t out;

@@ -24,6 +24,8 @@ typedef struct ls_filter {
   int thread;          /* only this thread id's (-1: all threads) */
   uint32_t min_age_ms; /* only those at least this old */
   bool memory, fds;    /* which kinds */
+  bool diff;           /* give each group's growth since the previous
+                          report that had diff set */
 } ls_filter_t;
 
 typedef enum { LS_GROUP_MEMORY, LS_GROUP_FD } ls_group_kind_t;

@@ -74,7 +74,7 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
   put_seconds(b, r->now - g->oldest);
   ls_buf_puts(b, ",\"newest_s\":");
   put_seconds(b, r->now - g->newest);
-  if (g->has_growth)
+  if (r->diff)
     ls_buf_printf(b, ",\"growth\":{\"bytes\":%ld,\"count\":%ld}", (long)g->growth_bytes,
                   (long)g->growth_count);
   ls_buf_putc(b, ',');

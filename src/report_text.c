@@ -62,17 +62,19 @@ static void put_fds(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
 }
 
 static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
-  if (r->trigger == LS_TRIGGER_EXIT)
-    return;
-  ls_buf_puts(b, ", age ");
-  put_seconds(b, r->now - g->newest);
-  if (g->newest != g->oldest) {
-    ls_buf_puts(b, "-");
-    put_seconds(b, r->now - g->oldest);
+  if (r->trigger != LS_TRIGGER_EXIT) {
+    ls_buf_puts(b, ", age ");
+    put_seconds(b, r->now - g->newest);
+    if (g->newest != g->oldest) {
+      ls_buf_puts(b, "-");
+      put_seconds(b, r->now - g->oldest);
+    }
+    ls_buf_puts(b, " s");
   }
-  ls_buf_puts(b, " s");
   if (g->has_growth)
-    ls_buf_printf(b, ", %+ld since the previous report", (long)g->growth_count);
+    ls_buf_printf(b, ", %s%ld (%s%ld bytes) since the previous report",
+                  g->growth_count >= 0 ? "+" : "", (long)g->growth_count,
+                  g->growth_bytes >= 0 ? "+" : "", (long)g->growth_bytes);
 }
 
 void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
