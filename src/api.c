@@ -18,6 +18,7 @@
 #include "out.h"
 #include "real.h"
 #include "report.h"
+#include "suppress.h"
 #include "table.h"
 #include "thread.h"
 #include "track.h"
@@ -83,6 +84,15 @@ LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_
   ls_guard_push();
   ls_report_lock();
   int rc = ls_report_build(&r, &f, LS_TRIGGER_API);
+  size_t nrules;
+  ls_suppress_rules(&nrules);
+  if (nrules && r.ngroups) {
+    /* Suppressed leaks do not count, as they are not reported. */
+    ls_symbolizer_t *sym = ls_sym_open();
+    ls_report_suppress(&r, sym);
+    if (sym)
+      ls_sym_close(sym);
+  }
   out->bytes = r.memory_bytes;
   out->blocks = r.memory_blocks;
   out->fds = r.fds;

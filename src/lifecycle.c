@@ -25,6 +25,7 @@
 #include "real.h"
 #include "reporter.h"
 #include "report.h"
+#include "suppress.h"
 #include "table.h"
 #include "thread.h"
 #include "track.h"
@@ -99,6 +100,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
     ls_config_print(&ls_config);
   if (!ls_config.follow_exec)
     stop_following_exec();
+  ls_suppress_load(ls_config.suppressions);
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   ls_reporter_start();

@@ -27,6 +27,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "depot.h"
+#include "suppress.h"
 #include "guard.h"
 #include "table.h"
 #include "track.h"
@@ -390,15 +391,41 @@ size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out,
   return n;
 }
 
-void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out) {
-  ls_symbolizer_t *sym = ls_sym_open();
+void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
+  static ls_frame_info_t frames[1024]; /* under the report lock */
+  size_t nrules;
+  ls_rule_t *rules = ls_suppress_rules(&nrules);
+  for (size_t i = 0; i < nrules; i++)
+    rules[i].groups = rules[i].bytes = rules[i].count = 0;
+  r->listed = 0;
+  for (size_t i = 0; i < r->ngroups; i++) {
+    ls_group_t *g = &r->groups[i];
+    ls_rule_t *rule = nrules ? ls_suppress_find(g->kind == LS_GROUP_FD, frames,
+                                                ls_report_frames(sym, g->stack, frames, 1024))
+                             : NULL;
+    if (!rule) {
+      r->listed++;
+      continue;
+    }
+    g->suppressed = true;
+    rule->groups++;
+    rule->bytes += g->bytes;
+    rule->count += g->count;
+    if (g->kind == LS_GROUP_MEMORY) {
+      r->memory_bytes -= g->bytes;
+      r->memory_blocks -= g->count;
+    } else {
+      r->fds -= g->count;
+    }
+  }
+}
+
+void ls_report_format(const ls_report_t *r, ls_symbolizer_t *sym, int format, ls_buf_t *out) {
   switch (format) {
   case LS_FORMAT_JSON: ls_report_json(r, sym, out); break;
   case LS_FORMAT_FOLDED: ls_report_folded(r, sym, out); break;
   default: ls_report_text(r, sym, out); break;
   }
-  if (sym)
-    ls_sym_close(sym);
 }
 
 /* --- Growth between reports --- */
@@ -513,8 +540,12 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
     ls_warn("out of memory while building the report; it is incomplete");
   if (f->diff)
     apply_diff(&r);
-  ls_report_format(&r, format, out);
-  int groups = out->truncated ? -1 : (int)r.ngroups;
+  ls_symbolizer_t *sym = ls_sym_open();
+  ls_report_suppress(&r, sym);
+  ls_report_format(&r, sym, format, out);
+  if (sym)
+    ls_sym_close(sym);
+  int groups = out->truncated ? -1 : (int)r.listed;
   if (out->truncated)
     ls_warn("out of memory while formatting the report; nothing written");
   ls_report_release(&r);

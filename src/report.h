@@ -38,6 +38,7 @@ typedef struct ls_group {
   uint32_t oldest, newest; /* creation stamps (ms) of the oldest/newest */
   size_t first_fd;         /* fd groups: this group's fds are */
   size_t nfds;             /* report.fds[first_fd .. first_fd + nfds) */
+  bool suppressed;         /* matched a suppression rule: not listed */
   bool has_growth;         /* diff mode: changed since the last report */
   int64_t growth_bytes, growth_count;
 } ls_group_t;
@@ -55,6 +56,7 @@ typedef struct ls_report {
   uint32_t now; /* ls_now_ms() when the snapshot was taken */
   uint64_t memory_bytes, memory_blocks, fds, untracked;
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
+  size_t listed;         /* groups not suppressed */
   bool diff;    /* groups carry growth figures */
   ls_group_t *groups;
   size_t ngroups;
@@ -77,8 +79,12 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 
+/* Marks the groups that suppression rules match and takes them out of
+ * the totals; each rule's counters then describe this report. */
+void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym);
+
 /* Formats r in `format` (LS_FORMAT_*) into out. */
-void ls_report_format(const ls_report_t *r, int format, ls_buf_t *out);
+void ls_report_format(const ls_report_t *r, ls_symbolizer_t *sym, int format, ls_buf_t *out);
 
 /* Builds, filters and formats a report into out (one report at a time:
  * takes the report lock). Returns the number of leak groups, or -1 if out

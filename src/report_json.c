@@ -6,6 +6,7 @@
  */
 #include "depot.h"
 #include "report.h"
+#include "suppress.h"
 
 #define LS_MAX_FRAMES 1024
 
@@ -82,17 +83,50 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
   ls_buf_putc(b, '}');
 }
 
+/* "suppressed":[{"rule":"leak:x","file":"f","line":3,"groups":1,"count":2,"bytes":9}] */
+static void put_suppressed(ls_buf_t *b) {
+  size_t n;
+  const ls_rule_t *rules = ls_suppress_rules(&n);
+  ls_buf_puts(b, ",\"suppressed\":[");
+  bool first = true;
+  for (size_t i = 0; i < n; i++) {
+    if (!rules[i].groups)
+      continue;
+    ls_buf_puts(b, first ? "{\"rule\":" : ",{\"rule\":");
+    first = false;
+    ls_buf_putc(b, '"');
+    ls_buf_puts(b, rules[i].fd ? "fd:" : "leak:");
+    ls_buf_t esc;
+    char mem[512];
+    ls_buf_fixed(&esc, mem, sizeof mem);
+    ls_buf_put_json_str(&esc, rules[i].pattern);
+    ls_buf_put(b, mem + 1, esc.len - 1); /* the pattern, escaped, with our quotes */
+    ls_buf_puts(b, ",\"file\":");
+    ls_buf_put_json_str(b, rules[i].file);
+    ls_buf_printf(b, ",\"line\":%d,\"groups\":%lu,\"count\":%lu,\"bytes\":%lu}", rules[i].line,
+                  (unsigned long)rules[i].groups, (unsigned long)rules[i].count,
+                  (unsigned long)rules[i].bytes);
+  }
+  ls_buf_putc(b, ']');
+}
+
 void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   ls_buf_printf(b,
                 "{\"format\":\"leakscope-report\",\"version\":1,\"pid\":%d,\"seq\":%lu,"
                 "\"trigger\":\"%s\",\"summary\":{\"memory_bytes\":%lu,\"memory_blocks\":%lu,"
-                "\"fds\":%lu,\"groups\":%zu,\"untracked\":%lu},\"leaks\":[",
+                "\"fds\":%lu,\"groups\":%zu,\"untracked\":%lu",
                 r->pid, (unsigned long)r->seq, triggers[r->trigger], (unsigned long)r->memory_bytes,
-                (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->ngroups,
+                (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->listed,
                 (unsigned long)r->untracked);
+  put_suppressed(b);
+  ls_buf_puts(b, "},\"leaks\":[");
+  bool first = true;
   for (size_t i = 0; i < r->ngroups; i++) {
-    if (i)
+    if (r->groups[i].suppressed)
+      continue;
+    if (!first)
       ls_buf_putc(b, ',');
+    first = false;
     put_group(b, r, &r->groups[i], sym);
   }
   ls_buf_puts(b, "]}\n");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report.h"
+#include "suppress.h"
 
 #define LS_MAX_FRAMES 1024
 
@@ -84,13 +85,23 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   ls_buf_printf(b, "%lu %s in %lu %s and %lu %s not released, in %zu %s\n",
                 (unsigned long)r->memory_bytes, plural(r->memory_bytes, "byte", "bytes"),
                 (unsigned long)r->memory_blocks, plural(r->memory_blocks, "block", "blocks"),
-                (unsigned long)r->fds, plural(r->fds, "fd", "fds"), r->ngroups,
-                plural(r->ngroups, "group", "groups"));
+                (unsigned long)r->fds, plural(r->fds, "fd", "fds"), r->listed,
+                plural(r->listed, "group", "groups"));
+  size_t nrules;
+  const ls_rule_t *rules = ls_suppress_rules(&nrules);
+  for (size_t i = 0; i < nrules; i++)
+    if (rules[i].groups)
+      ls_buf_printf(b, "suppressed by %s:%s (%s:%d): %lu %s, %lu bytes\n",
+                    rules[i].fd ? "fd" : "leak", rules[i].pattern, rules[i].file, rules[i].line,
+                    (unsigned long)rules[i].groups, plural(rules[i].groups, "group", "groups"),
+                    (unsigned long)rules[i].bytes);
   if (r->untracked)
     ls_buf_printf(b, "(%lu resources could not be tracked: leakscope ran out of memory)\n",
                   (unsigned long)r->untracked);
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];
+    if (g->suppressed)
+      continue;
     ls_buf_putc(b, '\n');
     if (g->kind == LS_GROUP_MEMORY) {
       ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)g->bytes, plural(g->bytes, "byte", "bytes"),
@@ -116,6 +127,8 @@ void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   static ls_frame_info_t frames[LS_MAX_FRAMES];
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];
+    if (g->suppressed)
+      continue;
     size_t n = ls_report_frames(sym, g->stack, frames, LS_MAX_FRAMES);
     if (g->kind == LS_GROUP_FD)
       ls_buf_printf(b, "[fd:%s];", ls_fd_kind_name(g->resource));

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT
+ * suppress.c: loading and matching suppression rules (see suppress.h).
+ * Files are read with open/read into an arena copy at start-up; rules and
+ * patterns live in the arena for the process's life. Matching runs at
+ * report time over symbolized frames.
+ */
+#include "suppress.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "arena.h"
+#include "out.h"
+
+#define MAX_RULES 1024
+#define MAX_FILE (1 << 20)
+
+static ls_rule_t *rules;
+static size_t nrules;
+
+static char *arena_strndup(const char *s, size_t n) {
+  char *d = ls_arena_alloc(n + 1, 1);
+  if (d) {
+    memcpy(d, s, n);
+    d[n] = '\0';
+  }
+  return d;
+}
+
+/* Reads the whole file into arena memory; NULL with a warning on error. */
+static char *read_file(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    ls_warn("cannot read suppression file '%s' (%s)", path, strerror(errno));
+    return NULL;
+  }
+  char *buf = ls_map(MAX_FILE);
+  size_t n = 0;
+  ssize_t r;
+  while (buf && n < MAX_FILE && ((r = read(fd, buf + n, MAX_FILE - n)) > 0 || (r < 0 && errno == EINTR)))
+    n += r > 0 ? (size_t)r : 0;
+  close(fd);
+  if (!buf)
+    return NULL;
+  if (n == MAX_FILE)
+    ls_warn("suppression file '%s' is larger than 1 MiB; the rest is ignored", path);
+  char *copy = arena_strndup(buf, n);
+  ls_unmap(buf, MAX_FILE);
+  *len = n;
+  return copy;
+}
+
+static void parse(const char *path, const char *text, size_t len) {
+  const char *end = text + len;
+  int lineno = 0;
+  for (const char *line = text; line < end; lineno++) {
+    const char *eol = memchr(line, '\n', (size_t)(end - line));
+    if (!eol)
+      eol = end;
+    const char *s = line, *e = eol;
+    line = eol + 1;
+    while (s < e && (*s == ' ' || *s == '\t'))
+      s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+      e--;
+    if (s == e || *s == '#')
+      continue;
+    const char *colon = memchr(s, ':', (size_t)(e - s));
+    bool fd = colon && colon - s == 2 && !memcmp(s, "fd", 2);
+    bool leak = colon && colon - s == 4 && !memcmp(s, "leak", 4);
+    if ((!fd && !leak) || colon + 1 == e) {
+      char shown[64];
+      size_t n = (size_t)(e - s) < sizeof shown - 1 ? (size_t)(e - s) : sizeof shown - 1;
+      memcpy(shown, s, n);
+      shown[n] = '\0';
+      ls_warn("%s:%d: malformed suppression '%s' skipped (expected leak:PATTERN or fd:PATTERN)",
+              path, lineno + 1, shown);
+      continue;
+    }
+    if (nrules == MAX_RULES) {
+      ls_warn("%s:%d: more than %d suppressions; the rest are ignored", path, lineno + 1, MAX_RULES);
+      return;
+    }
+    ls_rule_t *r = &rules[nrules];
+    *r = (ls_rule_t){.fd = fd, .pattern = arena_strndup(colon + 1, (size_t)(e - colon - 1)),
+                     .file = path, .line = lineno + 1};
+    if (r->pattern)
+      nrules++;
+  }
+}
+
+size_t ls_suppress_load(const char *files) {
+  if (!files || !*files)
+    return 0;
+  if (!rules && !(rules = ls_arena_alloc(MAX_RULES * sizeof *rules, 16)))
+    return 0;
+  for (const char *f = files; *f;) {
+    size_t n = strcspn(f, ":");
+    char *path = arena_strndup(f, n);
+    size_t len;
+    char *text = path && n ? read_file(path, &len) : NULL;
+    if (text)
+      parse(path, text, len);
+    f += n + (f[n] == ':');
+  }
+  return nrules;
+}
+
+ls_rule_t *ls_suppress_rules(size_t *n) {
+  *n = nrules;
+  return rules;
+}
+
+/* '*' matches any run; the rest literally. s and p are [s, se) and
+ * [p, pe); anchored at the start of s. */
+static bool glob_at(const char *s, const char *se, const char *p, const char *pe, bool to_end) {
+  while (p < pe) {
+    if (*p == '*') {
+      for (const char *t = s;; t++) {
+        if (glob_at(t, se, p + 1, pe, to_end))
+          return true;
+        if (t == se)
+          return false;
+      }
+    }
+    if (s == se || *s != *p)
+      return false;
+    s++, p++;
+  }
+  return !to_end || s == se;
+}
+
+bool ls_suppress_match(const char *pattern, const char *s) {
+  if (!s)
+    return false;
+  const char *p = pattern, *pe = pattern + strlen(pattern), *se = s + strlen(s);
+  bool start = *p == '^';
+  p += start;
+  bool end = pe > p && pe[-1] == '$';
+  pe -= end;
+  if (start)
+    return glob_at(s, se, p, pe, end);
+  for (const char *t = s;; t++) {
+    if (glob_at(t, se, p, pe, end))
+      return true;
+    if (t == se)
+      return false;
+  }
+}
+
+ls_rule_t *ls_suppress_find(bool fd, const ls_frame_info_t *frames, size_t n) {
+  for (size_t r = 0; r < nrules; r++) {
+    if (rules[r].fd != fd)
+      continue;
+    for (size_t i = 0; i < n; i++)
+      if (ls_suppress_match(rules[r].pattern, frames[i].function) ||
+          ls_suppress_match(rules[r].pattern, frames[i].module) ||
+          ls_suppress_match(rules[r].pattern, frames[i].file))
+        return &rules[r];
+  }
+  return NULL;
+}

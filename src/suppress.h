@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * suppress.h: suppression rules, in LeakSanitizer's format plus fd rules.
+ *
+ *   # comment
+ *   leak:pattern    a memory leak group is dropped if any frame's
+ *                   function, module path or source file matches
+ *   fd:pattern      the same for fd, stream and dir leak groups
+ *
+ * Patterns match anywhere in the name unless anchored with ^ (start) or
+ * $ (end); * matches any run of characters (LeakSanitizer's rules).
+ * Rules are loaded once at start-up from LEAKSCOPE_SUPPRESSIONS; a
+ * malformed line is reported with its file and line and skipped.
+ */
+#ifndef LS_SUPPRESS_H
+#define LS_SUPPRESS_H
+
+#include "common.h"
+#include "symbolize.h"
+
+typedef struct ls_rule {
+  bool fd;              /* fd: rule (else leak:) */
+  const char *pattern;
+  const char *file;     /* where it was read, for the report */
+  int line;
+  uint64_t groups, bytes, count; /* what it suppressed in the current report */
+} ls_rule_t;
+
+/* Reads every file of a ':'-separated list. Returns the number of rules. */
+size_t ls_suppress_load(const char *files);
+
+/* The loaded rules (valid for the process's life). */
+ls_rule_t *ls_suppress_rules(size_t *n);
+
+/* Whether pattern matches s (LeakSanitizer's template matching). */
+bool ls_suppress_match(const char *pattern, const char *s);
+
+/* The first rule of the right kind matching any of frames[0..n), or NULL. */
+ls_rule_t *ls_suppress_find(bool fd, const ls_frame_info_t *frames, size_t n);
+
+#endif
