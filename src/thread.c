@@ -7,7 +7,10 @@
 #include "thread.h"
 
 #include <pthread.h>
+#include <linux/membarrier.h>
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "arena.h"
 #include "atomic.h"
@@ -73,7 +76,26 @@ ls_thread_t *ls_thread_self(void) {
   return t;
 }
 
+/* With membarrier(2) registered, the hot path needs no fence: the
+ * quiescer's membarrier makes every running thread execute a full barrier,
+ * so a plain store of `active` before loading a table pointer pairs with
+ * it (the asymmetric Dekker used by liburcu). Without it, the store must be
+ * a seq_cst RMW. Set once by ls_thread_init before any table operation
+ * matters; a thread that reads a stale false only pays the slower path. */
+static bool use_membarrier;
+
+void ls_thread_init(void) {
+  use_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
 void ls_thread_enter(ls_thread_t *t) {
+  if (ls_likely(use_membarrier && t != &fallback)) {
+    /* relaxed + compiler fence: ordered against the table loads by the
+     * quiescer's membarrier (see use_membarrier) */
+    ls_atomic_store_relaxed(&t->active, 1);
+    ls_compiler_fence();
+    return;
+  }
   /* seq_cst RMW: the flag is visible before this thread loads any table
    * pointer; pairs with the seq_cst loads in ls_thread_quiesce (Dekker:
    * either the quiescer sees us active, or we see the new table). The
@@ -83,10 +105,15 @@ void ls_thread_enter(ls_thread_t *t) {
 
 void ls_thread_exit(ls_thread_t *t) {
   /* release: our reads of the old table happen-before its unmapping */
-  atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+  if (ls_likely(use_membarrier && t != &fallback))
+    ls_atomic_store_release(&t->active, 0);
+  else
+    atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
 }
 
 void ls_thread_quiesce(void) {
+  if (use_membarrier)
+    syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
   atomic_thread_fence(memory_order_seq_cst);
   ls_thread_t *self = ls_tls.thread;
   for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {

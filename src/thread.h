@@ -23,6 +23,10 @@ typedef struct ls_thread {
   struct ls_thread *next;    /* registry list, append-only */
 } __attribute__((aligned(LS_CACHE_LINE))) ls_thread_t;
 
+/* Chooses the grace-period mechanism (membarrier if the kernel has it).
+ * Called once at start-up, before the first table operation. */
+void ls_thread_init(void);
+
 /* The calling thread's record, registering it on first use. Never NULL (a
  * static fallback record is used if memory runs out). Guard held. */
 ls_thread_t *ls_thread_self(void);

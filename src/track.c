@@ -27,6 +27,7 @@ void ls_track_init(void) {
   if (!ls_atomic_cas_acq_rel(&initialised, &expected, 1))
     return;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &start_time);
+  ls_thread_init();
   ls_table_init();
   ls_fdtable_init();
   ls_stack_init();
