@@ -274,12 +274,11 @@ LS_EXPORT int close(int fd) {
     errno = ENOSYS;
     return -1;
   }
-  if (ls_guard_enter()) {
-    /* Linux releases the fd even when close fails (EINTR, EIO), so the
-     * entry is not put back. */
-    ls_track_fd_gone(fd, NULL);
-    ls_guard_leave();
-  }
+  /* Recorded even inside a guarded call, like free. Linux releases the fd
+   * even when close fails (EINTR, EIO), so the entry is not put back. */
+  ls_guard_push();
+  ls_track_fd_gone(fd, NULL);
+  ls_guard_pop();
   return ls_real.close(fd);
 }
 

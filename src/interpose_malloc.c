@@ -50,15 +50,18 @@ LS_EXPORT void *calloc(size_t count, size_t n) {
   LS_ALLOC(count * n, ls_real.calloc(count, n));
 }
 
+/* Releases are recorded even inside leakscope or a guarded real call
+ * (fclose frees the stream's buffer from inside libc): an entry left
+ * behind would outlive its block and be reported, or collide with the
+ * next block at that address. */
 LS_EXPORT void free(void *p) {
   if (!p || ls_boot_owns(p))
     return;
   if (ls_unlikely(!ls_real_ensure()))
     return; /* cannot happen: only boot blocks exist before resolution */
-  if (ls_guard_enter()) {
-    ls_track_free(p, NULL);
-    ls_guard_leave();
-  }
+  ls_guard_push();
+  ls_track_free(p, NULL);
+  ls_guard_pop();
   ls_real.free(p);
 }
 
@@ -81,8 +84,21 @@ LS_EXPORT void *realloc(void *p, size_t n) {
   }
   if (p && ls_boot_owns(p))
     return realloc_boot(p, n);
-  if (!ls_guard_enter())
-    return ls_real.realloc(p, n);
+  if (!ls_guard_enter()) {
+    /* Inside a guarded call: a tracked block keeps its stack when libc
+     * resizes it for us. */
+    ls_block_t old;
+    bool was_tracked = p && ls_track_free(p, &old);
+    void *q = ls_real.realloc(p, n);
+    if (was_tracked && (q || n)) {
+      if (q) {
+        old.addr = (uintptr_t)q;
+        old.size = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+      }
+      ls_track_restore(&old);
+    }
+    return q;
+  }
   /* Forget the old block first: once the real realloc returns, its address
    * may belong to another thread's new block. If the real call fails, the
    * old block is still live and its entry goes back unchanged.

@@ -91,8 +91,10 @@ void ls_thread_init(void) {
 void ls_thread_enter(ls_thread_t *t) {
   if (ls_likely(use_membarrier && t != &fallback)) {
     /* relaxed + compiler fence: ordered against the table loads by the
-     * quiescer's membarrier (see use_membarrier) */
-    ls_atomic_store_relaxed(&t->active, 1);
+     * quiescer's membarrier (see use_membarrier). A count, not a flag: a
+     * signal handler may nest an operation inside ours. Only this thread
+     * writes it. */
+    ls_atomic_store_relaxed(&t->active, ls_atomic_load_relaxed(&t->active) + 1);
     ls_compiler_fence();
     return;
   }
@@ -106,7 +108,7 @@ void ls_thread_enter(ls_thread_t *t) {
 void ls_thread_exit(ls_thread_t *t) {
   /* release: our reads of the old table happen-before its unmapping */
   if (ls_likely(use_membarrier && t != &fallback))
-    ls_atomic_store_release(&t->active, 0);
+    ls_atomic_store_release(&t->active, ls_atomic_load_relaxed(&t->active) - 1);
   else
     atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
 }
