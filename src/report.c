@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -498,37 +500,87 @@ static bool expand_path(char *dst, size_t cap) {
   return !b.truncated;
 }
 
+/* Appends b to the file at path so that a reader, or a crash, never sees
+ * half of it: under an flock, a temporary file in the same directory gets
+ * the old content plus the report and is renamed over the file. A kill
+ * at any point leaves the old file or the new one (and at worst a stray
+ * temporary). Returns 0, or -errno when the directory does not allow it
+ * (the caller then appends in place). */
+static int replace_with_appended(const char *path, const ls_buf_t *b) {
+  for (int attempt = 0; attempt < 8; attempt++) {
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0)
+      return -errno;
+    struct stat held, now;
+    /* Another writer may have renamed a new file in while we waited for
+     * the lock of the old one: then start again on the new one. */
+    if (flock(fd, LOCK_EX) != 0 || fstat(fd, &held) != 0 || stat(path, &now) != 0 ||
+        held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
+      close(fd);
+      continue;
+    }
+    char tmp[4200];
+    ls_buf_t tb;
+    ls_buf_fixed(&tb, tmp, sizeof tmp - 1);
+    ls_buf_printf(&tb, "%s.tmp.%d", path, getpid());
+    tmp[tb.len] = '\0';
+    int out = tb.truncated ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (out < 0) {
+      int err = tb.truncated ? ENAMETOOLONG : errno;
+      close(fd);
+      return -err;
+    }
+    int rc = 0;
+    off_t in_off = 0;
+    while (rc == 0 && in_off < held.st_size) {
+      ssize_t n = copy_file_range(fd, &in_off, out, NULL, (size_t)(held.st_size - in_off), 0);
+      if (n <= 0)
+        rc = n < 0 && errno != EINTR ? -errno : (n == 0 ? -EIO : 0);
+    }
+    if (rc == 0)
+      rc = ls_write_all(out, b->data, b->len);
+    fchmod(out, held.st_mode & 07777);
+    close(out);
+    if (rc == 0 && rename(tmp, path) != 0)
+      rc = -errno;
+    if (rc != 0)
+      unlink(tmp);
+    close(fd); /* drops the lock */
+    return rc;
+  }
+  return -EAGAIN;
+}
+
 void ls_report_output(const ls_buf_t *b) {
-  int fd = 2;
   char path[4096];
-  if (ls_config.output) {
-    if (!expand_path(path, sizeof path)) {
-      ls_warn("report path too long; writing the report to stderr");
+  if (!ls_config.output) {
+    ls_write_all(2, b->data, b->len);
+    return;
+  }
+  if (!expand_path(path, sizeof path)) {
+    ls_warn("report path too long; writing the report to stderr");
+    ls_write_all(2, b->data, b->len);
+    return;
+  }
+  int rc = replace_with_appended(path, b);
+  if (rc == -EACCES || rc == -EPERM || rc == -EROFS || rc == -ENAMETOOLONG || rc == -EAGAIN) {
+    /* The directory is not ours to write (or the file is contended): append
+     * in place, one write, as the next best thing. */
+    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
+    if (fd >= 0) {
+      off_t start = lseek(fd, 0, SEEK_END);
+      rc = ls_write_all(fd, b->data, b->len);
+      if (rc < 0 && start >= 0)
+        (void)ftruncate(fd, start); /* never leave half a report */
+      close(fd);
     } else {
-      /* Opened only now and closed right after: we hold no fd between
-       * reports. O_NOFOLLOW and 0600: a report is private, and a planted
-       * symlink must not redirect it. */
-      fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-      if (fd < 0) {
-        ls_warn("cannot open report file '%s' (%s); writing the report to stderr", path,
-                strerror(errno));
-        fd = 2;
-      }
+      rc = -errno;
     }
   }
-  off_t start = fd != 2 ? lseek(fd, 0, SEEK_END) : -1;
-  int rc = ls_write_all(fd, b->data, b->len);
-  if (fd != 2) {
-    if (rc < 0) {
-      /* A partial report must not stay behind (a full disk): cut the file
-       * back to where this report started. */
-      if (start >= 0)
-        (void)ftruncate(fd, start);
-      ls_warn("cannot write report file '%s' (%s); writing the report to stderr", path,
-              strerror(-rc));
-      ls_write_all(2, b->data, b->len);
-    }
-    close(fd);
+  if (rc < 0) {
+    ls_warn("cannot write report file '%s' (%s); writing the report to stderr", path,
+            strerror(-rc));
+    ls_write_all(2, b->data, b->len);
   }
 }
 
