@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * prog_fd_files.c: leaks one file fd from each call that opens or
  * duplicates one: open, open64, openat, openat64, creat, creat64, dup,
- * dup2 and dup3 to fresh numbers, fcntl F_DUPFD and F_DUPFD_CLOEXEC.
+ * dup2 and dup3 to fresh numbers, fcntl F_DUPFD and F_DUPFD_CLOEXEC;
+ * and one that close_range(CLOSE_RANGE_CLOEXEC) only marked close-on-exec.
  *
  * Two dup2 cases test what dup2 releases and creates. dup2 over an open
  * tracked fd closes that fd's first file, so only the dup is reported, from
@@ -92,6 +93,14 @@ PROG_LEAKY static void leak_fcntl_dupfd_cloexec(void) {
           fdp_path(dir, "fcntl_dupfd_cloexec"));
 }
 
+/* CLOSE_RANGE_CLOEXEC sets a flag and closes nothing. */
+PROG_LEAKY static void leak_cloexec_range(void) {
+  const char *path = fdp_path(dir, "cloexec_range");
+  int fd = fdp_ok(open(path, O_RDWR | O_CREAT, 0600), "open"); /* LEAK:cloexec_range */
+  fdp_ok(close_range((unsigned)fd, (unsigned)fd, CLOSE_RANGE_CLOEXEC), "close_range");
+  fdp_say("cloexec_range", fd, path);
+}
+
 /* B's first file is closed by the dup2: only the dup is left to report. */
 PROG_LEAKY static void leak_dup2_over(void) {
   int a = scratch("dup2_over_a");
@@ -125,6 +134,7 @@ int main(int argc, char **argv) {
   leak_dup3();
   leak_fcntl_dupfd();
   leak_fcntl_dupfd_cloexec();
+  leak_cloexec_range();
   leak_dup2_over();
   leak_dup2_stdin();
   return 0;

@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: MIT
+ * staging.c: interactive runs, report files and report checks for the
+ * staging tests (see staging.h).
+ *
+ * The child leads its own process group, so st_proc_free() can kill
+ * anything it forked. Between fork and exec the child calls only
+ * async-signal-safe functions; argv and the environment are built before.
+ * SIGPIPE is ignored in the test process: a program that died early must
+ * fail a check, not kill the test binary on our next write to its stdin.
+ */
+#include "staging.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+extern char **environ;
+
+bool st_skipped;
+
+/* --- Buffers and time --- */
+
+static void buf_append(st_buf_t *b, const char *p, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + n + 1)
+      cap *= 2;
+    char *d = realloc(b->data, cap);
+    if (!d)
+      fail_msg("staging: out of memory");
+    b->data = d;
+    b->cap = cap;
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = '\0';
+}
+
+static void buf_free(st_buf_t *b) {
+  free(b->data);
+  memset(b, 0, sizeof(*b));
+}
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+    ;
+}
+
+/* The embedded ts_run_t points at our buffers, so a failure dump shows
+ * the output and reports as they are now. ts_run_free is never called on
+ * it: st_proc_free owns the memory. */
+static void sync_run(st_proc_t *p) {
+  p->run.out = p->out.data ? p->out.data : (char *)"";
+  p->run.out_len = p->out.len;
+  p->run.err = p->err.data ? p->err.data : (char *)"";
+  p->run.err_len = p->err.len;
+  p->run.report_text = p->reports.data ? p->reports.data : (char *)"";
+  p->run.report_len = p->reports.len;
+}
+
+/* --- Paths and files --- */
+
+void st_make_tmpdir(char *dir, size_t size) {
+  const char *tmp = getenv("TMPDIR");
+  snprintf(dir, size, "%s/leakscope-staging-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+  if (!mkdtemp(dir))
+    fail_msg("staging: mkdtemp %s: %s", dir, strerror(errno));
+}
+
+void st_remove_tmpdir(const char *dir) {
+  DIR *d = opendir(dir);
+  if (!d)
+    return;
+  struct dirent *e;
+  char path[1024];
+  while ((e = readdir(d)) != NULL) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+  rmdir(dir);
+}
+
+const char *st_expand_pid(char *out, size_t size, const char *tmpl, pid_t pid) {
+  size_t n = 0;
+  for (const char *s = tmpl; *s && n + 1 < size; s++) {
+    if (s[0] == '%' && s[1] == 'p') {
+      n += (size_t)snprintf(out + n, size - n, "%d", (int)pid);
+      s++;
+    } else {
+      out[n++] = *s;
+    }
+  }
+  out[n < size ? n : size - 1] = '\0';
+  return out;
+}
+
+char *st_read_file(const char *path, size_t *len) {
+  st_buf_t b = {0};
+  buf_append(&b, "", 0);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    char chunk[8192];
+    ssize_t got;
+    while ((got = read(fd, chunk, sizeof(chunk))) > 0 || (got < 0 && errno == EINTR))
+      if (got > 0)
+        buf_append(&b, chunk, (size_t)got);
+    close(fd);
+  }
+  if (len)
+    *len = b.len;
+  return b.data;
+}
+
+size_t st_count_in_file(const char *path, const char *needle) {
+  char *text = st_read_file(path, NULL);
+  size_t n = 0, k = strlen(needle);
+  for (const char *s = text; (s = strstr(s, needle)) != NULL; s += k)
+    n++;
+  free(text);
+  return n;
+}
+
+/* --- Environment --- */
+
+static size_t key_len(const char *var) {
+  const char *eq = strchr(var, '=');
+  return eq ? (size_t)(eq - var) : strlen(var);
+}
+
+static void env_set(const char **vars, size_t *len, const char *var) {
+  size_t k = key_len(var);
+  for (size_t i = 0; i < *len; i++) {
+    if (key_len(vars[i]) == k && strncmp(vars[i], var, k) == 0) {
+      vars[i] = var;
+      return;
+    }
+  }
+  vars[(*len)++] = var;
+}
+
+/* The array points into environ and env; the caller frees only it. */
+static const char **build_env(const char *const *env) {
+  size_t n = 0, nenv = 0, len = 0;
+  while (environ[n])
+    n++;
+  while (env && env[nenv])
+    nenv++;
+  const char **vars = calloc(n + nenv + 1, sizeof(char *));
+  if (!vars)
+    fail_msg("staging: out of memory");
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 && strncmp(environ[i], "LEAKSCOPE_", 10) != 0)
+      env_set(vars, &len, environ[i]);
+  for (size_t i = 0; i < nenv; i++)
+    env_set(vars, &len, env[i]);
+  return vars;
+}
+
+/* --- Processes --- */
+
+void st_spawn(st_proc_t *p, const char *const *argv, const char *const *env) {
+  memset(p, 0, sizeof(*p));
+  p->in_fd = p->out_fd = p->err_fd = -1;
+  p->run.exit_code = -1;
+  snprintf(p->run.path, sizeof(p->run.path), "%s", argv[0]);
+  sync_run(p);
+  signal(SIGPIPE, SIG_IGN);
+
+  const char **envp = build_env(env);
+  int in[2], out[2], err[2];
+  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
+    fail_msg("staging: pipe: %s", strerror(errno));
+  pid_t pid = fork();
+  if (pid < 0)
+    fail_msg("staging: fork: %s", strerror(errno));
+  if (pid == 0) {
+    setpgid(0, 0);
+    if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
+        dup2(err[1], STDERR_FILENO) < 0)
+      _exit(126);
+    execve(argv[0], (char *const *)argv, (char *const *)envp);
+    static const char msg[] = "staging: execve failed\n";
+    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+      _exit(127);
+    _exit(127);
+  }
+  /* Here too, so the group exists before any kill(-pid). */
+  setpgid(pid, pid);
+  free(envp);
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  p->in_fd = in[1];
+  p->out_fd = out[0];
+  p->err_fd = err[0];
+  p->run.pid = pid;
+}
+
+/* Reads whatever stdout and stderr have within wait_ms (0: no wait).
+ * Returns false once both are at EOF. */
+static bool pump(st_proc_t *p, int wait_ms) {
+  struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
+  st_buf_t *bufs[2] = {&p->out, &p->err};
+  int *ends[2] = {&p->out_fd, &p->err_fd};
+  if (p->out_fd < 0 && p->err_fd < 0)
+    return false;
+  int r = poll(fds, 2, wait_ms);
+  if (r < 0 && errno != EINTR)
+    fail_msg("staging: poll: %s", strerror(errno));
+  for (int i = 0; r > 0 && i < 2; i++) {
+    if (fds[i].fd < 0 || !fds[i].revents)
+      continue;
+    char chunk[4096];
+    ssize_t got = read(fds[i].fd, chunk, sizeof(chunk));
+    if (got > 0) {
+      buf_append(bufs[i], chunk, (size_t)got);
+    } else if (got == 0 || errno != EINTR) {
+      close(*ends[i]);
+      *ends[i] = -1;
+    }
+  }
+  sync_run(p);
+  return p->out_fd >= 0 || p->err_fd >= 0;
+}
+
+void st_read_line(st_proc_t *p, char *line, size_t size, int timeout_ms) {
+  int64_t deadline = now_ms() + timeout_ms;
+  for (;;) {
+    const char *start = p->out.data ? p->out.data + p->out_seen : NULL;
+    const char *nl = start ? strchr(start, '\n') : NULL;
+    if (nl) {
+      size_t n = (size_t)(nl - start);
+      snprintf(line, size, "%.*s", (int)(n < size ? n : size - 1), start);
+      p->out_seen += n + 1;
+      return;
+    }
+    int64_t left = deadline - now_ms();
+    if (left <= 0)
+      TS_FAIL(&p->run, "timed out after %d ms waiting for a line on stdout", timeout_ms);
+    if (p->out_fd < 0)
+      TS_FAIL(&p->run, "stdout closed while waiting for a line");
+    pump(p, (int)(left < 100 ? left : 100));
+  }
+}
+
+void st_expect_line(st_proc_t *p, const char *prefix, char *line, size_t size) {
+  st_read_line(p, line, size, ST_LINE_TIMEOUT_MS);
+  if (strncmp(line, prefix, strlen(prefix)) != 0)
+    TS_FAIL(&p->run, "expected a line starting with \"%s\", got \"%s\"", prefix, line);
+}
+
+void st_write(st_proc_t *p, const char *s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = p->in_fd >= 0 ? write(p->in_fd, s, n) : -1;
+    if (w < 0 && errno == EINTR)
+      continue;
+    if (w < 0)
+      TS_FAIL(&p->run, "cannot write \"%s\" to the program's stdin: %s", s, strerror(errno));
+    s += w;
+    n -= (size_t)w;
+  }
+}
+
+void st_finish(st_proc_t *p, int timeout_ms) {
+  if (p->reaped)
+    return;
+  if (p->in_fd >= 0) {
+    close(p->in_fd);
+    p->in_fd = -1;
+  }
+  int64_t deadline = now_ms() + timeout_ms;
+  int status = 0;
+  bool done = false;
+  for (;;) {
+    int64_t left = deadline - now_ms();
+    bool open = left > 0 && pump(p, (int)(left < 50 ? left : 50));
+    pid_t r = waitpid(p->run.pid, &status, WNOHANG);
+    if (r == p->run.pid && !open) {
+      done = true;
+      break;
+    }
+    if (r == p->run.pid) {
+      /* Reaped, but something it forked may still hold the pipes: give
+       * them until the deadline, then stop reading. */
+      while (now_ms() < deadline && pump(p, 50))
+        ;
+      done = true;
+      break;
+    }
+    if (left <= 0)
+      break;
+  }
+  if (!done) {
+    p->run.timed_out = true;
+    kill(-p->run.pid, SIGKILL);
+    while (waitpid(p->run.pid, &status, 0) < 0 && errno == EINTR)
+      ;
+  }
+  p->reaped = true;
+  if (WIFEXITED(status))
+    p->run.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    p->run.term_signal = WTERMSIG(status);
+  sync_run(p);
+}
+
+void st_proc_free(st_proc_t *p) {
+  if (p->run.pid > 0 && !p->reaped) {
+    kill(-p->run.pid, SIGKILL);
+    kill(p->run.pid, SIGKILL);
+    while (waitpid(p->run.pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+  } else if (p->run.pid > 0) {
+    kill(-p->run.pid, SIGKILL); /* anything the program left behind */
+  }
+  if (p->in_fd >= 0)
+    close(p->in_fd);
+  if (p->out_fd >= 0)
+    close(p->out_fd);
+  if (p->err_fd >= 0)
+    close(p->err_fd);
+  for (size_t i = 0; i < p->run.nreports; i++)
+    json_free(p->run.reports[i]);
+  free(p->run.reports);
+  buf_free(&p->out);
+  buf_free(&p->err);
+  buf_free(&p->reports);
+  memset(p, 0, sizeof(*p));
+  p->in_fd = p->out_fd = p->err_fd = -1;
+}
+
+st_cmd_t st_run_cmd(const char *const *argv, const char *const *env, int timeout_ms) {
+  st_proc_t p;
+  st_spawn(&p, argv, env);
+  st_finish(&p, timeout_ms);
+  st_cmd_t c = {p.run.exit_code, NULL, NULL};
+  if (p.run.timed_out)
+    c.status = -1;
+  else if (p.run.term_signal)
+    c.status = 128 + p.run.term_signal;
+  c.out = strdup(p.out.data ? p.out.data : "");
+  c.err = strdup(p.err.data ? p.err.data : "");
+  st_proc_free(&p);
+  if (!c.out || !c.err)
+    fail_msg("staging: out of memory");
+  return c;
+}
+
+void st_cmd_free(st_cmd_t *c) {
+  free(c->out);
+  free(c->err);
+  memset(c, 0, sizeof(*c));
+}
+
+/* --- Reports --- */
+
+size_t st_load_json_reports(st_proc_t *p, const char *path) {
+  size_t len;
+  char *text = st_read_file(path, &len);
+  char header[600];
+  snprintf(header, sizeof(header), "[file %s]\n", path);
+  buf_append(&p->reports, header, strlen(header));
+  buf_append(&p->reports, text, len);
+  sync_run(p);
+  size_t count = 0;
+  for (char *line = text; line < text + len;) {
+    char *nl = strchr(line, '\n');
+    char *stop = nl ? nl : text + len;
+    if (stop > line) {
+      char err[160];
+      json_value_t *v = json_parse(line, (size_t)(stop - line), err, sizeof(err));
+      if (!v) {
+        free(text);
+        TS_FAIL(&p->run, "%s: report %zu is not JSON: %s", path, count + 1, err);
+      }
+      json_value_t **r = realloc(p->run.reports, (p->run.nreports + 1) * sizeof(*r));
+      if (!r)
+        fail_msg("staging: out of memory");
+      p->run.reports = r;
+      r[p->run.nreports++] = v;
+      count++;
+    }
+    line = stop + 1;
+  }
+  free(text);
+  return count;
+}
+
+void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t n,
+                      int timeout_ms) {
+  int64_t deadline = now_ms() + timeout_ms;
+  size_t have;
+  while ((have = st_count_in_file(path, needle)) < n) {
+    if (now_ms() >= deadline) {
+      st_load_json_reports(p, path);
+      TS_FAIL(&p->run, "timed out after %d ms waiting for report %zu in %s (it has %zu)",
+              timeout_ms, n, path, have);
+    }
+    pump(p, 0);
+    sleep_ms(10);
+  }
+}
+
+st_cmd_t st_dump(const st_proc_t *p, pid_t pid, const char *const *args) {
+  const char *argv[16] = {ST_CLI, "dump"};
+  char pid_arg[16];
+  snprintf(pid_arg, sizeof(pid_arg), "%d", (int)(pid ? pid : p->run.pid));
+  size_t n = 2;
+  argv[n++] = pid_arg;
+  for (size_t i = 0; args && args[i] && n + 1 < sizeof(argv) / sizeof(argv[0]); i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  return st_run_cmd(argv, NULL, 30000);
+}
+
+void st_check_dump_ok(st_proc_t *p, const st_cmd_t *dump) {
+  if (dump->status != 0)
+    TS_FAIL(&p->run, "leakscope dump %d exited %d\n--- its stdout ---\n%s\n--- its stderr ---\n%s",
+            (int)p->run.pid, dump->status, dump->out, dump->err);
+}
+
+static int64_t int_of(const json_value_t *obj, const char *key) {
+  int64_t v = -1;
+  json_as_int(json_get(obj, key), &v);
+  return v;
+}
+
+double st_num(const json_value_t *obj, const char *key) {
+  const json_value_t *v = json_get(obj, key);
+  if (v && v->type == JSON_INT)
+    return (double)v->u.integer;
+  if (v && v->type == JSON_DOUBLE)
+    return v->u.number;
+  return -1;
+}
+
+static bool group_in_function(const json_value_t *g, const char *fn) {
+  const json_value_t *stack = json_get(g, "stack");
+  for (size_t i = 0; i < json_len(stack); i++)
+    if (ts_function_is(json_as_str(json_get(json_at(stack, i), "function")), fn))
+      return true;
+  return false;
+}
+
+st_sum_t st_sum_in_function(const json_value_t *report, const char *kind, const char *fn) {
+  st_sum_t s = {0};
+  const json_value_t *leaks = json_get(report, "leaks");
+  for (size_t i = 0; i < json_len(leaks); i++) {
+    const json_value_t *g = json_at(leaks, i);
+    const char *k = json_as_str(json_get(g, "kind"));
+    if (!k || strcmp(k, kind) != 0 || !group_in_function(g, fn))
+      continue;
+    s.groups++;
+    s.bytes += int_of(g, "bytes");
+    s.count += int_of(g, "count");
+    s.fds_listed += (int64_t)json_len(json_get(g, "fds"));
+    const json_value_t *growth = json_get(g, "growth");
+    if (growth) {
+      s.growth_bytes += int_of(growth, "bytes");
+      s.growth_count += int_of(growth, "count");
+    } else {
+      s.growth_missing++;
+    }
+  }
+  return s;
+}
+
+void st_check_report(st_proc_t *p, const json_value_t *report, pid_t pid, const char *trigger) {
+  const ts_run_t *run = &p->run;
+  ts_check_report_shape(run, report);
+  int64_t seq = int_of(report, "seq");
+  TS_CHECK_INT(run, "report pid", pid, int_of(report, "pid"));
+  const char *got = json_as_str(json_get(report, "trigger"));
+  if (!got || strcmp(got, trigger) != 0)
+    TS_FAIL(run, "report seq %lld: trigger should be \"%s\", got \"%s\"", (long long)seq, trigger,
+            got ? got : "(none)");
+
+  const json_value_t *leaks = json_get(report, "leaks");
+  int64_t bytes = 0, blocks = 0, fds = 0;
+  enum { MAX_FDS = 4096 };
+  static int64_t seen[MAX_FDS];
+  size_t nseen = 0;
+  for (size_t i = 0; i < json_len(leaks); i++) {
+    const json_value_t *g = json_at(leaks, i);
+    const char *kind = json_as_str(json_get(g, "kind"));
+    char what[160];
+    if (kind && strcmp(kind, "memory") == 0) {
+      bytes += int_of(g, "bytes");
+      blocks += int_of(g, "count");
+      continue;
+    }
+    if (!kind || strcmp(kind, "fd") != 0)
+      continue;
+    const json_value_t *list = json_get(g, "fds");
+    int64_t count = int_of(g, "count");
+    fds += count;
+    snprintf(what, sizeof(what), "report seq %lld, leaks[%zu] (%s): count vs length of \"fds\"",
+             (long long)seq, i, json_as_str(json_get(g, "resource")));
+    TS_CHECK_INT(run, what, count, (int64_t)json_len(list));
+    if (json_get(g, "paths")) {
+      snprintf(what, sizeof(what), "report seq %lld, leaks[%zu]: length of \"paths\" vs \"fds\"",
+               (long long)seq, i);
+      TS_CHECK_INT(run, what, (int64_t)json_len(list), (int64_t)json_len(json_get(g, "paths")));
+    }
+    for (size_t j = 0; j < json_len(list); j++) {
+      int64_t fd = -1;
+      if (!json_as_int(json_at(list, j), &fd) || fd < 0)
+        TS_FAIL(run, "report seq %lld, leaks[%zu].fds[%zu] is not an fd number", (long long)seq,
+                i, j);
+      for (size_t k = 0; k < nseen; k++)
+        if (seen[k] == fd)
+          TS_FAIL(run, "report seq %lld: fd %lld is listed twice (again in leaks[%zu])",
+                  (long long)seq, (long long)fd, i);
+      if (nseen < MAX_FDS)
+        seen[nseen++] = fd;
+    }
+  }
+  const json_value_t *summary = json_get(report, "summary");
+  char what[96];
+  snprintf(what, sizeof(what), "report seq %lld: summary.memory_bytes vs its groups",
+           (long long)seq);
+  TS_CHECK_INT(run, what, bytes, int_of(summary, "memory_bytes"));
+  snprintf(what, sizeof(what), "report seq %lld: summary.memory_blocks vs its groups",
+           (long long)seq);
+  TS_CHECK_INT(run, what, blocks, int_of(summary, "memory_blocks"));
+  snprintf(what, sizeof(what), "report seq %lld: summary.fds vs its fd groups", (long long)seq);
+  TS_CHECK_INT(run, what, fds, int_of(summary, "fds"));
+  snprintf(what, sizeof(what), "report seq %lld: summary.groups vs length of leaks",
+           (long long)seq);
+  TS_CHECK_INT(run, what, (int64_t)json_len(leaks), int_of(summary, "groups"));
+}
+
+/* --- main --- */
+
+int st_main(const char *group, const struct CMUnitTest *tests, size_t n, const char *name) {
+  struct CMUnitTest *chosen = calloc(n ? n : 1, sizeof(*chosen));
+  size_t k = 0;
+  if (!chosen)
+    return 1;
+  for (size_t i = 0; i < n; i++)
+    if (!name || strcmp(name, tests[i].name) == 0)
+      chosen[k++] = tests[i];
+  if (k == 0) {
+    fprintf(stderr, "%s: no test named %s\n", group, name);
+    free(chosen);
+    return 1;
+  }
+  int failed = _cmocka_run_group_tests(group, chosen, k, NULL, NULL);
+  free(chosen);
+  return failed == 0 && st_skipped ? ST_SKIP_CODE : failed;
+}
