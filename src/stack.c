@@ -7,11 +7,22 @@
  * our ELF header and the end of our text. That works whatever the
  * compiler inlined and whichever interposer called us, unlike a fixed
  * skip count.
+ *
+ * LEAKSCOPE_UNWIND=fp walks the frame-pointer chain instead (~1 ns per
+ * frame; the library is built with frame pointers for it). A chain is only
+ * trusted when the caller of the interposed function is in a module built
+ * with frame pointers: libc and libstdc++ on Debian are not, and a libc
+ * function such as strdup would hide its caller's frame (LSan's fast
+ * unwinder has that bug, google/sanitizers#870). Such stacks, and chains
+ * that break before a plausible end, go to libunwind.
  */
 #include "stack.h"
 
 #define UNW_LOCAL_ONLY
 #include <libunwind.h>
+
+#include <link.h>
+#include <string.h>
 
 #include "config.h"
 
@@ -28,16 +39,82 @@ static inline bool is_ours(uintptr_t pc) {
   return pc >= (uintptr_t)__ehdr_start && pc < (uintptr_t)__etext;
 }
 
+/* Code ranges of modules known to be built without frame pointers. Filled
+ * once at start-up (ls_stack_init); read-only afterwards. */
+#define MAX_NOFP 8
+static struct { uintptr_t lo, hi; } nofp[MAX_NOFP];
+static int nnofp;
+
+static int find_nofp(struct dl_phdr_info *info, size_t size, void *unused) {
+  static const char *const names[] = {"/libc.so", "/libstdc++.so", "/ld-linux", "/libm.so",
+                                      "/libgcc_s.so"};
+  bool match = false;
+  for (size_t i = 0; i < LS_ARRAY_LEN(names) && info->dlpi_name; i++)
+    match |= strstr(info->dlpi_name, names[i]) != NULL;
+  for (int i = 0; match && i < info->dlpi_phnum && nnofp < MAX_NOFP; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type == PT_LOAD && (ph->p_flags & PF_X)) {
+      nofp[nnofp].lo = info->dlpi_addr + ph->p_vaddr;
+      nofp[nnofp].hi = nofp[nnofp].lo + ph->p_memsz;
+      nnofp++;
+    }
+  }
+  return 0;
+}
+
+static bool in_nofp(uintptr_t pc) {
+  for (int i = 0; i < nnofp; i++)
+    if (pc >= nofp[i].lo && pc < nofp[i].hi)
+      return true;
+  return false;
+}
+
 void ls_stack_init(void) {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
+  if (ls_config.unwind == LS_UNWIND_FP)
+    dl_iterate_phdr(find_nofp, NULL);
   uintptr_t frames[8];
   ls_stack_capture(frames, 8);
+}
+
+/* Frame-pointer walk. Returns the depth, or 0 when the chain cannot be
+ * trusted (the caller then uses libunwind). A frame is [saved rbp, return
+ * address]; each saved rbp must lie above the previous one, within 8 MiB,
+ * 8-aligned. The walk ends at a null rbp (_start clears it) or at the
+ * first implausible link, which is accepted only after a few user
+ * frames (the libc frames above main have no frame pointers). */
+static LS_NOINLINE uint32_t capture_fp(uintptr_t *frames, uint32_t max) {
+  const uintptr_t *fp = __builtin_frame_address(0);
+  uint32_t depth = 0;
+  bool ours = true;
+  while (depth < max) {
+    uintptr_t ra = fp[1];
+    if (ra < 4096)
+      break;
+    if (ours && !is_ours(ra)) {
+      ours = false;
+      if (in_nofp(ra))
+        return 0; /* called from libc: its caller would be skipped */
+    }
+    if (!ours)
+      frames[depth++] = ra;
+    const uintptr_t *next = (const uintptr_t *)fp[0];
+    if (next <= fp || (uintptr_t)next - (uintptr_t)fp > (8u << 20) || ((uintptr_t)next & 7))
+      break;
+    fp = next;
+  }
+  return depth >= 2 || depth == max ? depth : 0;
 }
 
 uint32_t ls_stack_capture(uintptr_t *frames, uint32_t max) {
   void *raw[LS_MAX_DEPTH + LS_OWN_FRAMES];
   if (max > LS_MAX_DEPTH)
     max = LS_MAX_DEPTH;
+  if (ls_config.unwind == LS_UNWIND_FP) {
+    uint32_t depth = capture_fp(frames, max);
+    if (depth)
+      return depth;
+  }
   int n = unw_backtrace(raw, (int)(max + LS_OWN_FRAMES));
   int skip = 0;
   while (skip < n && is_ours((uintptr_t)raw[skip]))

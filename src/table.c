@@ -34,7 +34,7 @@
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)
-#define MIN_LOG2 10
+#define MIN_LOG2 7
 #define KEY_EMPTY 0u
 #define KEY_TOMB 1u
 #define KEY_FROZEN 2u
