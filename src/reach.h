@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT
+ * reach.h: the reachability classifier. Given a snapshot of live heap
+ * blocks, says which the program can still reach and how the others were
+ * lost, with Valgrind's four kinds (memcheck's leak checker) and
+ * LeakSanitizer's roots.
+ *
+ * Roots: the writable PT_LOAD segments (data, bss) of every loaded module
+ * but libleakscope; every thread's general-purpose registers, its stack
+ * from the stack pointer (minus the red zone) to the top of its stack
+ * mapping, its static TLS and TCB around the thread pointer, and its DTV.
+ * Only aligned 8-byte words count as pointers. Memory obtained straight
+ * from mmap is not a root (LeakSanitizer's rule; Valgrind scans it).
+ *
+ * The other threads are stopped without ptrace: each gets a real-time
+ * signal whose handler publishes its registers and waits on a futex until
+ * released. While they are stopped, this module calls no malloc, no stdio,
+ * no dl_* function: everything that needs a lock is gathered first.
+ */
+#ifndef LS_REACH_H
+#define LS_REACH_H
+
+#include "common.h"
+
+typedef enum {
+  LS_REACH_DEFINITE,  /* nothing points to it: definitely lost */
+  LS_REACH_INDIRECT,  /* lost, but another lost block points to it */
+  LS_REACH_POSSIBLE,  /* reached only through a pointer into its middle,
+                         or through a possibly lost block */
+  LS_REACH_REACHABLE, /* a chain of pointers to block starts from a root */
+  LS_REACH_GONE,      /* freed since the snapshot: neither live nor lost;
+                         the caller leaves it out of the report */
+} ls_reach_class_t;
+
+typedef struct ls_reach_block {
+  uintptr_t addr; /* first byte of the block as malloc returned it */
+  uint64_t size;  /* bytes the program asked for: only these are read */
+  uint8_t cls;    /* out: an ls_reach_class_t */
+} ls_reach_block_t;
+
+/* Whether the block at addr is still live. Called while every other
+ * thread is stopped: it must take no lock and must not allocate. */
+typedef bool (*ls_reach_live_fn)(uintptr_t addr, void *ctx);
+
+/* ls_reach_classify returned this: a thread could be neither stopped nor
+ * inspected, so blocks not found reachable are POSSIBLE (it may hold
+ * pointers to them) rather than DEFINITE or INDIRECT. */
+#define LS_REACH_INCOMPLETE 1
+
+/* Sets blocks[i].cls for every block. blocks must be sorted by addr and
+ * must not overlap; still_live (may be NULL) re-checks each block once the
+ * world is stopped, and blocks it rejects, or whose memory is no longer
+ * mapped, become GONE.
+ * Returns 0, LS_REACH_INCOMPLETE, or -errno (no /proc, no free real-time
+ * signal, out of memory), in which case every class is DEFINITE: report as
+ * without reachability. Warns on stderr about threads it could not stop.
+ * The caller holds the leakscope guard (this allocates before stopping the
+ * world, and that must pass through untracked), is not a signal handler,
+ * and one classification runs at a time (the report lock). Keeps errno. */
+int ls_reach_classify(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live, void *ctx);
+
+/* Static names for the classes: "definite", "indirect", "possible",
+ * "reachable", "gone". */
+const char *ls_reach_class_name(int cls);
+
+#endif
