@@ -22,20 +22,14 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "guard.h"
-#include "real.h"
+#include "interpose.h"
 #include "track.h"
 
 /* Runs `call` (which yields an fd) and records the fd as `kind`. An
  * optional function missing from this libc fails with ENOSYS. */
 #define LS_FD_NEW(fn, kind, flags, ...)                                 \
   do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
-      errno = ENOSYS;                                                   \
-      return -1;                                                        \
-    }                                                                   \
-    if (!ls_guard_enter())                                              \
-      return ls_real.fn(__VA_ARGS__);                                   \
+    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                              \
     int fd_ = ls_real.fn(__VA_ARGS__);                                  \
     ls_track_fd(fd_, kind, flags, NULL);                                \
     ls_guard_leave();                                                   \
@@ -45,12 +39,7 @@
 /* Runs `call` (which fills fds[0..1] and returns 0) and records both. */
 #define LS_FD_PAIR(fn, kind, flags, fds, ...)                           \
   do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
-      errno = ENOSYS;                                                   \
-      return -1;                                                        \
-    }                                                                   \
-    if (!ls_guard_enter())                                              \
-      return ls_real.fn(__VA_ARGS__);                                   \
+    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                              \
     int rc_ = ls_real.fn(__VA_ARGS__);                                  \
     if (rc_ == 0) {                                                     \
       ls_track_fd(fds[0], kind, flags, NULL);                           \
@@ -170,12 +159,7 @@ LS_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
 }
 
 LS_EXPORT int dup(int fd) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
-  if (!ls_guard_enter())
-    return ls_real.dup(fd);
+  LS_PASS_OR_ENTER(dup, -1, fd);
   int nfd = ls_real.dup(fd);
   ls_track_fd_dup(fd, nfd, 0);
   ls_guard_leave();
@@ -246,12 +230,7 @@ LS_EXPORT int fcntl64(int fd, int cmd, ...) {
 
 /* fds passed over a unix socket (SCM_RIGHTS) are new fds of this process. */
 LS_EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
-  if (!ls_guard_enter())
-    return ls_real.recvmsg(sock, msg, flags);
+  LS_PASS_OR_ENTER(recvmsg, -1, sock, msg, flags);
   ssize_t n = ls_real.recvmsg(sock, msg, flags);
   if (n >= 0 && msg->msg_controllen) {
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
@@ -290,12 +269,7 @@ static void forget_range(unsigned first, unsigned last) {
 }
 
 LS_EXPORT int close_range(unsigned int first, unsigned int last, int flags) {
-  if (ls_unlikely(!ls_real_ensure() || !ls_real.close_range)) {
-    errno = ENOSYS;
-    return -1;
-  }
-  if (!ls_guard_enter())
-    return ls_real.close_range(first, last, flags);
+  LS_PASS_OR_ENTER(close_range, -1, first, last, flags);
   if (!(flags & CLOSE_RANGE_CLOEXEC))
     forget_range(first, last);
   int rc = ls_real.close_range(first, last, flags);

@@ -14,8 +14,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 
-#include "guard.h"
-#include "real.h"
+#include "interpose.h"
 #include "track.h"
 
 static bool std_stream(const FILE *fp) { return fp == stdin || fp == stdout || fp == stderr; }
@@ -23,12 +22,7 @@ static bool std_stream(const FILE *fp) { return fp == stdin || fp == stdout || f
 /* Runs `call` yielding a FILE* and records it as a stream. */
 #define LS_STREAM_NEW(fn, ...)                                          \
   do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
-      errno = ENOSYS;                                                   \
-      return NULL;                                                      \
-    }                                                                   \
-    if (!ls_guard_enter())                                              \
-      return ls_real.fn(__VA_ARGS__);                                   \
+    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                            \
     FILE *fp_ = ls_real.fn(__VA_ARGS__);                                \
     if (fp_ && !std_stream(fp_))                                        \
       ls_track_fd(fileno(fp_), LS_FD_STREAM, 0, fp_);                   \
@@ -87,12 +81,7 @@ LS_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *fp) {
  * first. */
 #define LS_STREAM_CLOSE(fn, obj, fd)                                    \
   do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure())) {                               \
-      errno = ENOSYS;                                                   \
-      return -1;                                                        \
-    }                                                                   \
-    if (!ls_guard_enter())                                              \
-      return ls_real.fn(obj);                                           \
+    LS_PASS_OR_ENTER(fn, -1, obj);                                      \
     ls_track_stream_gone(fd, obj);                                      \
     int rc_ = ls_real.fn(obj);                                          \
     ls_guard_leave();                                                   \
@@ -103,32 +92,19 @@ LS_EXPORT int fclose(FILE *fp) { LS_STREAM_CLOSE(fclose, fp, fileno(fp)); }
 
 LS_EXPORT int pclose(FILE *fp) { LS_STREAM_CLOSE(pclose, fp, fileno(fp)); }
 
-LS_EXPORT DIR *opendir(const char *path) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return NULL;
-  }
-  if (!ls_guard_enter())
-    return ls_real.opendir(path);
-  DIR *d = ls_real.opendir(path);
-  if (d)
-    ls_track_fd(dirfd(d), LS_FD_DIR, O_RDONLY | O_DIRECTORY, d);
-  ls_guard_leave();
-  return d;
-}
+/* Runs `call` yielding a DIR* and records it as a directory stream. */
+#define LS_DIR_NEW(fn, ...)                                             \
+  do {                                                                  \
+    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                            \
+    DIR *d_ = ls_real.fn(__VA_ARGS__);                                  \
+    if (d_)                                                             \
+      ls_track_fd(dirfd(d_), LS_FD_DIR, O_RDONLY | O_DIRECTORY, d_);    \
+    ls_guard_leave();                                                   \
+    return d_;                                                          \
+  } while (0)
 
-LS_EXPORT DIR *fdopendir(int fd) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return NULL;
-  }
-  if (!ls_guard_enter())
-    return ls_real.fdopendir(fd);
-  DIR *d = ls_real.fdopendir(fd);
-  if (d)
-    ls_track_fd(fd, LS_FD_DIR, O_RDONLY | O_DIRECTORY, d);
-  ls_guard_leave();
-  return d;
-}
+LS_EXPORT DIR *opendir(const char *path) { LS_DIR_NEW(opendir, path); }
+
+LS_EXPORT DIR *fdopendir(int fd) { LS_DIR_NEW(fdopendir, fd); }
 
 LS_EXPORT int closedir(DIR *d) { LS_STREAM_CLOSE(closedir, d, dirfd(d)); }

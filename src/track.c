@@ -51,21 +51,32 @@ static void count_untracked(void) {
   ls_atomic_add_relaxed(&untracked, 1);
 }
 
-void ls_track_alloc(void *p, size_t size) {
+/* What every new resource records: where, when, which thread. */
+typedef struct origin {
+  uint32_t stack, stamp;
+  uint16_t thread;
+} origin_t;
+
+/* Fills *o for a resource being created now; false when the thread is
+ * paused (nothing is recorded). */
+static bool origin_now(origin_t *o) {
   if (ls_tls.paused)
-    return;
-  int saved = errno;
+    return false;
   if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
     ls_track_init();
-  ls_block_t b = {
-      .addr = (uintptr_t)p,
-      .size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
-      .stack = capture(),
-      .stamp = ls_now_ms(),
-      .thread = ls_thread_self()->id,
-  };
-  if (!b.stack || !ls_table_insert(&b))
-    count_untracked();
+  *o = (origin_t){.stack = capture(), .stamp = ls_now_ms(), .thread = ls_thread_self()->id};
+  return true;
+}
+
+void ls_track_alloc(void *p, size_t size) {
+  int saved = errno;
+  origin_t o;
+  if (origin_now(&o)) {
+    ls_block_t b = {.addr = (uintptr_t)p, .size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
+                    .stack = o.stack, .stamp = o.stamp, .thread = o.thread};
+    if (!b.stack || !ls_table_insert(&b))
+      count_untracked();
+  }
   errno = saved;
 }
 
@@ -81,21 +92,14 @@ void ls_track_restore(const ls_block_t *old) {
 }
 
 static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
-  if (ls_tls.paused)
-    return;
   int saved = errno;
-  if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
-    ls_track_init();
-  ls_fd_entry_t e = {
-      .kind = kind,
-      .stack = capture(),
-      .stamp = ls_now_ms(),
-      .thread = ls_thread_self()->id,
-      .flags = flags,
-      .obj = obj,
-  };
-  if (!ls_fdtable_set(fd, &e))
-    count_untracked();
+  origin_t o;
+  if (origin_now(&o)) {
+    ls_fd_entry_t e = {.kind = kind, .stack = o.stack, .stamp = o.stamp, .thread = o.thread,
+                       .flags = flags, .obj = obj};
+    if (!ls_fdtable_set(fd, &e))
+      count_untracked();
+  }
   errno = saved;
 }
 
