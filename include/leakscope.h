@@ -36,7 +36,8 @@ extern "C" {
  * initialised). Async-signal-safe. */
 LEAKSCOPE_EXPORT bool leakscope_active(void);
 
-/* The library's version, "major.minor.patch". Async-signal-safe. */
+/* The library's version, "major.minor.patch" ("inactive" from the
+ * leakscope_api shim when the library is not loaded). Async-signal-safe. */
 LEAKSCOPE_EXPORT const char *leakscope_version(void);
 
 /* Figures about the live set and leakscope's own cost. */
@@ -83,8 +84,11 @@ typedef struct leakscope_counts {
 
 /* Counts what was created since cp and is still live. Blocks marked with
  * leakscope_keep are not counted; nor is a FILE*'s internal buffer (the
- * stream counts as one fd). Returns 0, or -1 when leakscope is not active
- * (then *out is all zero). */
+ * stream counts as one fd), nor what suppression rules match. Returns 0,
+ * or -1 when leakscope is not active (then *out is all zero).
+ * With LEAKSCOPE_SCOPE_PROCESS while other threads allocate and free, the
+ * count is not one instant's: each resource counted was live at some
+ * moment of the call. The calling thread's own resources are exact. */
 LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
                                            leakscope_counts_t *out);
 

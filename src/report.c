@@ -343,12 +343,9 @@ static void order(ls_report_t *r) {
 }
 
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) {
-  static _Atomic uint64_t reports;
   *r = (ls_report_t){
       .trigger = trigger,
       .pid = getpid(),
-      /* relaxed: a counter */
-      .seq = ls_atomic_add_relaxed(&reports, 1) + 1,
       .now = ls_now_ms(),
       .untracked = ls_track_untracked(),
   };
@@ -587,9 +584,13 @@ void ls_report_output(const ls_buf_t *b) {
 int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out) {
   ls_guard_push();
   ls_report_lock();
+  /* Numbered in the order written; counts taken through the API are not
+   * reports. Under the report lock, so a plain counter. */
+  static uint64_t reports;
   ls_report_t r;
   if (ls_report_build(&r, f, trigger) < 0)
     ls_warn("out of memory while building the report; it is incomplete");
+  r.seq = ++reports;
   if (f->diff)
     apply_diff(&r);
   ls_symbolizer_t *sym = ls_sym_open();

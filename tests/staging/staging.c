@@ -313,6 +313,8 @@ void st_finish(st_proc_t *p, int timeout_ms) {
     }
     if (left <= 0)
       break;
+    if (!open)
+      sleep_ms(5); /* pipes closed, program still running: no busy loop */
   }
   if (!done) {
     p->run.timed_out = true;
@@ -329,13 +331,16 @@ void st_finish(st_proc_t *p, int timeout_ms) {
 }
 
 void st_proc_free(st_proc_t *p) {
-  if (p->run.pid > 0 && !p->reaped) {
+  if (p->run.pid <= 0) { /* never spawned: a zeroed struct's fds are not ours */
+    memset(p, 0, sizeof(*p));
+    p->in_fd = p->out_fd = p->err_fd = -1;
+    return;
+  }
+  /* Once reaped, its pid (and group id) may belong to someone else. */
+  if (!p->reaped) {
     kill(-p->run.pid, SIGKILL);
-    kill(p->run.pid, SIGKILL);
     while (waitpid(p->run.pid, NULL, 0) < 0 && errno == EINTR)
       ;
-  } else if (p->run.pid > 0) {
-    kill(-p->run.pid, SIGKILL); /* anything the program left behind */
   }
   if (p->in_fd >= 0)
     close(p->in_fd);
@@ -378,14 +383,19 @@ void st_cmd_free(st_cmd_t *c) {
 
 /* --- Reports --- */
 
-size_t st_load_json_reports(st_proc_t *p, const char *path) {
-  size_t len;
-  char *text = st_read_file(path, &len);
+char *st_load_text(st_proc_t *p, const char *path, size_t *len) {
+  char *text = st_read_file(path, len);
   char header[600];
   snprintf(header, sizeof(header), "[file %s]\n", path);
   buf_append(&p->reports, header, strlen(header));
-  buf_append(&p->reports, text, len);
+  buf_append(&p->reports, text, *len);
   sync_run(p);
+  return text;
+}
+
+size_t st_load_json_reports(st_proc_t *p, const char *path) {
+  size_t len;
+  char *text = st_load_text(p, path, &len);
   size_t count = 0;
   for (char *line = text; line < text + len;) {
     char *nl = strchr(line, '\n');

@@ -102,6 +102,10 @@ void st_cmd_free(st_cmd_t *c);
  * many reports the file held. A line that does not parse fails the test. */
 size_t st_load_json_reports(st_proc_t *p, const char *path);
 
+/* Appends the file at path to the run's report text, as above, and
+ * returns a copy of it (NUL-terminated) that the caller frees. */
+char *st_load_text(st_proc_t *p, const char *path, size_t *len);
+
 /* Waits until the file at path holds at least n occurrences of needle
  * ("\n" counts JSON reports); fails the test after timeout_ms. */
 void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t n,
