@@ -471,11 +471,19 @@ static bool is_report_end(const char *line, size_t len, enum report_format forma
   }
 }
 
-/* Opens the report file if it exists yet and returns its size (0 if not). */
+/* Opens the report file if it exists yet and returns its size (0 if not).
+ * The library appends by writing a new file and renaming it over the old
+ * one (so a report is whole or absent): when the name points at another
+ * file than the one we hold, switch to it. */
 static off_t report_size(struct report_file *f, pid_t pid)
 {
-  struct stat st;
+  struct stat st, named;
 
+  if (f->fd >= 0 && f->dir >= 0 && fstatat(f->dir, f->name, &named, 0) == 0 &&
+      fstat(f->fd, &st) == 0 && (named.st_ino != st.st_ino || named.st_dev != st.st_dev)) {
+    close(f->fd);
+    f->fd = -1;
+  }
   if (f->fd < 0) {
     f->fd = openat(f->dir, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
     if (f->fd < 0 && errno == ENOENT)
