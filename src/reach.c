@@ -673,17 +673,19 @@ static int stop_world(world_t *w) {
   int rc = take_signal();
   if (rc)
     return rc;
+  uint64_t deadline = now_ns() + STOP_TIMEOUT_MS * 1000000ull;
   w->pid = (int)sys0(SYS_getpid);
   w->self = (int)sys0(SYS_gettid);
   w->gen = ls_atomic_add_acq_rel(&stw.gen, 1) + 1;
   w->slots = ls_atomic_load_relaxed(&stw.slots);
   w->n = 0;
   ls_atomic_store_release(&stw.nslots, 0);
-  uint64_t deadline = now_ns() + STOP_TIMEOUT_MS * 1000000ull;
   for (int round = 0;; round++) {
     uint32_t before = w->n;
-    if ((rc = each_task(add_task, w)) != 0 && round == 0)
-      return rc; /* nothing signalled yet */
+    if ((rc = each_task(add_task, w)) != 0 && round == 0) {
+      ksig(stw.sig, &stw.old, NULL); /* nothing signalled yet */
+      return rc;
+    }
     if (w->n == before || w->overflow)
       break;
     if (round == MAX_ROUNDS) {
@@ -793,7 +795,8 @@ typedef struct scan {
   uintptr_t lo, span; /* [b[0].addr, end of the last block) */
   const regions_t *rg;
   uint32_t *stack;
-  size_t top;
+  volatile size_t top; /* in memory at every push: the fault guard's
+                          siglongjmp must not lose one */
   int mode;
   size_t leader;
   bool glibc;
@@ -864,6 +867,7 @@ static inline void hit(scan_t *s, uintptr_t v) {
   }
 }
 
+static uintptr_t dbg_where[8], dbg_from[8]; static int dbg_n;
 /* Every aligned word of [lo, hi), both 8-aligned, page by page. */
 static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
   const uintptr_t base = s->lo, span = s->span;
@@ -874,8 +878,11 @@ static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
     s->pos = p;
     for (; p < pe; p += 8) {
       uintptr_t v = *(const uintptr_t *)p;
-      if (v - base < span)
+      if (v - base < span) {
+        ptrdiff_t bi = find_block(s, v);
+        if (bi >= 0 && s->b[bi].size == 40 && dbg_n < 8 && s->mode == MODE_REACH) { dbg_where[dbg_n] = p; dbg_from[dbg_n++] = v - s->b[bi].addr; }
         hit(s, v);
+      }
     }
   }
 }
@@ -937,32 +944,51 @@ static uintptr_t first_block_in(const scan_t *s, uintptr_t lo, uintptr_t hi) {
   return a < s->n && s->b[a].addr < hi ? s->b[a].addr : hi;
 }
 
-/* One thread's stack, static TLS + TCB and DTV. */
-static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t fs, uintptr_t dtv) {
+/* Scans [lo, hi) but the heap blocks inside it: root memory the kernel
+ * merged into one mapping with neighbouring anonymous memory. */
+static void scan_between_blocks(scan_t *s, uintptr_t lo, uintptr_t hi) {
+  while (lo < hi) {
+    uintptr_t e = first_block_in(s, lo, hi);
+    scan_range(s, lo, e);
+    if (e >= hi)
+      break;
+    ptrdiff_t i = find_block(s, e);
+    lo = e + (i >= 0 && s->b[i].size ? s->b[i].size : 1);
+  }
+}
+
+/* One thread's stack from sp (less the red zone when sp was interrupted
+ * user code), its static TLS and TCB around fs, and its DTV. */
+static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t fs, uintptr_t dtv) {
   uintptr_t lo = 0, hi = 0;
   const region_t *r = sp ? region_of(s->rg, sp) : NULL;
   if (r) {
-    lo = sp - RED_ZONE > r->lo && sp > RED_ZONE ? sp - RED_ZONE : r->lo;
+    lo = sp - r->lo > red_zone ? sp - red_zone : r->lo;
     hi = r->hi;
-    /* A pthread's TCB sits at the top of its stack mapping. */
+    /* A pthread's TCB sits at the top of its stack mapping; above it may
+     * be a neighbour the kernel merged into the same mapping. */
     if (fs > sp && fs < hi && fs + TCB_SCAN < hi)
       hi = (fs + TCB_SCAN + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+    /* A stack holds no heap block: the first one above sp is a merged
+     * neighbour too. */
     hi = first_block_in(s, lo, hi);
     scan_range(s, lo, hi);
   }
   if (fs) {
+    /* The main thread's TLS and TCB come from ld.so's startup allocator,
+     * not from its stack. */
     size_t tls = static_tls_size();
     uintptr_t tlo = fs > tls ? fs - tls : 0, thi = fs + TCB_SCAN;
     if (!(tlo >= lo && thi <= hi))
-      scan_range(s, tlo, first_block_in(s, fs, thi));
+      scan_between_blocks(s, tlo, thi);
   }
-  /* The DTV: a heap block once resized (found through the TCB), but the
-   * main thread's first one comes from ld.so's startup allocator. */
+  /* The DTV: a heap block once resized (then found through the TCB), but
+   * the main thread's first one also comes from ld.so's startup allocator. */
   if (dtv && (dtv - s->lo >= s->span || find_block(s, dtv) < 0) &&
       readable(s->rg, dtv - 16, dtv)) {
     uint64_t entries = *(const uint64_t *)(dtv - 16); /* dtv[-1].counter */
     if (entries < (1u << 16))
-      scan_range(s, dtv - 16, dtv + 16 * (entries + 1));
+      scan_between_blocks(s, dtv - 16, dtv + 16 * (entries + 1));
   }
 }
 
@@ -984,13 +1010,14 @@ static void classify_stopped(scan_t *s, const modules_t *mods, const world_t *w,
   uintptr_t fs = 0;
   if (sys2(SYS_arch_prctl, ARCH_GET_FS, &fs) != 0)
     fs = 0;
-  scan_thread(s, my_sp, fs, fs ? *(const uintptr_t *)(fs + 8) : 0);
+  /* Ours: from the trampoline's register save area up, no red zone. */
+  scan_thread(s, my_sp, 0, fs, fs ? *(const uintptr_t *)(fs + 8) : 0);
   for (uint32_t i = 0; i < w->n; i++) {
     slot_t *t = &w->slots[i];
     if (t->how == HOW_PARKED)
       scan_words(s, (uintptr_t)t->regs, (uintptr_t)(t->regs + NGREG));
     if (t->how == HOW_PARKED || t->how == HOW_PROC)
-      scan_thread(s, t->sp, t->fs, t->dtv);
+      scan_thread(s, t->sp, RED_ZONE, t->fs, t->dtv);
     drain(s);
   }
   drain(s);
@@ -1062,15 +1089,46 @@ static void all_definite(ls_reach_block_t *blocks, size_t n) {
     blocks[i].cls = LS_REACH_DEFINITE;
 }
 
-/* noinline: its frame, where __builtin_unwind_init spills the caller's
- * callee-saved registers, is above the stack pointer it scans from. */
-__attribute__((noinline)) int ls_reach_classify(ls_reach_block_t *blocks, size_t n,
-                                                ls_reach_live_fn still_live, void *ctx) {
+/* ls_reach_classify is a trampoline: it pushes the callee-saved
+ * registers (which may hold the program's pointers: the caller's caller's
+ * values) next to its return address and hands the C code the address of
+ * that save area. The calling thread's stack is scanned from there up, so
+ * none of our own frames, which hold block addresses, is a root. */
+int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live,
+                           void *ctx, uintptr_t scan_from)
+    __attribute__((visibility("hidden"), used, noinline));
+__asm__(".pushsection .text\n"
+        ".globl ls_reach_classify\n"
+        ".hidden ls_reach_classify\n"
+        ".type ls_reach_classify,@function\n"
+        ".align 16\n"
+        "ls_reach_classify:\n"
+        "  .cfi_startproc\n"
+        "  endbr64\n"
+        "  pushq %rbx\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %rbx, 0\n"
+        "  pushq %rbp\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %rbp, 0\n"
+        "  pushq %r12\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r12, 0\n"
+        "  pushq %r13\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r13, 0\n"
+        "  pushq %r14\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r14, 0\n"
+        "  pushq %r15\n  .cfi_adjust_cfa_offset 8\n  .cfi_rel_offset %r15, 0\n"
+        "  movq %rsp, %r8\n"
+        "  subq $8, %rsp\n  .cfi_adjust_cfa_offset 8\n"
+        "  call ls_reach_classify_impl\n"
+        "  addq $8, %rsp\n  .cfi_adjust_cfa_offset -8\n"
+        "  popq %r15\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %r15\n"
+        "  popq %r14\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %r14\n"
+        "  popq %r13\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %r13\n"
+        "  popq %r12\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %r12\n"
+        "  popq %rbp\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %rbp\n"
+        "  popq %rbx\n  .cfi_adjust_cfa_offset -8\n  .cfi_restore %rbx\n"
+        "  ret\n"
+        "  .cfi_endproc\n"
+        ".size ls_reach_classify,.-ls_reach_classify\n"
+        ".popsection\n");
+
+int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live,
+                           void *ctx, uintptr_t scan_from) {
   int saved_errno = errno;
-  __builtin_unwind_init(); /* the program's values in callee-saved registers
-                              reach our stack, which is scanned */
-  uintptr_t my_sp;
-  __asm__ volatile("movq %%rsp, %0" : "=r"(my_sp));
   all_definite(blocks, n);
   if (n == 0)
     return 0;
@@ -1100,7 +1158,7 @@ __attribute__((noinline)) int ls_reach_classify(ls_reach_block_t *blocks, size_t
                 .span = last->addr + (last->size ? last->size : 1) - blocks[0].addr,
                 .rg = &p.rg, .stack = p.stack, .glibc = glibc};
     guard_faults(w.self);
-    classify_stopped(&s, &p.mods, &w, my_sp, still_live, ctx);
+    classify_stopped(&s, &p.mods, &w, scan_from, still_live, ctx);
     unguard_faults();
     for (size_t i = 0; i < n; i++) {
       unsigned st = blocks[i].cls & ST_MASK;
@@ -1112,6 +1170,9 @@ __attribute__((noinline)) int ls_reach_classify(ls_reach_block_t *blocks, size_t
     }
   }
   resume_world(&w);
+  for (int i = 0; i < dbg_n; i++) ls_warn("DBG hit at %p (offset %p) self=%d", (void*)dbg_where[i], (void*)dbg_from[i], w.self);
+  for (uint32_t i = 0; i < w.n; i++) ls_warn("DBG thread %d how %d sp %p fs %p", (int)w.slots[i].tid, w.slots[i].how, (void*)w.slots[i].sp, (void*)w.slots[i].fs);
+  dbg_n = 0;
   /* --- the world runs again --- */
   prep_release(&p);
   if (rc != 0) {

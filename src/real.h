@@ -79,7 +79,18 @@
   X(0, int, closedir, (DIR *))                                                    \
   X(0, int, dlclose, (void *))                                                    \
   X(0, int, sigaction, (int, const struct sigaction *, struct sigaction *))       \
-  X(0, sighandler_t, signal, (int, sighandler_t))
+  X(0, sighandler_t, signal, (int, sighandler_t))                                 \
+  X(0, int, setuid, (uid_t))                                                      \
+  X(0, int, setgid, (gid_t))                                                      \
+  X(0, int, seteuid, (uid_t))                                                     \
+  X(0, int, setegid, (gid_t))                                                     \
+  X(0, int, setreuid, (uid_t, uid_t))                                             \
+  X(0, int, setregid, (gid_t, gid_t))                                             \
+  X(0, int, setresuid, (uid_t, uid_t, uid_t))                                     \
+  X(0, int, setresgid, (gid_t, gid_t, gid_t))                                     \
+  X(0, int, setgroups, (size_t, const gid_t *))                                   \
+  X(0, int, unshare, (int))                                                       \
+  X(0, int, setns, (int, int))
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

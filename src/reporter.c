@@ -10,6 +10,14 @@
  * cannot break it. The reporter thread blocks every signal but the dump
  * signal, so a process-directed dump signal always has a thread that can
  * take it, even when the program blocks it everywhere else.
+ *
+ * Our thread must not make the program's own thread-wide operations fail:
+ * glibc applies setuid() and friends to every thread and aborts if one
+ * fails (a program that kept its capabilities with PR_SET_KEEPCAPS, which
+ * is per thread, does exactly that: setpriv --reuid ... --regid), and
+ * unshare(CLONE_NEWUSER) requires a single-threaded process. Those calls
+ * are interposed: the reporter thread is stopped around them and started
+ * again afterwards, with the new credentials.
  */
 #include "reporter.h"
 
@@ -31,6 +39,8 @@ static sem_t wake;
 static pthread_t thread;
 static _Atomic int running;  /* a reporter thread exists */
 static _Atomic int stopping; /* exit: the thread must not report again */
+static _Atomic int pausing;  /* a thread-wide call: the thread must end */
+static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int requests; /* dump requests not yet served */
 static int dump_signal;      /* ls_config.signal once installed, else 0 */
 
@@ -60,8 +70,11 @@ static void *reporter_main(void *unused) {
   sigdelset(&only, dump_signal);
   pthread_sigmask(SIG_SETMASK, &only, NULL);
   for (;;) {
-    int rc;
-    if (ls_config.interval) {
+    int rc = 0;
+    /* acquire: pairs with the release stores in ls_reporter_stop/pause */
+    if (ls_atomic_load_acquire(&requests) > 0) {
+      /* a request that arrived while no thread was running */
+    } else if (ls_config.interval) {
       struct timespec until;
       clock_gettime(CLOCK_MONOTONIC, &until);
       until.tv_sec += (time_t)ls_config.interval;
@@ -71,7 +84,7 @@ static void *reporter_main(void *unused) {
       while ((rc = sem_wait(&wake)) != 0 && errno == EINTR)
         ;
     }
-    if (ls_atomic_load_acquire(&stopping))
+    if (ls_atomic_load_acquire(&stopping) || ls_atomic_load_acquire(&pausing))
       break;
     if (rc != 0) {
       ls_report_emit(LS_TRIGGER_PERIODIC);
@@ -91,7 +104,6 @@ static void start_thread(void) {
   pthread_sigmask(SIG_SETMASK, &all, &old);
   pthread_attr_t attr;
   pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   pthread_attr_setstacksize(&attr, 256 * 1024);
   if (pthread_create(&thread, &attr, reporter_main, NULL) == 0)
     ls_atomic_store_release(&running, 1);
@@ -128,12 +140,65 @@ void ls_reporter_stop(void) {
 }
 
 void ls_reporter_after_fork_child(void) {
+  /* The parent may have been inside pause_thread; its lock and flags are
+   * copied but the thread that held them is not here. */
+  pthread_mutex_init(&pause_lock, NULL);
+  ls_atomic_store_relaxed(&pausing, 0);
   if (!ls_atomic_load_acquire(&running) || ls_atomic_load_acquire(&stopping))
     return;
   ls_atomic_store_relaxed(&requests, 0);
   sem_init(&wake, 0, 0);
   start_thread();
 }
+
+/* Stops the reporter thread and waits for it (a report in progress is
+ * finished first). Returns whether one was running. */
+static bool pause_thread(void) {
+  pthread_mutex_lock(&pause_lock);
+  bool was = ls_atomic_load_acquire(&running) && !ls_atomic_load_acquire(&stopping);
+  if (was) {
+    ls_atomic_store_release(&pausing, 1);
+    sem_post(&wake);
+    ls_guard_push();
+    pthread_join(thread, NULL);
+    ls_guard_pop();
+    ls_atomic_store_release(&pausing, 0);
+  }
+  return was;
+}
+
+static void resume_thread(bool was) {
+  if (was && !ls_atomic_load_acquire(&stopping))
+    start_thread();
+  pthread_mutex_unlock(&pause_lock);
+}
+
+/* Runs a thread-wide call with the reporter thread stopped. */
+#define LS_WITHOUT_REPORTER(fn, ...)                                     \
+  do {                                                                   \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                 \
+      errno = ENOSYS;                                                    \
+      return -1;                                                         \
+    }                                                                    \
+    bool was_ = pause_thread();                                          \
+    int rc_ = ls_real.fn(__VA_ARGS__);                                   \
+    int err_ = errno;                                                    \
+    resume_thread(was_);                                                 \
+    errno = err_;                                                        \
+    return rc_;                                                          \
+  } while (0)
+
+LS_EXPORT int setuid(uid_t u) { LS_WITHOUT_REPORTER(setuid, u); }
+LS_EXPORT int setgid(gid_t g) { LS_WITHOUT_REPORTER(setgid, g); }
+LS_EXPORT int seteuid(uid_t u) { LS_WITHOUT_REPORTER(seteuid, u); }
+LS_EXPORT int setegid(gid_t g) { LS_WITHOUT_REPORTER(setegid, g); }
+LS_EXPORT int setreuid(uid_t r, uid_t e) { LS_WITHOUT_REPORTER(setreuid, r, e); }
+LS_EXPORT int setregid(gid_t r, gid_t e) { LS_WITHOUT_REPORTER(setregid, r, e); }
+LS_EXPORT int setresuid(uid_t r, uid_t e, uid_t s) { LS_WITHOUT_REPORTER(setresuid, r, e, s); }
+LS_EXPORT int setresgid(gid_t r, gid_t e, gid_t s) { LS_WITHOUT_REPORTER(setresgid, r, e, s); }
+LS_EXPORT int setgroups(size_t n, const gid_t *g) { LS_WITHOUT_REPORTER(setgroups, n, g); }
+LS_EXPORT int unshare(int flags) { LS_WITHOUT_REPORTER(unshare, flags); }
+LS_EXPORT int setns(int fd, int type) { LS_WITHOUT_REPORTER(setns, fd, type); }
 
 /* --- The program's own signal handling --- */
 

@@ -15,6 +15,7 @@
 #include <dwarf.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
+#include <gelf.h>
 #include <limits.h>
 #include <link.h>
 #include <stdatomic.h>
@@ -230,12 +231,27 @@ typedef struct cache_slot {
   ls_frame_info_t *frames;
 } cache_slot_t;
 
+/* A demangled name, cached by the address of the mangled one: libdw
+ * returns the same pointer (into .debug_str or a string table) for every
+ * address in a function. */
+typedef struct name_slot {
+  const char *mangled; /* NULL: empty */
+  const char *shown;
+} name_slot_t;
+
+typedef struct symtab symtab_t;
+
 struct ls_symbolizer {
   Dwfl *live;
   Dwfl_Module *exe_mod;      /* module holding the main program, or NULL */
   demangle_fn *demangle;     /* __cxa_demangle if a C++ runtime is loaded */
   cache_slot_t *slots;       /* open addressing, power-of-two size */
   size_t nslots, used;
+  name_slot_t *names;        /* demangled names by mangled pointer */
+  size_t nnames, usednames;
+  symtab_t **symtabs;        /* one per module looked up, any session */
+  size_t nsymtabs, capsymtabs;
+  symtab_t *last_symtab;     /* the one found last: stacks repeat modules */
   char **owned;              /* strings we allocated, freed at close */
   size_t nowned, capowned;
   const char *exe_path;      /* owned; see module_path */
@@ -261,13 +277,335 @@ static char *own(ls_symbolizer_t *sym, char *s) {
   return s;
 }
 
+static size_t ptr_hash(const void *p, size_t mask) {
+  /* Fibonacci hashing, as in slot_hash below. */
+  return (size_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15u) >> 32) & mask;
+}
+
+/* The slot for `mangled` in the name cache, or the empty one where it
+ * belongs. NULL only if the table cannot grow. */
+static name_slot_t *name_slot(ls_symbolizer_t *sym, const char *mangled) {
+  if (2 * (sym->usednames + 1) > sym->nnames) {
+    size_t n = sym->nnames ? 2 * sym->nnames : 256;
+    name_slot_t *names = calloc(n, sizeof *names);
+    if (names == NULL)
+      return NULL;
+    for (size_t i = 0; i < sym->nnames; i++) {
+      if (sym->names[i].mangled == NULL)
+        continue;
+      size_t j = ptr_hash(sym->names[i].mangled, n - 1);
+      while (names[j].mangled != NULL)
+        j = (j + 1) & (n - 1);
+      names[j] = sym->names[i];
+    }
+    free(sym->names);
+    sym->names = names;
+    sym->nnames = n;
+  }
+  size_t mask = sym->nnames - 1;
+  size_t j = ptr_hash(mangled, mask);
+  while (sym->names[j].mangled != NULL && sym->names[j].mangled != mangled)
+    j = (j + 1) & mask;
+  return &sym->names[j];
+}
+
 static const char *demangled(ls_symbolizer_t *sym, const char *name) {
   if (name == NULL || sym->demangle == NULL || strncmp(name, "_Z", 2) != 0)
     return name;
+  name_slot_t *slot = name_slot(sym, name);
+  if (slot != NULL && slot->mangled != NULL)
+    return slot->shown;
   int status;
   char *d = own(sym, sym->demangle(name, NULL, NULL, &status));
-  return d != NULL ? d : name;
+  const char *shown = d != NULL ? d : name;
+  if (slot != NULL) {
+    *slot = (name_slot_t){.mangled = name, .shown = shown};
+    sym->usednames++;
+  }
+  return shown;
 }
+
+/* --- Symbol tables --- */
+
+/* For code without DWARF the name comes from the symbol table. libdw's
+ * dwfl_module_addrname reads the whole table for every address, each
+ * entry through gelf_getshdr and friends, which made it most of the cost
+ * of a report for a large stripped program. Here each module's table is
+ * read once, sorted by address and bisected, with the same answer as
+ * libdw's search (__libdwfl_addrsym, elfutils 0.188), rule for rule:
+ *
+ *  - Eligible symbols have a name and a section, are not STT_SECTION,
+ *    STT_FILE or STT_TLS, and start at or below addr.
+ *  - Pass 1 looks at the globals (from dwfl_module_getsymtab_first_global
+ *    on, or everything if that is 0). Pass 2 looks at the locals, only if
+ *    pass 1 found neither a sized symbol containing addr nor a sizeless
+ *    one exactly at addr.
+ *  - A pass folds the sized symbols containing addr in table order: a
+ *    later one replaces the one kept if it starts higher or binds more
+ *    strongly (GLOBAL > WEAK > LOCAL > others), or starts at the same
+ *    address, is smaller and binds no less strongly.
+ *  - With no sized symbol, libdw falls back to a sizeless one (an
+ *    assembly label) in addr's section: it keeps the last one in search
+ *    order that starts at or above the end of every eligible symbol seen
+ *    so far, and returns it if it is at or above the end of all of them.
+ *    That is the last one, in search order, starting exactly at the
+ *    highest end of an eligible symbol (at most addr, as none contains
+ *    addr).
+ *
+ * The rules above take a symbol's address as its value, which holds on
+ * every target but ppc64 ELFv1, where libdw resolves function descriptors
+ * and looks at both; there the libdw search is used as it is. */
+#if defined(__powerpc64__) && (!defined(_CALL_ELF) || _CALL_ELF == 1)
+#define LS_SYMTAB_INDEX 0
+#else
+#define LS_SYMTAB_INDEX 1
+#endif
+
+typedef struct sym_entry {
+  GElf_Addr value;  /* address in the session (load bias applied) */
+  GElf_Addr reach;  /* highest end of this entry and all before it */
+  GElf_Xword size;
+  const char *name; /* libdw's: lives as long as the session */
+  int index;        /* position in libdw's table, the search order */
+  int bind;         /* bind_rank */
+  GElf_Word shndx;  /* as dwfl_module_getsym_info returns it */
+} sym_entry_t;
+
+/* The eligible symbols of one pass, sorted by (value, index). */
+typedef struct sym_pass {
+  sym_entry_t *e;
+  size_t n;
+} sym_pass_t;
+
+struct symtab {
+  Dwfl_Module *mod;
+  bool usable;        /* false: libdw has no table (addrname is NULL) */
+  sym_pass_t pass[2]; /* globals, locals */
+};
+
+static int bind_rank(unsigned char info) {
+  switch (GELF_ST_BIND(info)) {
+  case STB_GLOBAL:
+    return 3;
+  case STB_WEAK:
+    return 2;
+  case STB_LOCAL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+static int cmp_sym_entry(const void *a, const void *b) {
+  const sym_entry_t *x = a, *y = b;
+  if (x->value != y->value)
+    return x->value < y->value ? -1 : 1;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Reads entries [from, to) of mod's table into p. False if out of memory. */
+static bool sym_pass_fill(Dwfl_Module *mod, sym_pass_t *p, int from, int to) {
+  if (to <= from)
+    return true;
+  p->e = malloc((size_t)(to - from) * sizeof *p->e);
+  if (p->e == NULL)
+    return false;
+  for (int i = from; i < to; i++) {
+    GElf_Sym s;
+    GElf_Addr value;
+    GElf_Word shndx;
+    Elf *elf;
+    const char *name =
+        dwfl_module_getsym_info(mod, i, &s, &value, &shndx, &elf, NULL);
+    int type = GELF_ST_TYPE(s.st_info);
+    if (name == NULL || name[0] == '\0' || s.st_shndx == SHN_UNDEF ||
+        type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+      continue;
+    p->e[p->n++] = (sym_entry_t){.value = value,
+                                 .size = s.st_size,
+                                 .name = name,
+                                 .index = i,
+                                 .bind = bind_rank(s.st_info),
+                                 .shndx = shndx};
+  }
+  qsort(p->e, p->n, sizeof *p->e, cmp_sym_entry);
+  GElf_Addr reach = 0;
+  for (size_t i = 0; i < p->n; i++) {
+    sym_entry_t *e = &p->e[i];
+    GElf_Addr end = e->value + e->size;
+    if (end < e->value)
+      end = UINT64_MAX; /* wrapped: contains everything above value */
+    if (end > reach)
+      reach = end;
+    e->reach = reach;
+  }
+  return true;
+}
+
+static void symtab_free(symtab_t *t) {
+  if (t == NULL)
+    return;
+  free(t->pass[0].e);
+  free(t->pass[1].e);
+  free(t);
+}
+
+/* The table of mod, read on first use. NULL only if out of memory. */
+static symtab_t *symtab_of(ls_symbolizer_t *sym, Dwfl_Module *mod) {
+  if (sym->last_symtab != NULL && sym->last_symtab->mod == mod)
+    return sym->last_symtab;
+  for (size_t i = 0; i < sym->nsymtabs; i++)
+    if (sym->symtabs[i]->mod == mod)
+      return sym->last_symtab = sym->symtabs[i];
+  if (sym->nsymtabs == sym->capsymtabs) {
+    size_t cap = sym->capsymtabs ? 2 * sym->capsymtabs : 16;
+    symtab_t **p = realloc(sym->symtabs, cap * sizeof *p);
+    if (p == NULL)
+      return NULL;
+    sym->symtabs = p;
+    sym->capsymtabs = cap;
+  }
+  symtab_t *t = calloc(1, sizeof *t);
+  if (t == NULL)
+    return NULL;
+  t->mod = mod;
+  int n = dwfl_module_getsymtab(mod);
+  int first_global = n >= 0 ? dwfl_module_getsymtab_first_global(mod) : -1;
+  if (first_global >= 0) {
+    t->usable = true;
+    bool ok = first_global == 0
+                  ? sym_pass_fill(mod, &t->pass[0], 1, n)
+                  : sym_pass_fill(mod, &t->pass[0], first_global, n) &&
+                        sym_pass_fill(mod, &t->pass[1], 1, first_global);
+    if (!ok) {
+      symtab_free(t);
+      return NULL;
+    }
+  }
+  sym->symtabs[sym->nsymtabs++] = t;
+  return sym->last_symtab = t;
+}
+
+/* Index of the last entry of p starting at or below addr, or -1. */
+static ptrdiff_t last_at_or_below(const sym_pass_t *p, GElf_Addr addr) {
+  size_t lo = 0, hi = p->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (p->e[mid].value <= addr)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return (ptrdiff_t)lo - 1;
+}
+
+static int cmp_entry_index(const void *a, const void *b) {
+  const sym_entry_t *x = *(const sym_entry_t *const *)a;
+  const sym_entry_t *y = *(const sym_entry_t *const *)b;
+  return (x->index > y->index) - (x->index < y->index);
+}
+
+/* Pass p's choice among its sized symbols containing addr, or NULL;
+ * `top` is last_at_or_below(p, addr). *oom is set if memory ran out. */
+static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top,
+                                       GElf_Addr addr, bool *oom) {
+  const sym_entry_t *local[16], **cand = local;
+  size_t n = 0, cap = LS_ARRAY_LEN(local);
+  /* Walking down from top, `reach` tells when nothing lower can contain
+   * addr: usually after an entry or two (one function and its aliases). */
+  for (ptrdiff_t i = top; i >= 0 && p->e[i].reach > addr; i--) {
+    const sym_entry_t *e = &p->e[i];
+    if (e->size == 0 || addr - e->value >= e->size)
+      continue;
+    if (n == cap) {
+      const sym_entry_t **more =
+          malloc(2 * cap * sizeof *more);
+      if (more == NULL) {
+        *oom = true;
+        break;
+      }
+      memcpy(more, cand, n * sizeof *more);
+      if (cand != local)
+        free(cand);
+      cand = more;
+      cap *= 2;
+    }
+    cand[n++] = e;
+  }
+  /* libdw's rule is not an order (binding can beat a higher start and
+   * vice versa), so the fold must run in libdw's order. */
+  qsort(cand, n, sizeof *cand, cmp_entry_index);
+  const sym_entry_t *best = n > 0 ? cand[0] : NULL;
+  for (size_t i = 1; i < n; i++) {
+    const sym_entry_t *e = cand[i];
+    if (best->value < e->value || best->bind < e->bind ||
+        (best->value == e->value && best->size > e->size &&
+         best->bind <= e->bind))
+      best = e;
+  }
+  if (cand != local)
+    free(cand);
+  return best;
+}
+
+/* True if addr is in the same section as entry e, as libdw decides it
+ * for a sizeless symbol: equal for absolute and special symbols, else
+ * the same section of the main file (none for both counts as the same). */
+static bool same_section(Dwfl_Module *mod, const sym_entry_t *e,
+                         GElf_Addr addr) {
+  if (e->shndx >= SHN_LORESERVE)
+    return e->value == addr;
+  Dwarf_Addr a = addr, v = e->value, bias;
+  return dwfl_module_address_section(mod, &a, &bias) ==
+         dwfl_module_address_section(mod, &v, &bias);
+}
+
+/* The last sizeless entry of p, in search order, at `value` and in addr's
+ * section, or NULL. */
+static const sym_entry_t *sizeless_at(Dwfl_Module *mod, const sym_pass_t *p,
+                                      GElf_Addr value, GElf_Addr addr) {
+  for (ptrdiff_t i = last_at_or_below(p, value);
+       i >= 0 && p->e[i].value == value; i--)
+    if (p->e[i].size == 0 && same_section(mod, &p->e[i], addr))
+      return &p->e[i];
+  return NULL;
+}
+
+/* What dwfl_module_addrname(mod, addr) returns. */
+static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod,
+                               GElf_Addr addr) {
+#if LS_SYMTAB_INDEX
+  symtab_t *t = symtab_of(sym, mod);
+  if (t != NULL) {
+    if (!t->usable)
+      return NULL;
+    bool oom = false;
+    const sym_pass_t *g = &t->pass[0], *l = &t->pass[1];
+    ptrdiff_t gtop = last_at_or_below(g, addr);
+    const sym_entry_t *e = sized_choice(g, gtop, addr, &oom);
+    GElf_Addr floor = gtop >= 0 ? g->e[gtop].reach : 0;
+    const sym_entry_t *label = NULL;
+    if (e == NULL && l->n > 0 && sizeless_at(mod, g, addr, addr) == NULL) {
+      ptrdiff_t ltop = last_at_or_below(l, addr);
+      e = sized_choice(l, ltop, addr, &oom);
+      if (ltop >= 0 && l->e[ltop].reach > floor)
+        floor = l->e[ltop].reach;
+      if (e == NULL)
+        label = sizeless_at(mod, l, floor, addr);
+    }
+    if (e == NULL && label == NULL)
+      label = sizeless_at(mod, g, floor, addr);
+    if (e == NULL)
+      e = label;
+    if (!oom)
+      return e != NULL ? e->name : NULL;
+  }
+#endif
+  (void)sym;
+  return dwfl_module_addrname(mod, addr);
+}
+
+/* --- Sessions --- */
 
 ls_symbolizer_t *ls_sym_open(void) {
   ls_symbolizer_t *sym = calloc(1, sizeof *sym);
@@ -298,6 +636,10 @@ void ls_sym_close(ls_symbolizer_t *sym) {
   for (size_t i = 0; i < sym->nowned; i++)
     free(sym->owned[i]);
   free(sym->owned);
+  free(sym->names);
+  for (size_t i = 0; i < sym->nsymtabs; i++)
+    symtab_free(sym->symtabs[i]);
+  free(sym->symtabs);
   for (size_t i = 0; i < LS_MODHIST_CAP; i++)
     if (sym->hist[i] != NULL)
       dwfl_end(sym->hist[i]);
@@ -424,8 +766,7 @@ static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
   }
   /* No DWARF (or a nameless DIE): .symtab, else .dynsym. */
   if (frames[*n - 1].function == NULL)
-    frames[*n - 1].function =
-        demangled(sym, dwfl_module_addrname(mod, addr));
+    frames[*n - 1].function = demangled(sym, symtab_name(sym, mod, addr));
   free(fn);
   return frames;
 }

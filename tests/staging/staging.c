@@ -539,8 +539,8 @@ void st_check_report(st_proc_t *p, const json_value_t *report, pid_t pid, const 
     for (size_t j = 0; j < json_len(list); j++) {
       int64_t fd = -1;
       if (!json_as_int(json_at(list, j), &fd) || fd < 0)
-        TS_FAIL(run, "report seq %lld, leaks[%zu].fds[%zu] is not an fd number", (long long)seq,
-                i, j);
+        TS_FAIL(run, "report seq %lld, leaks[%zu].fds[%zu] is not an fd number", (long long)seq, i,
+                j);
       for (size_t k = 0; k < nseen; k++)
         if (seen[k] == fd)
           TS_FAIL(run, "report seq %lld: fd %lld is listed twice (again in leaks[%zu])",

@@ -35,17 +35,17 @@ typedef struct st_buf {
 } st_buf_t;
 
 typedef struct st_proc {
-  ts_run_t run;           /* what the TS_* assertions print on failure */
+  ts_run_t run;              /* what the TS_* assertions print on failure */
   int in_fd, out_fd, err_fd; /* our ends of the pipes, -1 once closed */
   st_buf_t out, err, reports;
-  size_t out_seen;        /* st_read_line's cursor into out */
+  size_t out_seen; /* st_read_line's cursor into out */
   bool reaped;
 } st_proc_t;
 
 /* A command run to completion: `leakscope dump`, the program without the
  * library, a probe. */
 typedef struct st_cmd {
-  int status;  /* exit status; 128 + signal if killed; -1 on timeout */
+  int status; /* exit status; 128 + signal if killed; -1 on timeout */
   char *out, *err;
 } st_cmd_t;
 
@@ -108,8 +108,7 @@ char *st_load_text(st_proc_t *p, const char *path, size_t *len);
 
 /* Waits until the file at path holds at least n occurrences of needle
  * ("\n" counts JSON reports); fails the test after timeout_ms. */
-void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t n,
-                      int timeout_ms);
+void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t n, int timeout_ms);
 
 /* `leakscope dump PID [args...]` for p's process (or pid if nonzero);
  * args is NULL-terminated and may be NULL. */
@@ -145,12 +144,12 @@ void st_check_report(st_proc_t *p, const json_value_t *report, pid_t pid, const 
  * ST_SKIP_CODE (CTest's SKIP_RETURN_CODE) if nothing failed. */
 #define ST_SKIP_CODE 77
 extern bool st_skipped;
-#define ST_SKIP(...)                                                   \
-  do {                                                                 \
-    print_message("SKIP: " __VA_ARGS__);                               \
-    print_message("\n");                                               \
-    st_skipped = true;                                                 \
-    skip();                                                            \
+#define ST_SKIP(...)                                                                               \
+  do {                                                                                             \
+    print_message("SKIP: " __VA_ARGS__);                                                           \
+    print_message("\n");                                                                           \
+    st_skipped = true;                                                                             \
+    skip();                                                                                        \
   } while (0)
 
 /* Runs the named test of tests[] (all if name is NULL) and returns the

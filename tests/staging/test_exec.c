@@ -53,8 +53,10 @@ static void run_mode(mode_t_ mode) {
   snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s", out_path);
   const char *target = ST_PROG_DIR "/stage_exec_target";
   if (mode == NO_FOLLOW_CLI) {
-    const char *argv[] = {ST_CLI, "run", "--no-follow", "--format", "json", "--output", out_path,
-                          "--", ST_PROG_DIR "/stage_exec", target, NULL};
+    const char *argv[] = {ST_CLI,     "run",  "--no-follow",
+                          "--format", "json", "--output",
+                          out_path,   "--",   ST_PROG_DIR "/stage_exec",
+                          target,     NULL};
     st_spawn(&prog, argv, NULL);
   } else {
     const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var,
@@ -72,8 +74,8 @@ static void run_mode(mode_t_ mode) {
   snprintf(want, sizeof(want), "before exec: pid %d tracked 1 fd ", pid);
   st_expect_line(&prog, want, line, sizeof(line));
   fd = atoi(line + strlen(want));
-  snprintf(want, sizeof(want), "after exec: pid %d tracked %d fd %d open 1", pid,
-           mode == FOLLOW, fd);
+  snprintf(want, sizeof(want), "after exec: pid %d tracked %d fd %d open 1", pid, mode == FOLLOW,
+           fd);
   st_expect_line(&prog, want, line, sizeof(line));
 
   if (mode != FOLLOW) {

@@ -32,12 +32,9 @@ typedef struct exit_case {
 } exit_case_t;
 
 static const exit_case_t cases[] = {
-    {"env_leak", false, "42", true, 3, 42},
-    {"env_clean", false, "42", false, 3, 3},
-    {"env_clean_zero", false, "42", false, 0, 0},
-    {"no_option", false, NULL, true, 3, 3},
-    {"cli_leak", true, "42", true, 0, 42},
-    {"cli_clean", true, "42", false, 5, 5},
+    {"env_leak", false, "42", true, 3, 42},       {"env_clean", false, "42", false, 3, 3},
+    {"env_clean_zero", false, "42", false, 0, 0}, {"no_option", false, NULL, true, 3, 3},
+    {"cli_leak", true, "42", true, 0, 42},        {"cli_clean", true, "42", false, 5, 5},
 };
 
 static st_proc_t prog;
@@ -62,8 +59,11 @@ static void run_case(void **state) {
   const char *mode = c->leak ? "leak" : "clean";
 
   if (c->cli) {
-    const char *argv[] = {ST_CLI, "run", "--output", out_path, "--format", "json", code_arg, "--",
-                          ST_PROG_DIR "/stage_exitcode", mode, status, lines, NULL};
+    const char *argv[] = {ST_CLI,   "run",      "--output",
+                          out_path, "--format", "json",
+                          code_arg, "--",       ST_PROG_DIR "/stage_exitcode",
+                          mode,     status,     lines,
+                          NULL};
     st_spawn(&prog, argv, NULL);
   } else {
     const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var,

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * test_folded.c: LEAKSCOPE_FORMAT=folded, read back by a parser here.
  *
- * stage_folded leaks 5041 bytes along known call paths and one eventfd.
+ * stage_folded leaks 6541 bytes along known call paths and one eventfd.
  * It is dumped once with `leakscope dump` and then exits, so the file holds
  * two reports. Each must consist of lines "frame;frame;... weight" (root
- * first, no empty frame, a decimal weight) and end with "# leakscope: end
- * of report N (pid P)". Memory lines weigh bytes and must add up to 5041,
+ * first, no empty frame, no space in a frame, a decimal weight) and end with "# leakscope: end
+ * of report N (pid P)". Memory lines weigh bytes and must add up to 6541,
  * per call path as well; fd lines start with "[fd:eventfd]" and weigh
  * their count. The dump's output must be the first report verbatim.
  */
@@ -37,13 +37,14 @@ static int teardown(void **state) {
 }
 
 typedef struct folded {
-  int64_t memory, fds;   /* weights of memory lines and of fd lines */
-  int64_t by_leaf[4];    /* memory weight whose leaf-most own frame is each of leaves[] */
-  int64_t eventfd;       /* weight of "[fd:eventfd]" lines from start_worker */
-  int reports;           /* end lines seen */
+  int64_t memory, fds; /* weights of memory lines and of fd lines */
+  int64_t by_fn[5];    /* memory weight of the lines through each of functions[] */
+  int64_t eventfd;     /* weight of "[fd:eventfd]" lines from start_worker */
+  int reports;         /* end lines seen */
 } folded_t;
 
-static const char *const leaves[] = {"build_response", "cache_insert", "parse_entry", NULL};
+static const char *const functions[] = {"build_response", "cache_insert", "parse_entry",
+                                        "read_config_file", NULL};
 
 /* Whether frames (a "a;b;c" list) contains frame exactly. */
 static bool has_frame(const char *frames, size_t len, const char *frame) {
@@ -70,8 +71,8 @@ static folded_t parse(const char *text, size_t len, pid_t pid, int first_seq) {
     int n = (int)(nl - line);
     if (n > 0 && line[0] == '#') {
       char want[96];
-      snprintf(want, sizeof(want), "# leakscope: end of report %d (pid %d)",
-               first_seq + f.reports, (int)pid);
+      snprintf(want, sizeof(want), "# leakscope: end of report %d (pid %d)", first_seq + f.reports,
+               (int)pid);
       if ((size_t)n != strlen(want) || memcmp(line, want, (size_t)n) != 0)
         TS_FAIL(run, "end line: expected \"%s\", got \"%.*s\"", want, n, line);
       f.reports++;
@@ -89,6 +90,8 @@ static folded_t parse(const char *text, size_t len, pid_t pid, int first_seq) {
     size_t frames_len = (size_t)(space - 1 - line);
     if (line[0] == ';' || line[frames_len - 1] == ';' || memmem(line, frames_len, ";;", 2))
       TS_FAIL(run, "empty frame in \"%.*s\"", n, line);
+    if (memchr(line, ' ', frames_len)) /* the writer turns spaces in names into '_' */
+      TS_FAIL(run, "space inside the frames of \"%.*s\"", n, line);
     int64_t weight = strtoll(space, NULL, 10);
     if (weight <= 0)
       TS_FAIL(run, "weight must be positive: \"%.*s\"", n, line);
@@ -98,11 +101,18 @@ static folded_t parse(const char *text, size_t len, pid_t pid, int first_seq) {
         f.eventfd += weight;
     } else {
       f.memory += weight;
-      /* The leaf is the last frame (root first). strdup's block is charged
-       * to libc's strdup, so look for our function, not the leaf. */
-      for (int i = 0; leaves[i]; i++)
-        if (has_frame(line, frames_len, leaves[i]))
-          f.by_leaf[i] += weight;
+      /* Any frame, not just the leaf: strdup's block is charged to
+       * libc's strdup, below parse_entry. */
+      for (int i = 0; functions[i]; i++)
+        if (has_frame(line, frames_len, functions[i]))
+          f.by_fn[i] += weight;
+      /* Root first: a direct malloc caller is the last frame. */
+      static const char leaf[] = ";build_response";
+      if (has_frame(line, frames_len, "build_response") &&
+          (frames_len < sizeof(leaf) - 1 ||
+           memcmp(line + frames_len - (sizeof(leaf) - 1), leaf, sizeof(leaf) - 1) != 0))
+        TS_FAIL(run, "build_response calls malloc itself, so it must be the leaf: \"%.*s\"", n,
+                line);
     }
     line = nl + 1;
   }
@@ -115,13 +125,15 @@ static void check(const folded_t *f, const char *which) {
   snprintf(what, sizeof(what), "%s: reports (end lines)", which);
   TS_CHECK_INT(run, what, 1, f->reports);
   snprintf(what, sizeof(what), "%s: memory weights (bytes leaked)", which);
-  TS_CHECK_INT(run, what, 5041, f->memory);
+  TS_CHECK_INT(run, what, 6541, f->memory);
   snprintf(what, sizeof(what), "%s: weight through build_response", which);
-  TS_CHECK_INT(run, what, 4 * 1000, f->by_leaf[0]);
+  TS_CHECK_INT(run, what, 4 * 1000, f->by_fn[0]);
   snprintf(what, sizeof(what), "%s: weight through cache_insert", which);
-  TS_CHECK_INT(run, what, 4 * 256, f->by_leaf[1]);
+  TS_CHECK_INT(run, what, 4 * 256, f->by_fn[1]);
   snprintf(what, sizeof(what), "%s: weight through parse_entry", which);
-  TS_CHECK_INT(run, what, 6 + 5 + 6, f->by_leaf[2]);
+  TS_CHECK_INT(run, what, 6 + 5 + 6, f->by_fn[2]);
+  snprintf(what, sizeof(what), "%s: weight through read_config_file", which);
+  TS_CHECK_INT(run, what, 1500, f->by_fn[3]);
   snprintf(what, sizeof(what), "%s: fd weights", which);
   TS_CHECK_INT(run, what, 1, f->fds);
   snprintf(what, sizeof(what), "%s: [fd:eventfd] weight from start_worker", which);

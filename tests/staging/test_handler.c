@@ -43,8 +43,10 @@ static void run_with(const char *how) {
   st_spawn(&prog, argv, env);
   st_expect_line(&prog, "previous: ", line, sizeof(line));
   if (strcmp(line, "previous: default") != 0)
-    TS_FAIL(&prog.run, "installing the handler returned another previous disposition than "
-            "SIG_DFL (\"%s\")", line);
+    TS_FAIL(&prog.run,
+            "installing the handler returned another previous disposition than "
+            "SIG_DFL (\"%s\")",
+            line);
   st_expect_line(&prog, "query: ", line, sizeof(line));
   if (strcmp(line, "query: own") != 0)
     TS_FAIL(&prog.run, "sigaction(SIGUSR2, NULL, &old) does not return the program's handler");

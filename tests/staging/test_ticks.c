@@ -36,8 +36,8 @@
 static const char script[] = "DtDttDDtKtttKtD";
 
 typedef struct expect {
-  int ticks;      /* leak_tick calls before this report */
-  char *cli_out;  /* `leakscope dump` output, or NULL for a kill */
+  int ticks;     /* leak_tick calls before this report */
+  char *cli_out; /* `leakscope dump` output, or NULL for a kill */
 } expect_t;
 
 static st_proc_t prog;
@@ -101,8 +101,8 @@ static void growth(void **state) {
   char out_tmpl[600], out_path[600], line[256];
   st_make_tmpdir(dir, sizeof(dir));
   snprintf(out_tmpl, sizeof(out_tmpl), "LEAKSCOPE_OUTPUT=%s/ticks-%%p.json", dir);
-  const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_DIFF=1",
-                       out_tmpl, NULL};
+  const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_DIFF=1", out_tmpl,
+                       NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_ticks", NULL};
   st_spawn(&prog, argv, env);
   st_expand_pid(out_path, sizeof(out_path), strchr(out_tmpl, '=') + 1, prog.run.pid);

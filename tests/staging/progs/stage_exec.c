@@ -12,7 +12,7 @@
 
 PROG_LEAKY static void leak_before_exec(void) {
   for (int i = 0; i < 2; i++)
-    prog_sink = malloc(500); /* LEAK:before_exec */
+    prog_sink = malloc(500);    /* LEAK:before_exec */
   prog_fd_sink = eventfd(0, 0); /* LEAK:before_exec_fd */
 }
 

@@ -13,7 +13,7 @@
 
 PROG_LEAKY static void leak_in_parent(void) {
   for (int i = 0; i < 2; i++)
-    prog_sink = malloc(100); /* LEAK:in_parent */
+    prog_sink = malloc(100);    /* LEAK:in_parent */
   prog_fd_sink = eventfd(0, 0); /* LEAK:in_parent_fd */
 }
 

@@ -27,7 +27,7 @@ static atomic_int stop;
 
 PROG_LEAKY static void leak_tick(void) {
   for (int i = 0; i < TICK_BLOCKS; i++)
-    prog_sink = malloc(TICK_BYTES); /* LEAK:tick_block */
+    prog_sink = malloc(TICK_BYTES);       /* LEAK:tick_block */
   prog_fd_sink = eventfd(0, EFD_CLOEXEC); /* LEAK:tick_fd */
 }
 

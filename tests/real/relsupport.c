@@ -1,0 +1,550 @@
+/* SPDX-License-Identifier: MIT
+ * relsupport.c: processes, files and report files for the reliability
+ * tests (see relsupport.h). Between fork and exec the child calls only
+ * async-signal-safe functions; everything it needs is built before.
+ */
+#include "relsupport.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+bool rel_skipped;
+
+static int64_t now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *xstrdup(const char *s) {
+  char *d = strdup(s);
+  if (!d)
+    fail_msg("out of memory");
+  return d;
+}
+
+/* --- Environment --- */
+
+void rel_env_set(rel_env_t *e, const char *name, const char *value) {
+  size_t n = strlen(name);
+  char *var = malloc(n + strlen(value) + 2);
+  if (!var)
+    fail_msg("out of memory");
+  sprintf(var, "%s=%s", name, value);
+  for (size_t i = 0; i < e->len; i++) {
+    if (strncmp(e->vars[i], var, n + 1) == 0) {
+      free(e->vars[i]);
+      e->vars[i] = var;
+      return;
+    }
+  }
+  if (e->len + 1 >= sizeof e->vars / sizeof e->vars[0])
+    fail_msg("rel_env: too many variables");
+  e->vars[e->len++] = var;
+  e->vars[e->len] = NULL;
+}
+
+void rel_env_setf(rel_env_t *e, const char *name, const char *fmt, ...) {
+  char value[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(value, sizeof value, fmt, ap);
+  va_end(ap);
+  rel_env_set(e, name, value);
+}
+
+void rel_env_base(rel_env_t *e, const char *home) {
+  memset(e, 0, sizeof *e);
+  rel_env_set(e, "PATH", "/usr/local/bin:/usr/bin:/bin");
+  rel_env_set(e, "LC_ALL", "C");
+  rel_env_set(e, "TZ", "UTC");
+  if (home)
+    rel_env_set(e, "HOME", home);
+}
+
+void rel_env_preload(rel_env_t *e, const char *lib, const char *report_dir) {
+  rel_env_set(e, "LD_PRELOAD", lib);
+  rel_env_set(e, "LEAKSCOPE_FORMAT", "json");
+  rel_env_setf(e, "LEAKSCOPE_OUTPUT", "%s/r.%%p", report_dir);
+}
+
+void rel_env_copy(rel_env_t *dst, const rel_env_t *src) {
+  memset(dst, 0, sizeof *dst);
+  for (size_t i = 0; i < src->len; i++)
+    dst->vars[dst->len++] = xstrdup(src->vars[i]);
+}
+
+void rel_env_free(rel_env_t *e) {
+  for (size_t i = 0; i < e->len; i++)
+    free(e->vars[i]);
+  memset(e, 0, sizeof *e);
+}
+
+/* --- Processes --- */
+
+static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n) {
+  if (*len + n + 1 > *cap) {
+    size_t c = *cap ? *cap : 8192;
+    while (c < *len + n + 1)
+      c *= 2;
+    char *d = realloc(*buf, c);
+    if (!d)
+      fail_msg("out of memory");
+    *buf = d;
+    *cap = c;
+  }
+  memcpy(*buf + *len, p, n);
+  *len += n;
+  (*buf)[*len] = '\0';
+}
+
+void rel_start(rel_proc_t *p, const rel_opts_t *o) {
+  memset(p, 0, sizeof *p);
+  p->exit_code = -1;
+  p->out_fd = p->err_fd = p->go_fd = -1;
+  append(&p->out, &p->out_len, &p->out_cap, "", 0);
+  append(&p->err, &p->err_len, &p->err_cap, "", 0);
+  int out[2], err[2], go[2] = {-1, -1};
+  int file_fd = -1;
+  if (o->stdout_path &&
+      (file_fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
+    fail_msg("open %s: %s", o->stdout_path, strerror(errno));
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || (o->hold && pipe2(go, O_CLOEXEC)))
+    fail_msg("pipe: %s", strerror(errno));
+  char *const *envp = o->env ? (char *const *)o->env->vars : (char *const[]){NULL};
+  p->deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 20000);
+  p->pid = fork();
+  if (p->pid < 0)
+    fail_msg("fork: %s", strerror(errno));
+  if (p->pid == 0) {
+    setpgid(0, 0);
+    if (o->hold) {
+      char c;
+      close(go[1]);
+      while (read(go[0], &c, 1) < 0 && errno == EINTR)
+        ;
+    }
+    int null_fd = open("/dev/null", O_RDONLY);
+    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 ||
+        dup2(err[1], 2) < 0)
+      _exit(126);
+    if (o->cwd && chdir(o->cwd) != 0)
+      _exit(126);
+    if (o->umask >= 0)
+      umask((mode_t)o->umask);
+    if (o->as_user && (setgroups(0, NULL) != 0 || setgid(o->gid) != 0 || setuid(o->uid) != 0))
+      _exit(126);
+    execve(o->argv[0], (char *const *)o->argv, envp);
+    static const char msg[] = "rel_start: execve failed\n";
+    ssize_t w = write(2, msg, sizeof msg - 1);
+    (void)w;
+    _exit(127);
+  }
+  setpgid(p->pid, p->pid);
+  close(out[1]);
+  close(err[1]);
+  if (file_fd >= 0)
+    close(file_fd);
+  if (o->hold) {
+    close(go[0]);
+    p->go_fd = go[1];
+  }
+  p->out_fd = out[0];
+  p->err_fd = err[0];
+}
+
+void rel_release(rel_proc_t *p) {
+  if (p->go_fd >= 0) {
+    ssize_t w = write(p->go_fd, "g", 1);
+    (void)w;
+    close(p->go_fd);
+    p->go_fd = -1;
+  }
+}
+
+static void reap(rel_proc_t *p, bool block) {
+  if (p->exited)
+    return;
+  int status;
+  pid_t r;
+  while ((r = waitpid(p->pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
+    ;
+  if (r != p->pid)
+    return;
+  p->exited = true;
+  if (WIFEXITED(status))
+    p->exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status))
+    p->term_signal = WTERMSIG(status);
+}
+
+bool rel_poll(rel_proc_t *p, int ms) {
+  int64_t until = now_ms() + ms;
+  for (;;) {
+    if (now_ms() >= p->deadline && !p->timed_out) {
+      p->timed_out = true;
+      kill(-p->pid, SIGKILL);
+      reap(p, true);
+    }
+    struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
+    int64_t left = until - now_ms();
+    if (p->deadline - now_ms() < left)
+      left = p->deadline - now_ms();
+    if (p->out_fd < 0 && p->err_fd < 0) {
+      reap(p, false);
+      if (p->exited)
+        return true;
+      if (left <= 0)
+        return false;
+      nanosleep(&(struct timespec){0, 2000000}, NULL);
+      continue;
+    }
+    int r = poll(fds, 2, left > 0 ? (int)left : 0);
+    if (r < 0 && errno != EINTR)
+      fail_msg("poll: %s", strerror(errno));
+    for (int i = 0; r > 0 && i < 2; i++) {
+      if (fds[i].fd < 0 || !fds[i].revents)
+        continue;
+      char chunk[16384];
+      ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
+      if (got > 0) {
+        if (i == 0)
+          append(&p->out, &p->out_len, &p->out_cap, chunk, (size_t)got);
+        else
+          append(&p->err, &p->err_len, &p->err_cap, chunk, (size_t)got);
+      } else if (got == 0 || errno != EINTR) {
+        close(fds[i].fd);
+        *(i == 0 ? &p->out_fd : &p->err_fd) = -1;
+      }
+    }
+    if (left <= 0 || r == 0)
+      return p->out_fd < 0 && p->err_fd < 0 && (reap(p, false), p->exited);
+  }
+}
+
+bool rel_wait_output(rel_proc_t *p, const char *needle, int ms) {
+  int64_t until = now_ms() + ms;
+  while (!strstr(p->out, needle)) {
+    if (rel_poll(p, 10) || now_ms() >= until)
+      return strstr(p->out, needle) != NULL;
+  }
+  return true;
+}
+
+void rel_finish(rel_proc_t *p) {
+  rel_release(p);
+  while (!rel_poll(p, 1000))
+    ;
+  reap(p, true);
+}
+
+void rel_proc_free(rel_proc_t *p) {
+  if (p->out_fd >= 0)
+    close(p->out_fd);
+  if (p->err_fd >= 0)
+    close(p->err_fd);
+  if (p->go_fd >= 0)
+    close(p->go_fd);
+  free(p->out);
+  free(p->err);
+  memset(p, 0, sizeof *p);
+}
+
+void rel_run(rel_proc_t *p, const rel_opts_t *o) {
+  rel_start(p, o);
+  rel_finish(p);
+}
+
+const char *rel_describe(const rel_proc_t *p) {
+  static char text[64];
+  if (p->timed_out)
+    snprintf(text, sizeof text, "timed out");
+  else if (p->term_signal)
+    snprintf(text, sizeof text, "killed by signal %d", p->term_signal);
+  else
+    snprintf(text, sizeof text, "exit %d", p->exit_code);
+  return text;
+}
+
+/* --- Files --- */
+
+char *rel_tempdir(const char *tag) {
+  const char *tmp = getenv("TMPDIR");
+  char *path;
+  if (asprintf(&path, "%s/leakscope-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag) < 0)
+    fail_msg("out of memory");
+  if (!mkdtemp(path))
+    fail_msg("mkdtemp %s: %s", path, strerror(errno));
+  chmod(path, 0755);
+  return path;
+}
+
+void rel_rm_rf(const char *path) {
+  struct stat st;
+  if (lstat(path, &st) != 0)
+    return;
+  if (S_ISDIR(st.st_mode)) {
+    chmod(path, 0700);
+    DIR *d = opendir(path);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+        continue;
+      char *child;
+      if (asprintf(&child, "%s/%s", path, de->d_name) < 0)
+        fail_msg("out of memory");
+      rel_rm_rf(child);
+      free(child);
+    }
+    if (d)
+      closedir(d);
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
+}
+
+char *rel_read_file(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  char *buf = NULL;
+  size_t n = 0, cap = 0;
+  append(&buf, &n, &cap, "", 0);
+  char chunk[65536];
+  ssize_t got;
+  while ((got = read(fd, chunk, sizeof chunk)) > 0 || (got < 0 && errno == EINTR))
+    if (got > 0)
+      append(&buf, &n, &cap, chunk, (size_t)got);
+  close(fd);
+  if (len)
+    *len = n;
+  return buf;
+}
+
+void rel_write_file(const char *path, const char *text) {
+  FILE *f = fopen(path, "w");
+  if (!f || fputs(text, f) < 0 || fclose(f) != 0)
+    fail_msg("write %s: %s", path, strerror(errno));
+}
+
+void rel_copy_file(const char *from, const char *to, int mode) {
+  size_t len;
+  char *data = rel_read_file(from, &len);
+  if (!data)
+    fail_msg("read %s: %s", from, strerror(errno));
+  unlink(to);
+  int fd = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0 || write(fd, data, len) != (ssize_t)len || fchmod(fd, (mode_t)mode) != 0)
+    fail_msg("write %s: %s", to, strerror(errno));
+  close(fd);
+  free(data);
+}
+
+const char *rel_find_prog(const char *name) {
+  static char path[512];
+  static const char *const dirs[] = {"/usr/local/bin", "/usr/bin", "/bin"};
+  for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
+    snprintf(path, sizeof path, "%s/%s", dirs[i], name);
+    if (access(path, X_OK) == 0)
+      return path;
+  }
+  return NULL;
+}
+
+static char *strip_lines(const char *text, const char *prefix) {
+  size_t n = strlen(text), plen = strlen(prefix);
+  char *out = malloc(n + 1), *o = out;
+  if (!out)
+    fail_msg("out of memory");
+  for (const char *s = text; *s;) {
+    const char *nl = strchr(s, '\n');
+    size_t len = nl ? (size_t)(nl - s) + 1 : strlen(s);
+    if (strncmp(s, prefix, plen) != 0) {
+      memcpy(o, s, len);
+      o += len;
+    }
+    s += len;
+  }
+  *o = '\0';
+  return out;
+}
+
+char *rel_strip_leakscope(const char *text) { return strip_lines(text, "leakscope:"); }
+char *rel_strip_json(const char *text) { return strip_lines(text, "{"); }
+
+size_t rel_count_lines(const char *text, const char *prefix) {
+  size_t n = 0, plen = strlen(prefix);
+  for (const char *s = text; s && *s;) {
+    if (strncmp(s, prefix, plen) == 0)
+      n++;
+    const char *nl = strchr(s, '\n');
+    s = nl ? nl + 1 : s + strlen(s);
+  }
+  return n;
+}
+
+/* --- Reports --- */
+
+void rel_reports_parse(rel_reports_t *r, const char *text, size_t len) {
+  memset(r, 0, sizeof *r);
+  r->complete = len == 0 || text[len - 1] == '\n';
+  if (!r->complete)
+    snprintf(r->error, sizeof r->error, "the text does not end with a newline (%zu bytes)", len);
+  size_t lineno = 0;
+  for (const char *p = text, *end = text + len; p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *stop = nl ? nl : end;
+    lineno++;
+    if (stop > p) {
+      r->lines++;
+      char err[160];
+      json_value_t *v = json_parse(p, (size_t)(stop - p), err, sizeof err);
+      const char *format = json_as_str(json_get(v, "format"));
+      if (!v || !format || strcmp(format, "leakscope-report") != 0) {
+        if (r->complete || !r->error[0])
+          snprintf(r->error, sizeof r->error, "line %zu (%zu bytes): %s", lineno,
+                   (size_t)(stop - p), v ? "not a leakscope report" : err);
+        r->complete = false;
+        json_free(v);
+      } else {
+        json_value_t **items = realloc(r->items, (r->n + 1) * sizeof *items);
+        if (!items)
+          fail_msg("out of memory");
+        r->items = items;
+        r->items[r->n++] = v;
+        const char *t = json_as_str(json_get(v, "trigger"));
+        if (t && !strcmp(t, "signal"))
+          r->signal++;
+        else if (t && !strcmp(t, "exit"))
+          r->exit++;
+        else if (t && !strcmp(t, "periodic"))
+          r->periodic++;
+        else if (t && !strcmp(t, "api"))
+          r->api++;
+      }
+    }
+    p = stop + 1;
+  }
+}
+
+bool rel_reports_load(rel_reports_t *r, const char *path) {
+  size_t len;
+  char *text = rel_read_file(path, &len);
+  if (!text) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->error, sizeof r->error, "cannot read %s: %s", path, strerror(errno));
+    return false;
+  }
+  rel_reports_parse(r, text, len);
+  free(text);
+  return true;
+}
+
+void rel_reports_free(rel_reports_t *r) {
+  for (size_t i = 0; i < r->n; i++)
+    json_free(r->items[i]);
+  free(r->items);
+  memset(r, 0, sizeof *r);
+}
+
+const json_value_t *rel_exit_report(const rel_reports_t *r, pid_t pid) {
+  for (size_t i = r->n; i-- > 0;) {
+    int64_t p;
+    const char *t = json_as_str(json_get(r->items[i], "trigger"));
+    if (t && !strcmp(t, "exit") && json_as_int(json_get(r->items[i], "pid"), &p) && p == pid)
+      return r->items[i];
+  }
+  return NULL;
+}
+
+int64_t rel_summary(const json_value_t *report, const char *field) {
+  int64_t v;
+  return json_as_int(json_get(json_get(report, "summary"), field), &v) ? v : -1;
+}
+
+rel_sum_t rel_sum_in_function(const json_value_t *report, const char *kind, const char *fn) {
+  rel_sum_t s = {0, 0, 0};
+  const json_value_t *leaks = json_get(report, "leaks");
+  size_t fnlen = strlen(fn);
+  for (size_t i = 0; i < json_len(leaks); i++) {
+    const json_value_t *g = json_at(leaks, i);
+    const char *k = json_as_str(json_get(g, "kind"));
+    if (!k || strcmp(k, kind) != 0)
+      continue;
+    const json_value_t *stack = json_get(g, "stack");
+    for (size_t f = 0; f < json_len(stack); f++) {
+      const char *name = json_as_str(json_get(json_at(stack, f), "function"));
+      /* "fn" or a C++ "fn(...)" */
+      if (name && !strncmp(name, fn, fnlen) && (name[fnlen] == '\0' || name[fnlen] == '(')) {
+        int64_t b = 0, c = 0;
+        json_as_int(json_get(g, "bytes"), &b);
+        json_as_int(json_get(g, "count"), &c);
+        s.groups++;
+        s.bytes += b;
+        s.count += c;
+        break;
+      }
+    }
+  }
+  return s;
+}
+
+long rel_check_report_dir(const char *dir, bool need_exit, char *err, size_t errlen) {
+  DIR *d = opendir(dir);
+  if (!d) {
+    snprintf(err, errlen, "opendir %s: %s", dir, strerror(errno));
+    return -1;
+  }
+  long files = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    char *endp;
+    if (strncmp(de->d_name, "r.", 2) != 0)
+      continue;
+    long pid = strtol(de->d_name + 2, &endp, 10);
+    if (*endp != '\0') /* a stray "r.<pid>.tmp.<pid>" is checked by the caller */
+      continue;
+    files++;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+    rel_reports_t r;
+    rel_reports_load(&r, path);
+    bool ok = r.complete && r.n > 0;
+    if (!ok)
+      snprintf(err, errlen, "%s: %s", path, r.error[0] ? r.error : "no report");
+    for (size_t i = 0; ok && i < r.n; i++) {
+      int64_t p;
+      if (!json_as_int(json_get(r.items[i], "pid"), &p) || p != pid) {
+        snprintf(err, errlen, "%s: report %zu names pid %lld", path, i + 1, (long long)p);
+        ok = false;
+      }
+    }
+    if (ok && need_exit && !rel_exit_report(&r, (pid_t)pid)) {
+      snprintf(err, errlen, "%s: no exit report (%zu reports)", path, r.n);
+      ok = false;
+    }
+    rel_reports_free(&r);
+    if (!ok) {
+      closedir(d);
+      return -1;
+    }
+  }
+  closedir(d);
+  return files;
+}

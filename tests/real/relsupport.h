@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: MIT
+ * relsupport.h: what the reliability tests (tests/real, stress, faults)
+ * share: running a program with a fully specified environment (no
+ * inherited variables, so runs are reproducible), in a given directory,
+ * optionally as another user, with stdout/stderr captured and a timeout;
+ * and reading a directory of JSON Lines report files.
+ *
+ * Unlike ts_run (tests/support/runner.h), nothing is added to the
+ * environment: a "bare" run and a run under leakscope differ only by the
+ * variables the test passes. Processes can also be started, signalled
+ * while they run, and collected later (stress tests).
+ */
+#ifndef LS_REL_SUPPORT_H
+#define LS_REL_SUPPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "json.h"
+
+/* A test whose program is missing calls rel_skip(): cmocka's skip(), and
+ * main() then exits with REL_SKIP_CODE so CTest shows the test skipped. */
+#define REL_SKIP_CODE 77
+extern bool rel_skipped;
+#define rel_skip(...)                 \
+  do {                                \
+    print_message("SKIP: " __VA_ARGS__); \
+    print_message("\n");              \
+    rel_skipped = true;               \
+    skip();                           \
+  } while (0)
+
+/* --- Environment --- */
+
+typedef struct rel_env {
+  char *vars[96];
+  size_t len;
+} rel_env_t;
+
+/* PATH=/usr/local/bin:/usr/bin:/bin LC_ALL=C TZ=UTC HOME=home (if non-NULL). */
+void rel_env_base(rel_env_t *e, const char *home);
+/* Sets NAME=value, replacing an earlier NAME. */
+void rel_env_set(rel_env_t *e, const char *name, const char *value);
+void rel_env_setf(rel_env_t *e, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Adds LD_PRELOAD=lib, LEAKSCOPE_FORMAT=json, LEAKSCOPE_OUTPUT=dir/r.%p. */
+void rel_env_preload(rel_env_t *e, const char *lib, const char *report_dir);
+void rel_env_copy(rel_env_t *dst, const rel_env_t *src);
+void rel_env_free(rel_env_t *e);
+
+/* --- Processes --- */
+
+typedef struct rel_opts {
+  const char *const *argv; /* argv[0] is the file executed */
+  const rel_env_t *env;
+  const char *cwd;         /* NULL: the test's */
+  int timeout_ms;          /* 0: 20 s */
+  bool as_user;            /* setgroups/setgid/setuid to uid/gid before exec */
+  uid_t uid;
+  gid_t gid;
+  int umask;               /* -1: inherit */
+  bool hold;               /* wait for rel_release() before exec */
+  const char *stdout_path; /* stdout to this file (O_APPEND) instead of a pipe */
+} rel_opts_t;
+
+typedef struct rel_proc {
+  pid_t pid;
+  int out_fd, err_fd, go_fd;
+  char *out, *err;
+  size_t out_len, out_cap, err_len, err_cap;
+  int64_t deadline;
+  bool exited, timed_out;
+  int exit_code;   /* -1 unless exited normally */
+  int term_signal; /* 0 unless killed */
+} rel_proc_t;
+
+/* Starts a process (stdin /dev/null). Fails the test if fork fails. */
+void rel_start(rel_proc_t *p, const rel_opts_t *o);
+/* With o->hold: lets the child exec. */
+void rel_release(rel_proc_t *p);
+/* Reads output for up to ms milliseconds; true once the process has exited
+ * and both pipes are closed. Kills the group at the deadline. */
+bool rel_poll(rel_proc_t *p, int ms);
+/* Waits until stdout contains needle (true) or the process ends. */
+bool rel_wait_output(rel_proc_t *p, const char *needle, int ms);
+/* Runs to completion (or the deadline) and reaps. */
+void rel_finish(rel_proc_t *p);
+void rel_proc_free(rel_proc_t *p);
+
+/* rel_start + rel_finish. */
+void rel_run(rel_proc_t *p, const rel_opts_t *o);
+
+/* "exit 3" / "killed by signal 9" / "timed out". */
+const char *rel_describe(const rel_proc_t *p);
+
+/* --- Files --- */
+
+/* mkdtemp under $TMPDIR or /tmp, mode 0755. Returns a malloc'd path. */
+char *rel_tempdir(const char *tag);
+void rel_rm_rf(const char *path);
+/* Whole file, NUL-terminated, or NULL. */
+char *rel_read_file(const char *path, size_t *len);
+void rel_write_file(const char *path, const char *text);
+/* Copies a file with the given mode. */
+void rel_copy_file(const char *from, const char *to, int mode);
+/* A program in /usr/local/bin, /usr/bin or /bin (never a PATH shim), or
+ * NULL. Returns a static buffer. */
+const char *rel_find_prog(const char *name);
+/* text without the lines that start with "leakscope:" (malloc'd). */
+char *rel_strip_leakscope(const char *text);
+/* text without the lines that start with '{' (JSON reports on stderr). */
+char *rel_strip_json(const char *text);
+/* Number of lines of text that start with prefix. */
+size_t rel_count_lines(const char *text, const char *prefix);
+
+/* --- Reports --- */
+
+typedef struct rel_reports {
+  json_value_t **items;
+  size_t n;
+  size_t lines;        /* non-empty lines */
+  size_t signal, exit, periodic, api;
+  bool complete;       /* every line parsed and the text ends with '\n' */
+  char error[256];     /* first problem, "" if none */
+} rel_reports_t;
+
+/* Parses text as JSON Lines of leakscope reports. */
+void rel_reports_parse(rel_reports_t *r, const char *text, size_t len);
+/* Parses the file at path; false if it cannot be read. */
+bool rel_reports_load(rel_reports_t *r, const char *path);
+void rel_reports_free(rel_reports_t *r);
+/* The last "trigger":"exit" report naming pid, or NULL. */
+const json_value_t *rel_exit_report(const rel_reports_t *r, pid_t pid);
+
+/* Sums the groups of `kind` ("memory" or "fd") with a frame in function fn. */
+typedef struct rel_sum {
+  int64_t groups, bytes, count;
+} rel_sum_t;
+rel_sum_t rel_sum_in_function(const json_value_t *report, const char *kind, const char *fn);
+/* summary.<field> of a report, or -1. */
+int64_t rel_summary(const json_value_t *report, const char *field);
+
+/* Checks every file "r.<pid>" in dir: each must be complete, name only
+ * its own pid and (with need_exit) end with that pid's exit report.
+ * Returns the number of files; on a problem fills err and returns -1. */
+long rel_check_report_dir(const char *dir, bool need_exit, char *err, size_t errlen);
+
+#endif
