@@ -98,7 +98,7 @@ static int enum_index(const char *values, const char *s) {
   return -1;
 }
 
-/* SIGUSR2, USR2, 12, SIGRTMIN+3, none. The signals a program cannot
+/* SIGUSR2, USR2, 12, SIGRTMIN+3, SIGRTMAX-2, none. The signals a program cannot
  * catch, and those the kernel sends on faults, are refused. */
 static bool parse_signal(const char *s, int *out) {
   static const struct { const char *name; int sig; } names[] = {
@@ -126,13 +126,15 @@ static bool parse_signal(const char *s, int *out) {
   }
   if (!strncasecmp(s, "SIG", 3))
     s += 3;
-  if (!strncasecmp(s, "RTMIN", 5)) {
+  if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
+    bool max = !strncasecmp(s, "RTMAX", 5);
     unsigned long off = 0;
-    if (s[5] && (s[5] != '+' || !parse_ulong(s + 6, &off)))
+    if (s[5] && (s[5] != (max ? '-' : '+') || !parse_ulong(s + 6, &off)))
       return false;
-    if (SIGRTMIN + (long)off > SIGRTMAX)
+    long sig = max ? SIGRTMAX - (long)off : SIGRTMIN + (long)off;
+    if (sig < SIGRTMIN || sig > SIGRTMAX)
       return false;
-    *out = SIGRTMIN + (int)off;
+    *out = (int)sig;
     return true;
   }
   for (size_t i = 0; i < LS_ARRAY_LEN(names); i++) {

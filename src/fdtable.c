@@ -139,3 +139,14 @@ size_t ls_fdtable_bytes(void) {
   size_t used = (size_t)ls_fdtable_limit() * sizeof(slot_t);
   return used < table_bytes ? (used + 4095) & ~(size_t)4095 : table_bytes;
 }
+
+void ls_fdtable_after_fork_child(void) {
+  slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE);
+  int n = ls_fdtable_limit();
+  for (int fd = 0; s && fd < n; fd++) {
+    /* relaxed: the child is single-threaded here */
+    uint32_t seq = ls_atomic_load_relaxed(&s[fd].seq);
+    if (seq & 1)
+      ls_atomic_store_relaxed(&s[fd].seq, seq + 1);
+  }
+}

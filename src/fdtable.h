@@ -64,4 +64,9 @@ int ls_fdtable_limit(void);
 
 size_t ls_fdtable_bytes(void);
 
+/* Fork child: an entry another thread was writing at the fork stays half
+ * written; its sequence number is made even again so readers do not spin
+ * forever (the entry's contents are whatever was written). */
+void ls_fdtable_after_fork_child(void);
+
 #endif

@@ -4,7 +4,9 @@
  * While a thread is inside leakscope (bookkeeping, unwinding, symbolizing,
  * reporting, or a real call that may allocate such as dlsym or fopen),
  * `depth` is non-zero and every interposed function passes straight through
- * to the real one, untracked. The variable is initial-exec TLS: reading it
+ * to the real one, untracked, except releases: free, realloc and close
+ * still forget what they release (a block freed inside fclose was the
+ * program's). The variable is initial-exec TLS: reading it
  * never calls into the dynamic loader (which may itself allocate).
  */
 #ifndef LS_GUARD_H

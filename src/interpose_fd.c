@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -136,6 +137,18 @@ LS_EXPORT int memfd_create(const char *name, unsigned int flags) {
   LS_FD_NEW(memfd_create, LS_FD_MEMFD, flags & MFD_CLOEXEC ? O_CLOEXEC : 0, name, flags);
 }
 
+/* The mkstemp family opens its file inside libc, out of our sight. */
+LS_EXPORT int mkstemp(char *tmpl) { LS_FD_NEW(mkstemp, LS_FD_FILE, 0, tmpl); }
+LS_EXPORT int mkstemp64(char *tmpl) { LS_FD_NEW(mkstemp64, LS_FD_FILE, 0, tmpl); }
+LS_EXPORT int mkostemp(char *tmpl, int flags) { LS_FD_NEW(mkostemp, LS_FD_FILE, flags, tmpl, flags); }
+LS_EXPORT int mkostemp64(char *tmpl, int flags) {
+  LS_FD_NEW(mkostemp64, LS_FD_FILE, flags, tmpl, flags);
+}
+LS_EXPORT int mkstemps(char *tmpl, int suffix) { LS_FD_NEW(mkstemps, LS_FD_FILE, 0, tmpl, suffix); }
+LS_EXPORT int mkostemps(char *tmpl, int suffix, int flags) {
+  LS_FD_NEW(mkostemps, LS_FD_FILE, flags, tmpl, suffix, flags);
+}
+
 /* signalfd(-1, ...) creates an fd; signalfd(fd, ...) changes an existing
  * one's mask and returns it, which is not a new resource. */
 LS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
@@ -149,9 +162,51 @@ LS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
   LS_FD_NEW(signalfd, LS_FD_SIGNALFD, flags, fd, mask, flags);
 }
 
-LS_EXPORT int pipe(int fds[2]) { LS_FD_PAIR(pipe, LS_FD_PIPE, 0, fds, fds); }
+/* A pipe created from inside leakscope is libunwind's: Debian builds it
+ * with conservative checks, and it validates addresses by writing them to
+ * a private pipe (and re-creates the pipe when it finds it closed). At
+ * the low numbers the kernel hands out, a program that closes every fd
+ * and opens its own would have libunwind read from and write into the
+ * program's fd. So such pipes are moved to the top of the fd range, where
+ * programs do not reach (Valgrind keeps its own fds there too). */
+static void move_high(int fds[2]) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
+    return;
+  int base = (int)(rl.rlim_cur > 65536 ? 65536 : rl.rlim_cur) - 16;
+  for (int i = 0; i < 2; i++) {
+    int high = ls_real.fcntl(fds[i], F_DUPFD_CLOEXEC, base);
+    if (high >= 0) {
+      ls_real.close(fds[i]);
+      fds[i] = high;
+    }
+  }
+}
 
-LS_EXPORT int pipe2(int fds[2], int flags) { LS_FD_PAIR(pipe2, LS_FD_PIPE, flags, fds, fds, flags); }
+/* pipe and pipe2 share their body: `flags` is 0 for pipe. */
+static int make_pipe(int fds[2], int flags, bool two) {
+  if (ls_unlikely(!ls_real_ensure())) {
+    errno = ENOSYS;
+    return -1;
+  }
+  if (!ls_guard_enter()) {
+    int rc = two ? ls_real.pipe2(fds, flags) : ls_real.pipe(fds);
+    if (rc == 0 && ls_tls.depth)
+      move_high(fds);
+    return rc;
+  }
+  int rc = two ? ls_real.pipe2(fds, flags) : ls_real.pipe(fds);
+  if (rc == 0) {
+    ls_track_fd(fds[0], LS_FD_PIPE, flags, NULL);
+    ls_track_fd(fds[1], LS_FD_PIPE, flags, NULL);
+  }
+  ls_guard_leave();
+  return rc;
+}
+
+LS_EXPORT int pipe(int fds[2]) { return make_pipe(fds, 0, false); }
+
+LS_EXPORT int pipe2(int fds[2], int flags) { return make_pipe(fds, flags, true); }
 
 LS_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
   LS_FD_PAIR(socketpair, LS_FD_SOCKET, type & SOCK_CLOEXEC ? O_CLOEXEC : 0, fds, domain, type,

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fdtable.h"
 #include "guard.h"
 #include "real.h"
 #include "reporter.h"
@@ -48,6 +49,7 @@ static void after_fork_parent(void) {
 static void after_fork_child(void) {
   ls_thread_after_fork_child();
   ls_table_after_fork(true);
+  ls_fdtable_after_fork_child();
   ls_report_unlock();
   ls_reporter_after_fork_child();
   ls_guard_pop();

@@ -26,6 +26,27 @@
  * pointers, in libc's data) points at chunk headers, which lie inside the
  * previous block's last 16 bytes: such a pointer (the exact address of the
  * next chunk's header) is not counted as an interior pointer.
+ *
+ * Stopping, without ptrace: every other thread of /proc/self/task gets
+ * SIGRTMAX-3 (or the next lower real-time signal the program leaves at its
+ * default) from rt_tgsigqueueinfo, tagged with this stop's generation; its
+ * handler publishes the interrupted registers and waits on a futex.
+ *  - A thread that blocks the signal is not sent one: it would stay
+ *    pending and, once the default action is back, kill the process. Its
+ *    stack pointer comes from /proc/self/task/TID/syscall while it is in
+ *    the kernel (an idle thread); its registers stay unknown. glibc starts
+ *    new threads with every signal blocked, so its mask is read again.
+ *  - A thread that neither parks nor sits in the kernel in time (200 ms;
+ *    1 s for one signalled but waiting for a CPU; 50 ms for one blocking
+ *    the signal) is lost: the result is LS_REACH_INCOMPLETE, and every
+ *    block not proven reachable is POSSIBLE, so nothing is hidden.
+ *  - Threads created meanwhile: the task list is read again until stable.
+ *  - The signal's previous action is put back, unless a signal we sent may
+ *    still be pending; then our handler, which ignores anything but its
+ *    own stop's signal, stays installed.
+ * The interrupted system calls of parked threads return EINTR where
+ * SA_RESTART does not apply (epoll_wait, poll, nanosleep...), as under
+ * any signal.
  */
 #include "reach.h"
 
@@ -54,6 +75,7 @@
 
 #define STOP_TIMEOUT_MS 200 /* for every thread to park */
 #define PROC_RETRY_MS 50    /* for a thread we cannot signal to leave user space */
+#define LATE_PARK_MS 1000   /* for a signalled thread still waiting for a CPU */
 #define MAX_ROUNDS 16       /* /proc/self/task re-reads while threads appear */
 #define RED_ZONE 128        /* x86-64 ABI: live data below %rsp */
 #define TCB_SCAN 4096       /* bytes above the thread pointer: glibc's
@@ -453,6 +475,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
   s->dtv = fs ? *(const uintptr_t *)(fs + 8) : 0; /* glibc tcbhead_t.dtv */
   /* release: registers before PARKED; pairs with the controller's acquire */
   ls_atomic_store_release(&s->word, SLOT_WORD(gen, SLOT_PARKED));
+  /* acq_rel: a futex word; the controller re-checks slot words anyway */
   ls_atomic_add_acq_rel(&stw.parked, 1);
   futex_wake(&stw.parked, 1);
   for (;;) {
@@ -464,6 +487,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
     futex_wait(&stw.released, rel, -1);
   }
   expected = SLOT_WORD(gen, SLOT_PARKED);
+  /* acq_rel: fails harmlessly if a later stop already reused the slot */
   ls_atomic_cas_acq_rel(&s->word, &expected, SLOT_WORD(gen, SLOT_LEFT));
 }
 
@@ -512,7 +536,9 @@ static int reserve_slots(uint32_t need) {
   slot_t *s = ls_map((size_t)cap * sizeof *s);
   if (!s)
     return -ENOMEM;
-  /* release: pairs with the handler's acquire (nslots is 0 meanwhile) */
+  /* release: pairs with the handler's acquire. A late handler may pair
+   * the last stop's nslots with this array: it is larger, and zeroed (tid
+   * 0 matches no thread). */
   ls_atomic_store_release(&stw.slots, s);
   stw.cap = cap;
   return 0;
@@ -571,29 +597,42 @@ static bool blocks_signal(int tid, int sig) {
   return parse_hex(&p) >> (sig - 1) & 1;
 }
 
+static void send_stop(world_t *w, slot_t *s);
+
 static bool add_task(int tid, void *ctx) {
   world_t *w = ctx;
   if (tid == w->self)
     return true;
   for (uint32_t i = 0; i < w->n; i++)
-    if (ls_atomic_load_relaxed(&w->slots[i].tid) == tid)
+    if (ls_atomic_load_relaxed(&w->slots[i].tid) == tid) /* relaxed: we wrote it */
       return true;
   if (w->n == stw.cap) {
     w->overflow = true;
     return false;
   }
   slot_t *s = &w->slots[w->n];
+  /* relaxed: published by the release store of nslots below */
   ls_atomic_store_relaxed(&s->tid, tid);
   s->how = HOW_PROC;
   s->signaled = false;
   s->sp = s->fs = s->dtv = 0;
-  bool blocked = blocks_signal(tid, stw.sig);
-  /* relaxed: published by the release store of nslots below */
-  ls_atomic_store_relaxed(&s->word, SLOT_WORD(w->gen, blocked ? SLOT_IDLE : SLOT_SIGNALED));
+  ls_atomic_store_relaxed(&s->word, SLOT_WORD(w->gen, SLOT_IDLE));
   w->n++;
+  /* release: the slot's tid and word before a handler can find it;
+   * pairs with the handler's acquire of nslots */
   ls_atomic_store_release(&stw.nslots, w->n);
-  if (blocked)
-    return true; /* a signal would stay pending: do not send one */
+  send_stop(w, s);
+  return true;
+}
+
+/* Sends the stop signal to s's thread unless it blocks it (the signal
+ * would stay pending, to be delivered after we are gone). */
+static void send_stop(world_t *w, slot_t *s) {
+  int tid = ls_atomic_load_relaxed(&s->tid); /* relaxed: we wrote it */
+  if (blocks_signal(tid, stw.sig))
+    return;
+  /* release: the slot is SIGNALED before the handler can look */
+  ls_atomic_store_release(&s->word, SLOT_WORD(w->gen, SLOT_SIGNALED));
   siginfo_t si;
   memset(&si, 0, sizeof si);
   si.si_signo = stw.sig;
@@ -606,7 +645,6 @@ static bool add_task(int tid, void *ctx) {
     s->how = HOW_GONE;
   else if (rc == 0)
     s->signaled = true;
-  return true;
 }
 
 static bool all_parked(const world_t *w) {
@@ -620,11 +658,18 @@ static bool all_parked(const world_t *w) {
 }
 
 /* Fills a slot the handler could not: the thread's state and, if it is in
- * the kernel, its user stack pointer. */
-static void inspect(world_t *w, slot_t *s, uint64_t deadline) {
+ * the kernel, its user stack pointer. A signalled thread that is runnable
+ * but was not scheduled yet (a loaded machine) may still park: it gets
+ * until late_deadline. */
+static void inspect(world_t *w, slot_t *s, uint64_t deadline, uint64_t late_deadline) {
   char path[64], buf[512];
-  int tid = ls_atomic_load_relaxed(&s->tid);
+  int tid = ls_atomic_load_relaxed(&s->tid); /* relaxed: we wrote it */
   for (;;) {
+    /* acquire: pairs with the handler's release of PARKED */
+    if (s->signaled && ls_atomic_load_acquire(&s->word) == SLOT_WORD(w->gen, SLOT_PARKED)) {
+      s->how = HOW_PARKED;
+      return;
+    }
     task_path(path, sizeof path, tid, "stat");
     if (read_small(path, buf, sizeof buf) <= 0) {
       s->how = HOW_GONE;
@@ -657,7 +702,14 @@ static void inspect(world_t *w, slot_t *s, uint64_t deadline) {
         return;
       }
     }
-    if (now_ns() >= deadline) {
+    /* Running with the signal blocked: a thread being created (glibc
+     * starts it with every signal blocked) unblocks it in a moment. */
+    if (!s->signaled) {
+      send_stop(w, s);
+      if (s->how == HOW_GONE)
+        return;
+    }
+    if (now_ns() >= (s->signaled ? late_deadline : deadline)) {
       s->how = HOW_LOST;
       w->lost++;
       return;
@@ -676,9 +728,13 @@ static int stop_world(world_t *w) {
   uint64_t deadline = now_ns() + STOP_TIMEOUT_MS * 1000000ull;
   w->pid = (int)sys0(SYS_getpid);
   w->self = (int)sys0(SYS_gettid);
-  w->gen = ls_atomic_add_acq_rel(&stw.gen, 1) + 1;
+  /* relaxed: only this thread writes these (one stop at a time); the
+   * handler learns gen from its siginfo and finds slots via nslots */
+  w->gen = ls_atomic_add_relaxed(&stw.gen, 1) + 1;
   w->slots = ls_atomic_load_relaxed(&stw.slots);
   w->n = 0;
+  /* release: pairs with the handler's acquire; no slot is visible until
+   * it is filled for this generation */
   ls_atomic_store_release(&stw.nslots, 0);
   for (int round = 0;; round++) {
     uint32_t before = w->n;
@@ -698,6 +754,7 @@ static int stop_world(world_t *w) {
       uint64_t t = now_ns();
       if (t >= deadline)
         break;
+      /* acquire: read before the re-check, so a wake in between is seen */
       uint32_t seen = ls_atomic_load_acquire(&stw.parked);
       if (all_parked(w))
         break;
@@ -705,7 +762,8 @@ static int stop_world(world_t *w) {
       futex_wait(&stw.parked, seen, (long)(left < 5000000 ? left : 5000000));
     }
   }
-  uint64_t proc_deadline = now_ns() + PROC_RETRY_MS * 1000000ull;
+  uint64_t t = now_ns(), proc_deadline = t + PROC_RETRY_MS * 1000000ull,
+           late_deadline = t + LATE_PARK_MS * 1000000ull;
   for (uint32_t i = 0; i < w->n; i++) {
     slot_t *s = &w->slots[i];
     if (s->how == HOW_GONE)
@@ -713,7 +771,7 @@ static int stop_world(world_t *w) {
     if (s->signaled && ls_atomic_load_acquire(&s->word) == SLOT_WORD(w->gen, SLOT_PARKED))
       s->how = HOW_PARKED;
     else
-      inspect(w, s, proc_deadline);
+      inspect(w, s, proc_deadline, late_deadline);
   }
   return 0;
 }
@@ -734,7 +792,7 @@ static void resume_world(world_t *w) {
       continue;
     uint64_t word = ls_atomic_load_acquire(&s->word);
     if (word == SLOT_WORD(w->gen, SLOT_SIGNALED) &&
-        sys3(SYS_tgkill, w->pid, ls_atomic_load_relaxed(&s->tid), 0) == 0)
+        sys3(SYS_tgkill, w->pid, ls_atomic_load_relaxed(&s->tid), 0) == 0) /* still exists */
       pending = true;
   }
   if (pending)
@@ -753,6 +811,7 @@ static struct {
 } fault;
 
 static void on_fault(int sig, siginfo_t *si, void *uc) {
+  /* relaxed: armed is only written by the thread that reads it here */
   if (ls_atomic_load_relaxed(&fault.armed) && (int)sys0(SYS_gettid) == fault.tid) {
     ls_atomic_store_relaxed(&fault.armed, 0);
     siglongjmp(fault.jb, 1);
@@ -867,7 +926,6 @@ static inline void hit(scan_t *s, uintptr_t v) {
   }
 }
 
-static uintptr_t dbg_where[8], dbg_from[8]; static int dbg_n;
 /* Every aligned word of [lo, hi), both 8-aligned, page by page. */
 static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
   const uintptr_t base = s->lo, span = s->span;
@@ -878,11 +936,8 @@ static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
     s->pos = p;
     for (; p < pe; p += 8) {
       uintptr_t v = *(const uintptr_t *)p;
-      if (v - base < span) {
-        ptrdiff_t bi = find_block(s, v);
-        if (bi >= 0 && s->b[bi].size == 40 && dbg_n < 8 && s->mode == MODE_REACH) { dbg_where[dbg_n] = p; dbg_from[dbg_n++] = v - s->b[bi].addr; }
+      if (v - base < span)
         hit(s, v);
-      }
     }
   }
 }
@@ -892,6 +947,8 @@ static void scan_guarded(scan_t *s, uintptr_t lo, uintptr_t hi) {
   volatile uintptr_t from = lo;
   while (from < hi) {
     if (sigsetjmp(fault.jb, 0) == 0) {
+      /* relaxed + compiler fences: a signal on this same thread is all
+       * that reads it */
       ls_atomic_store_relaxed(&fault.armed, 1);
       ls_compiler_fence();
       scan_words(s, from, hi);
@@ -957,6 +1014,7 @@ static void scan_between_blocks(scan_t *s, uintptr_t lo, uintptr_t hi) {
   }
 }
 
+static uintptr_t dbg_dtv[8][4]; static int dbg_nd;
 /* One thread's stack from sp (less the red zone when sp was interrupted
  * user code), its static TLS and TCB around fs, and its DTV. */
 static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t fs, uintptr_t dtv) {
@@ -974,18 +1032,31 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
     hi = first_block_in(s, lo, hi);
     scan_range(s, lo, hi);
   }
-  if (fs) {
-    /* The main thread's TLS and TCB come from ld.so's startup allocator,
-     * not from its stack. */
+  /* A pthread's static TLS and TCB lie in its stack mapping above sp,
+   * scanned just now; never look below sp there: that is dead stack, full
+   * of stale addresses. The main thread's come from ld.so's startup
+   * allocator instead, elsewhere. The size glibc gives includes the TCB,
+   * so the range starts a little low: harmless outside a stack. */
+  const region_t *fr = fs ? region_of(s->rg, fs) : NULL;
+  if (fr && !(r == fr && fs > sp)) {
     size_t tls = static_tls_size();
-    uintptr_t tlo = fs > tls ? fs - tls : 0, thi = fs + TCB_SCAN;
-    if (!(tlo >= lo && thi <= hi))
-      scan_between_blocks(s, tlo, thi);
+    uintptr_t tlo = fs - fr->lo > tls ? fs - tls : fr->lo;
+    uintptr_t thi = fr->hi - fs > TCB_SCAN ? fs + TCB_SCAN : fr->hi;
+    scan_between_blocks(s, tlo, thi);
   }
-  /* The DTV: a heap block once resized (then found through the TCB), but
-   * the main thread's first one also comes from ld.so's startup allocator. */
-  if (dtv && (dtv - s->lo >= s->span || find_block(s, dtv) < 0) &&
-      readable(s->rg, dtv - 16, dtv)) {
+  /* The DTV, which points to the dynamic TLS blocks. The TCB holds
+   * &dtv[1] (glibc keeps the entry count in dtv[-1]): an interior pointer
+   * to a heap DTV, which would make the DTV and every dynamic TLS block
+   * only "possible". A live thread's DTV is held, so it counts as a start
+   * pointer. The main thread's first DTV is not a heap block at all (ld.so's
+   * startup allocator): its entries are scanned as roots. */
+  if (!dtv)
+    return;
+  ptrdiff_t i = dtv - s->lo < s->span ? find_block(s, dtv) : -1;
+  dbg_dtv[dbg_nd][0] = dtv; dbg_dtv[dbg_nd][1] = i; dbg_dtv[dbg_nd][2] = readable(s->rg, dtv - 16, dtv) ? *(const uint64_t *)(dtv - 16) : 99999; dbg_dtv[dbg_nd][3] = fs; if (dbg_nd < 7) dbg_nd++;
+  if (i >= 0) {
+    hit(s, s->b[i].addr);
+  } else if (readable(s->rg, dtv - 16, dtv)) {
     uint64_t entries = *(const uint64_t *)(dtv - 16); /* dtv[-1].counter */
     if (entries < (1u << 16))
       scan_between_blocks(s, dtv - 16, dtv + 16 * (entries + 1));
@@ -1170,9 +1241,9 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
     }
   }
   resume_world(&w);
-  for (int i = 0; i < dbg_n; i++) ls_warn("DBG hit at %p (offset %p) self=%d", (void*)dbg_where[i], (void*)dbg_from[i], w.self);
-  for (uint32_t i = 0; i < w.n; i++) ls_warn("DBG thread %d how %d sp %p fs %p", (int)w.slots[i].tid, w.slots[i].how, (void*)w.slots[i].sp, (void*)w.slots[i].fs);
-  dbg_n = 0;
+  for (int k = 0; k < dbg_nd; k++) ls_warn("DBG dtv %p block %ld entries %lu fs %p", (void*)dbg_dtv[k][0], (long)dbg_dtv[k][1], (unsigned long)dbg_dtv[k][2], (void*)dbg_dtv[k][3]);
+  for (size_t k = 0; k < n; k++) if (blocks[k].size <= 16 || blocks[k].size == 56) ls_warn("DBG block %p size %lu cls %d", (void*)blocks[k].addr, (unsigned long)blocks[k].size, blocks[k].cls);
+  dbg_nd = 0;
   /* --- the world runs again --- */
   prep_release(&p);
   if (rc != 0) {

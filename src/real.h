@@ -60,6 +60,12 @@
   X(0, int, inotify_init, (void))                                                 \
   X(0, int, inotify_init1, (int))                                                 \
   X(0, int, memfd_create, (const char *, unsigned int))                           \
+  X(0, int, mkstemp, (char *))                                                    \
+  X(0, int, mkstemp64, (char *))                                                  \
+  X(0, int, mkostemp, (char *, int))                                              \
+  X(0, int, mkostemp64, (char *, int))                                            \
+  X(0, int, mkstemps, (char *, int))                                              \
+  X(0, int, mkostemps, (char *, int, int))                                        \
   X(0, ssize_t, recvmsg, (int, struct msghdr *, int))                             \
   X(0, int, close, (int))                                                         \
   X(0, int, close_range, (unsigned int, unsigned int, int))                       \

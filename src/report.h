@@ -52,7 +52,8 @@ typedef struct ls_fd_item {
 typedef struct ls_report {
   ls_trigger_t trigger;
   int pid;
-  uint64_t seq; /* 1 for the process's first report written */
+  uint64_t seq; /* reports written so far, this one included (a fork
+                   child goes on from its parent's count) */
   uint32_t now; /* ls_now_ms() when the snapshot was taken */
   uint64_t memory_bytes, memory_blocks, fds, untracked;
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */

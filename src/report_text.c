@@ -96,7 +96,8 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                     (unsigned long)rules[i].groups, plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
   if (r->untracked)
-    ls_buf_printf(b, "(%lu resources could not be tracked: leakscope ran out of memory)\n",
+    ls_buf_printf(b, "(%lu resources could not be tracked: out of memory, depot full or fd "
+                     "beyond the table)\n",
                   (unsigned long)r->untracked);
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * reporter.h: reports on demand while the program runs: the dump signal
- * and the periodic timer. The signal handler only writes one byte to a
- * pipe; a reporter thread (started with every signal blocked) builds and
- * writes the report while the program's threads go on.
+ * and the periodic timer. The signal handler only posts a semaphore; a
+ * reporter thread (started with every signal blocked) builds and writes
+ * the report while the program's threads go on.
  */
 #ifndef LS_REPORTER_H
 #define LS_REPORTER_H
