@@ -5,8 +5,9 @@
  * execs the program in place, so its exit status and signals reach the caller
  * unchanged. `dump` signals a running process and prints the report it
  * appends to its output file (protocol in docs/cli.md). The tool never links
- * the library and checks option values only for shape: their meaning belongs
- * to the library's option table.
+ * the library, but compiles in its option parser (src/config.c): `run`
+ * refuses exactly the values the library would refuse, and `dump` reads the
+ * target's options exactly as the library read them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* memmem */
@@ -23,13 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <sys/auxv.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "config.h"
 
 /* --- Exit codes (listed in --help and docs/cli.md) --- */
 
@@ -58,25 +59,25 @@ static void die(int status, const char *fmt, ...)
   exit(status);
 }
 
-/* --- Value shapes shared by `run` and `dump` --- */
+/* --- Values only the tool takes (option values go to src/config.c) --- */
 
-/* A decimal integer in [0, max], the whole string. */
-static bool parse_uint(const char *s, unsigned long max, unsigned long *out)
+/* A process id: a decimal number from 1 to INT_MAX, the whole string. */
+static bool parse_pid(const char *s, pid_t *pid)
 {
   char *end;
-  unsigned long v;
+  long v;
 
-  if (!isdigit((unsigned char)*s)) /* strtoul takes "-1" and " 1" */
+  if (!isdigit((unsigned char)*s)) /* strtol takes "-1" and " 1" */
     return false;
   errno = 0;
-  v = strtoul(s, &end, 10);
-  if (errno || *end || v > max)
+  v = strtol(s, &end, 10);
+  if (errno || *end || v < 1 || v > INT_MAX)
     return false;
-  *out = v;
+  *pid = (pid_t)v;
   return true;
 }
 
-/* A non-negative number of seconds, fractions allowed. */
+/* dump --wait: a non-negative number of seconds, fractions allowed. */
 static bool parse_seconds(const char *s, double *out)
 {
   char *end;
@@ -86,56 +87,6 @@ static bool parse_seconds(const char *s, double *out)
   errno = 0;
   *out = strtod(s, &end);
   return !errno && !*end;
-}
-
-static const struct {
-  const char *name;
-  int sig;
-} signal_names[] = {
-  {"HUP", SIGHUP},   {"INT", SIGINT},       {"QUIT", SIGQUIT}, {"ILL", SIGILL},
-  {"TRAP", SIGTRAP}, {"ABRT", SIGABRT},     {"BUS", SIGBUS},   {"FPE", SIGFPE},
-  {"USR1", SIGUSR1}, {"SEGV", SIGSEGV},     {"USR2", SIGUSR2}, {"PIPE", SIGPIPE},
-  {"ALRM", SIGALRM}, {"TERM", SIGTERM},     {"CHLD", SIGCHLD}, {"CONT", SIGCONT},
-  {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},     {"TTOU", SIGTTOU}, {"URG", SIGURG},
-  {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},     {"VTALRM", SIGVTALRM},
-  {"PROF", SIGPROF}, {"WINCH", SIGWINCH},   {"IO", SIGIO},     {"PWR", SIGPWR},
-  {"SYS", SIGSYS},
-};
-
-/* Parses a LEAKSCOPE_SIGNAL value: "none", a number, or a name in any case
- * with or without "SIG" (USR1, SIGRTMIN+3, rtmax-1). Stores 0 for "none" and
- * "0". KILL and STOP are refused: no handler can catch them. */
-static bool parse_signal(const char *s, int *sig)
-{
-  unsigned long n = 0;
-
-  if (!strcasecmp(s, "none")) {
-    *sig = 0;
-    return true;
-  }
-  if (parse_uint(s, (unsigned long)SIGRTMAX, &n)) {
-    *sig = (int)n;
-    return *sig != SIGKILL && *sig != SIGSTOP;
-  }
-  if (!strncasecmp(s, "SIG", 3))
-    s += 3;
-  if (!strncasecmp(s, "RTMIN", 5) || !strncasecmp(s, "RTMAX", 5)) {
-    bool from_max = toupper((unsigned char)s[4]) == 'X';
-    const char *off = s + 5;
-
-    if (*off && (*off != (from_max ? '-' : '+') ||
-                 !parse_uint(off + 1, (unsigned long)(SIGRTMAX - SIGRTMIN), &n)))
-      return false;
-    *sig = from_max ? SIGRTMAX - (int)n : SIGRTMIN + (int)n;
-    return true;
-  }
-  for (size_t i = 0; i < ARRAY_LEN(signal_names); i++) {
-    if (!strcasecmp(s, signal_names[i].name)) {
-      *sig = signal_names[i].sig;
-      return true;
-    }
-  }
-  return false;
 }
 
 /* "a:b" in new memory; the separator of LD_PRELOAD and of suppression lists. */
@@ -187,17 +138,13 @@ static bool match_option(int argc, char **argv, int *i, const char *name,
 /* --- run --- */
 
 enum value_kind {
-  VALUE_NONE,    /* a flag: sets the variable to run_option.flag_value */
-  VALUE_TEXT,
-  VALUE_CHOICE,  /* one of the '|'-separated words in run_option.arg */
-  VALUE_COUNT,
-  VALUE_STATUS,  /* an exit status, 0..255 */
-  VALUE_SECONDS,
-  VALUE_SIGNAL,
-  VALUE_LIST,    /* repeatable; occurrences are joined with ':' */
+  VALUE_NONE, /* a flag: sets the variable to run_option.flag_value */
+  VALUE_ONE,
+  VALUE_LIST, /* repeatable; occurrences are joined with ':' */
 };
 
-/* One table drives the parser and the --help text. */
+/* One table drives the parser and the --help text. What a value may be is
+ * the library's business: set_option asks its parser. */
 static const struct run_option {
   const char *name;
   const char *arg; /* placeholder shown in --help; NULL for flags */
@@ -206,23 +153,23 @@ static const struct run_option {
   const char *flag_value;
   const char *help;
 } run_options[] = {
-  {"output", "FILE", VALUE_TEXT, "LEAKSCOPE_OUTPUT", NULL,
+  {"output", "FILE", VALUE_ONE, "LEAKSCOPE_OUTPUT", NULL,
    "write reports to FILE (%p: process id)"},
-  {"format", "text|json|folded", VALUE_CHOICE, "LEAKSCOPE_FORMAT", NULL, "report format"},
-  {"depth", "N", VALUE_COUNT, "LEAKSCOPE_DEPTH", NULL, "frames kept per stack"},
-  {"signal", "NAME|N|none", VALUE_SIGNAL, "LEAKSCOPE_SIGNAL", NULL,
+  {"format", "text|json|folded", VALUE_ONE, "LEAKSCOPE_FORMAT", NULL, "report format"},
+  {"depth", "N", VALUE_ONE, "LEAKSCOPE_DEPTH", NULL, "frames kept per stack"},
+  {"signal", "NAME|N|none", VALUE_ONE, "LEAKSCOPE_SIGNAL", NULL,
    "signal that asks for a report"},
-  {"interval", "SECONDS", VALUE_SECONDS, "LEAKSCOPE_INTERVAL", NULL,
+  {"interval", "SECONDS", VALUE_ONE, "LEAKSCOPE_INTERVAL", NULL,
    "also report periodically"},
-  {"min-age", "SECONDS", VALUE_SECONDS, "LEAKSCOPE_MIN_AGE", NULL,
+  {"min-age", "SECONDS", VALUE_ONE, "LEAKSCOPE_MIN_AGE", NULL,
    "skip resources younger than this"},
   {"diff", NULL, VALUE_NONE, "LEAKSCOPE_DIFF", "1", "report growth since the last report"},
-  {"error-exitcode", "N", VALUE_STATUS, "LEAKSCOPE_EXITCODE", NULL,
+  {"error-exitcode", "N", VALUE_ONE, "LEAKSCOPE_EXITCODE", NULL,
    "exit status (0-255) when leaks are found"},
   {"no-follow", NULL, VALUE_NONE, "LEAKSCOPE_FOLLOW_EXEC", "0", "do not trace exec'd programs"},
   {"suppressions", "FILE", VALUE_LIST, "LEAKSCOPE_SUPPRESSIONS", NULL,
    "suppression file, repeatable"},
-  {"unwind", "libunwind|fp", VALUE_CHOICE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
+  {"unwind", "libunwind|fp", VALUE_ONE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
   {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
    "list reachable leaks too"},
   {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
@@ -230,55 +177,30 @@ static const struct run_option {
   {"verbose", NULL, VALUE_NONE, "LEAKSCOPE_VERBOSE", "1", "print the effective options"},
 };
 
-static bool is_choice(const char *value, const char *choices)
-{
-  size_t len = strlen(value);
-
-  for (const char *c = choices;; c++) {
-    if (!strncmp(c, value, len) && (c[len] == '|' || !c[len]))
-      return true;
-    if (!(c = strchr(c, '|')))
-      return false;
-  }
-}
-
-static bool valid_value(const struct run_option *o, const char *value)
-{
-  unsigned long n;
-  double seconds;
-  int sig;
-
-  switch (o->kind) {
-  case VALUE_CHOICE:
-    return is_choice(value, o->arg);
-  case VALUE_COUNT:
-    return parse_uint(value, INT_MAX, &n);
-  case VALUE_STATUS:
-    return parse_uint(value, 255, &n);
-  case VALUE_SECONDS:
-    return parse_seconds(value, &seconds);
-  case VALUE_SIGNAL:
-    return parse_signal(value, &sig);
-  default:
-    return true;
-  }
-}
-
-/* Sets o's variable from value. A list option replaces an inherited value on
+/* Sets o's variable from value, after the library's parser has accepted
+ * what the variable will hold. A list option replaces an inherited value on
  * its first use and appends on later ones, so flags always win over the
  * environment. */
 static void set_option(const struct run_option *o, const char *value, bool *seen)
 {
-  char *joined = NULL;
+  static const char prefix[] = "LEAKSCOPE_";
+  const char *name = o->env + sizeof prefix - 1;
+  char *joined = NULL, expected[160];
+  ls_config_t scratch;
+  int rc;
 
   if (o->kind == VALUE_NONE)
     value = o->flag_value;
-  else if (!valid_value(o, value))
-    die(EXIT_USAGE, "invalid value '%s' for --%s (expected %s)", value, o->name, o->arg);
   if (o->kind == VALUE_LIST && *seen)
-    value = joined = join_path_list(getenv(o->env), value);
+    joined = join_path_list(getenv(o->env), value);
+  rc = ls_config_parse(&scratch, name, joined ? joined : value);
+  if (rc == -ENOENT)
+    die(EXIT_ERROR, "--%s sets %s, which the library does not know", o->name, o->env);
+  if (rc)
+    die(EXIT_USAGE, "invalid value '%s' for --%s: expected %s", value, o->name,
+        ls_config_expected(name, expected, sizeof expected));
   *seen = true;
-  if (setenv(o->env, value, 1))
+  if (setenv(o->env, joined ? joined : value, 1))
     die(EXIT_ERROR, "cannot set %s: %s", o->env, strerror(errno));
   free(joined);
 }
@@ -297,7 +219,7 @@ static char *find_library(void)
     die(EXIT_ERROR, "cannot read /proc/self/exe: %s", strerror(errno));
   dir[n] = '\0';
   *strrchr(dir, '/') = '\0';
-  for (size_t i = 0; i < ARRAY_LEN(subdirs); i++) {
+  for (size_t i = 0; i < LS_ARRAY_LEN(subdirs); i++) {
     snprintf(path, sizeof path, "%s%s/libleakscope.so", dir, subdirs[i]);
     lib = realpath(path, NULL);
     if (lib)
@@ -325,7 +247,7 @@ static void preload(const char *lib)
 /* argv[0] is "run". Returns only when the program cannot be executed. */
 static int cmd_run(int argc, char **argv)
 {
-  bool seen[ARRAY_LEN(run_options)] = {false};
+  bool seen[LS_ARRAY_LEN(run_options)] = {false};
   int i = 1;
   int err;
 
@@ -337,10 +259,10 @@ static int cmd_run(int argc, char **argv)
       i++;
       break;
     }
-    while (o < run_options + ARRAY_LEN(run_options) &&
+    while (o < run_options + LS_ARRAY_LEN(run_options) &&
            !match_option(argc, argv, &i, o->name, o->kind != VALUE_NONE, &value))
       o++;
-    if (o == run_options + ARRAY_LEN(run_options))
+    if (o == run_options + LS_ARRAY_LEN(run_options))
       die(EXIT_USAGE, "run: unknown option '%s'", argv[i]);
     set_option(o, value, &seen[o - run_options]);
   }
@@ -412,16 +334,33 @@ static bool maps_leakscope(pid_t pid)
   return found;
 }
 
-/* The value of name in a NUL-separated environment block, or NULL. */
-static const char *env_lookup(const char *env, size_t len, const char *name)
+/* The options the process runs with, read as the library read them at
+ * startup: from the environment it was exec'd with (even if the program
+ * changed its variables since), ignoring LEAKSCOPE_OUTPUT and
+ * LEAKSCOPE_SUPPRESSIONS in a set-uid/set-gid program, and giving an
+ * invalid value its default. String options point into memory kept for
+ * the life of the tool. */
+static void target_config(pid_t pid, ls_config_t *cfg)
 {
-  size_t n = strlen(name);
+  size_t env_len, auxv_len, n = 0;
+  char *env = read_proc(pid, "environ", &env_len);
+  unsigned long *auxv = (unsigned long *)read_proc(pid, "auxv", &auxv_len);
+  bool secure = false;
+  char **envp;
 
-  for (const char *e = env; e < env + len; e += strlen(e) + 1) {
-    if (!strncmp(e, name, n) && e[n] == '=')
-      return e + n + 1;
-  }
-  return NULL;
+  for (size_t i = 0; i + 1 < auxv_len / sizeof *auxv && auxv[i] != AT_NULL; i += 2)
+    secure |= auxv[i] == AT_SECURE && auxv[i + 1] != 0;
+  free(auxv);
+  for (char *e = env; e < env + env_len; e += strlen(e) + 1)
+    n++;
+  if (!(envp = malloc((n + 1) * sizeof *envp)))
+    die(EXIT_ERROR, "out of memory");
+  n = 0;
+  for (char *e = env; e < env + env_len; e += strlen(e) + 1)
+    envp[n++] = e;
+  envp[n] = NULL;
+  ls_config_read(cfg, envp, secure);
+  free(envp);
 }
 
 /* The text after "field:" in /proc/PID/status, or NULL. */
@@ -439,8 +378,6 @@ static const char *status_field(const char *status, const char *field)
 
 /* --- dump: waiting for the report --- */
 
-enum report_format { FORMAT_TEXT, FORMAT_JSON, FORMAT_FOLDED };
-
 /* Where the report lands and what has been read of it. */
 struct report_file {
   int dir;          /* directory `name` is relative to; -1 when fd is fixed */
@@ -455,16 +392,16 @@ struct report_file {
 /* A report's last line, per docs/cli.md. JSON reports are one line each, and
  * only the one a signal triggered answers us (an --interval report may land
  * first). */
-static bool is_report_end(const char *line, size_t len, enum report_format format)
+static bool is_report_end(const char *line, size_t len, int format)
 {
   static const char json_mark[] = "\"trigger\":\"signal\"";
   static const char text_end[] = "== leakscope: end of report";
   static const char folded_end[] = "# leakscope: end of report";
 
   switch (format) {
-  case FORMAT_JSON:
+  case LS_FORMAT_JSON:
     return memmem(line, len, json_mark, sizeof json_mark - 1) != NULL;
-  case FORMAT_FOLDED:
+  case LS_FORMAT_FOLDED:
     return len >= sizeof folded_end - 1 && !memcmp(line, folded_end, sizeof folded_end - 1);
   default:
     return len >= sizeof text_end - 1 && !memcmp(line, text_end, sizeof text_end - 1);
@@ -503,7 +440,7 @@ static off_t report_size(struct report_file *f, pid_t pid)
  * returns true with its bytes at buf[*begin, *end): for text and folded
  * everything written since the signal, for JSON just the report's line, as
  * the lines before it are other reports or their tails. */
-static bool read_report(struct report_file *f, pid_t pid, enum report_format format,
+static bool read_report(struct report_file *f, pid_t pid, int format,
                         size_t *begin, size_t *end)
 {
   off_t size = report_size(f, pid);
@@ -532,34 +469,12 @@ static bool read_report(struct report_file *f, pid_t pid, enum report_format for
 
     f->scanned = (size_t)(nl - f->buf) + 1;
     if (is_report_end(f->buf + line, f->scanned - line - 1, format)) {
-      *begin = format == FORMAT_JSON ? line : 0;
+      *begin = format == LS_FORMAT_JSON ? line : 0;
       *end = f->scanned;
       return true;
     }
   }
   return false;
-}
-
-/* Expands each "%p" to pid, as the library does for LEAKSCOPE_OUTPUT. */
-static char *expand_pid(const char *s, long pid)
-{
-  char *out = NULL;
-  size_t size;
-  FILE *m = open_memstream(&out, &size);
-
-  if (!m)
-    die(EXIT_ERROR, "out of memory");
-  for (; *s; s++) {
-    if (s[0] == '%' && s[1] == 'p') {
-      fprintf(m, "%ld", pid);
-      s++;
-    } else {
-      fputc(*s, m);
-    }
-  }
-  if (fclose(m))
-    die(EXIT_ERROR, "out of memory");
-  return out;
 }
 
 /* Opens /proc/PID/<link> as a directory handle. Holding it, rather than the
@@ -582,18 +497,19 @@ static int open_proc_dir(pid_t pid, const char *link)
  * stderr that is not a regular file, which cannot be watched. */
 static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const char *output)
 {
-  char fd2[64];
+  char fd2[64], path[LS_OUTPUT_PATH_MAX];
   struct stat st;
 
   f->dir = -1;
   f->fd = -1;
-  if (output && *output) {
-    char *path = expand_pid(output, ns_pid);
-
+  /* A path too long for the library sends its reports to stderr. */
+  if (output && ls_config_expand_output(output, ns_pid, path, sizeof path)) {
     /* Resolve through the target's own root and cwd: it may live in another
      * mount namespace or chroot, or have changed directory since exec. */
     f->dir = open_proc_dir(pid, path[0] == '/' ? "root" : "cwd");
-    f->name = path + strspn(path, "/");
+    f->name = strdup(path + strspn(path, "/"));
+    if (!f->name)
+      die(EXIT_ERROR, "out of memory");
     return true;
   }
   snprintf(fd2, sizeof fd2, "/proc/%d/fd/2", (int)pid);
@@ -614,37 +530,6 @@ static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const c
   return true;
 }
 
-/* The signal LEAKSCOPE_SIGNAL=value asks for, read as the library reads it:
- * unset or invalid leaves its default, SIGUSR2. Exits when dumps are
- * disabled. */
-static int dump_signal(pid_t pid, const char *value)
-{
-  int sig;
-
-  if (!value || !parse_signal(value, &sig))
-    return SIGUSR2;
-  if (!sig)
-    die(EXIT_DISABLED, "signal dumps are disabled in process %d (LEAKSCOPE_SIGNAL=%s)",
-        (int)pid, value);
-  return sig;
-}
-
-/* "SIGUSR2", "SIGRTMIN+3" or the number, for messages. */
-static const char *signal_name(int sig, char *buf, size_t size)
-{
-  for (size_t i = 0; i < ARRAY_LEN(signal_names); i++) {
-    if (signal_names[i].sig == sig) {
-      snprintf(buf, size, "SIG%s", signal_names[i].name);
-      return buf;
-    }
-  }
-  if (sig >= SIGRTMIN && sig <= SIGRTMAX)
-    snprintf(buf, size, "SIGRTMIN+%d", sig - SIGRTMIN);
-  else
-    snprintf(buf, size, "signal %d", sig);
-  return buf;
-}
-
 /* Exits unless the process catches sig. An ignored signal can never produce
  * a report, and one left at its default kills the target (USR1, USR2, RT):
  * either the library has not installed its handler or the program replaced
@@ -658,7 +543,7 @@ static void check_handler(pid_t pid, const char *status, int sig)
 
   if (caught && (strtoull(caught, NULL, 16) & bit))
     return;
-  signal_name(sig, name, sizeof name);
+  ls_signal_name(sig, name, sizeof name);
   if (ignored && (strtoull(ignored, NULL, 16) & bit))
     die(EXIT_DISABLED, "process %d ignores %s, its dump signal", (int)pid, name);
   die(EXIT_DISABLED, "process %d has no handler for %s, its dump signal; not sending it",
@@ -693,21 +578,6 @@ static void send_signal(pid_t pid, int sig)
   die(EXIT_NO_PROCESS, "no process %d", (int)pid);
 }
 
-static bool is_true(const char *value)
-{
-  return value && (!strcmp(value, "1") || !strcasecmp(value, "yes") ||
-                   !strcasecmp(value, "on") || !strcasecmp(value, "true"));
-}
-
-static enum report_format parse_format(const char *value)
-{
-  if (value && !strcasecmp(value, "json"))
-    return FORMAT_JSON;
-  if (value && !strcasecmp(value, "folded"))
-    return FORMAT_FOLDED;
-  return FORMAT_TEXT;
-}
-
 static double now_seconds(void)
 {
   struct timespec ts;
@@ -718,7 +588,7 @@ static double now_seconds(void)
 
 /* Polls f until the report the signal asked for is complete, prints it and
  * returns 0; exits when the process dies or time runs out. */
-static int wait_report(struct report_file *f, pid_t pid, enum report_format format, double wait)
+static int wait_report(struct report_file *f, pid_t pid, int format, double wait)
 {
   static const struct timespec poll_interval = {0, 20 * 1000 * 1000};
   double deadline = now_seconds() + wait;
@@ -747,11 +617,10 @@ static int cmd_dump(int argc, char **argv)
   double wait = 10;
   bool want_diff = false;
   pid_t pid = 0;
-  size_t env_len, status_len;
-  char *env, *status, proc[32];
+  size_t status_len;
+  char *status, proc[32];
   const char *value;
-  unsigned long n;
-  int sig;
+  ls_config_t target;
 
   for (int i = 1; i < argc;) {
     if (match_option(argc, argv, &i, "wait", true, &value)) {
@@ -759,8 +628,7 @@ static int cmd_dump(int argc, char **argv)
         die(EXIT_USAGE, "invalid value '%s' for --wait (expected SECONDS)", value);
     } else if (match_option(argc, argv, &i, "diff", false, &value)) {
       want_diff = true;
-    } else if (!pid && parse_uint(argv[i], INT_MAX, &n) && n > 0) {
-      pid = (pid_t)n;
+    } else if (!pid && parse_pid(argv[i], &pid)) {
       i++;
     } else {
       die(EXIT_USAGE, "dump: unexpected argument '%s'", argv[i]);
@@ -775,25 +643,25 @@ static int cmd_dump(int argc, char **argv)
   if (!maps_leakscope(pid))
     die(EXIT_NOT_TRACED, "process %d is not running under leakscope", (int)pid);
 
-  /* environ is the block the process was exec'd with: what the library read
-   * at startup, even if the program changed its variables since. */
-  env = read_proc(pid, "environ", &env_len);
-  sig = dump_signal(pid, env_lookup(env, env_len, "LEAKSCOPE_SIGNAL"));
-  if (want_diff && !is_true(env_lookup(env, env_len, "LEAKSCOPE_DIFF")))
+  target_config(pid, &target);
+  if (!target.signal)
+    die(EXIT_DISABLED, "signal dumps are disabled in process %d (LEAKSCOPE_SIGNAL=none)",
+        (int)pid);
+  if (want_diff && !target.diff)
     fprintf(stderr, "leakscope: warning: process %d does not run with LEAKSCOPE_DIFF=1; "
                     "its report is a full one\n", (int)pid);
   status = read_proc(pid, "status", &status_len);
-  check_handler(pid, status, sig);
+  check_handler(pid, status, target.signal);
 
-  if (!locate_report(&f, pid, own_pid(pid, status), env_lookup(env, env_len, "LEAKSCOPE_OUTPUT"))) {
-    send_signal(pid, sig);
+  if (!locate_report(&f, pid, own_pid(pid, status), target.output)) {
+    send_signal(pid, target.signal);
     fprintf(stderr, "leakscope: report requested; process %d writes it to its standard error\n",
             (int)pid);
     return 0;
   }
   f.start = report_size(&f, pid);
-  send_signal(pid, sig);
-  return wait_report(&f, pid, parse_format(env_lookup(env, env_len, "LEAKSCOPE_FORMAT")), wait);
+  send_signal(pid, target.signal);
+  return wait_report(&f, pid, target.format, wait);
 }
 
 /* --- main --- */
@@ -805,9 +673,9 @@ static void usage(FILE *out)
         "       leakscope --help | --version\n"
         "\n"
         "run: start program with libleakscope preloaded. Each option sets the\n"
-        "variable shown; values are checked by the library.\n",
+        "variable shown; values are checked by the library's own parser.\n",
         out);
-  for (const struct run_option *o = run_options; o < run_options + ARRAY_LEN(run_options); o++) {
+  for (const struct run_option *o = run_options; o < run_options + LS_ARRAY_LEN(run_options); o++) {
     char left[64];
 
     snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");

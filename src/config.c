@@ -98,16 +98,23 @@ static int enum_index(const char *values, const char *s) {
   return -1;
 }
 
-/* SIGUSR2, USR2, 12, SIGRTMIN+3, SIGRTMAX-2, none. The signals a program cannot
- * catch, and those the kernel sends on faults, are refused. */
+/* The signals LEAKSCOPE_SIGNAL may name, without "SIG". The signals a
+ * program cannot catch, and those the kernel sends on faults, are absent:
+ * they are refused. */
+static const struct {
+  const char *name;
+  int sig;
+} signal_names[] = {
+    {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU}, {"URG", SIGURG}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
+    {"PWR", SIGPWR}, {"SYS", SIGSYS}};
+
+/* SIGUSR2, USR2, 12, SIGRTMIN+3, SIGRTMAX-2, none (any case). Numbers of
+ * uncatchable and fault signals are refused, as their names are. */
 static bool parse_signal(const char *s, int *out) {
-  static const struct { const char *name; int sig; } names[] = {
-      {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
-      {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-      {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-      {"TTOU", SIGTTOU}, {"URG", SIGURG}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
-      {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-      {"PWR", SIGPWR}, {"SYS", SIGSYS}};
   if (!strcasecmp(s, "none")) {
     *out = 0;
     return true;
@@ -137,13 +144,31 @@ static bool parse_signal(const char *s, int *out) {
     *out = (int)sig;
     return true;
   }
-  for (size_t i = 0; i < LS_ARRAY_LEN(names); i++) {
-    if (!strcasecmp(s, names[i].name)) {
-      *out = names[i].sig;
+  for (size_t i = 0; i < LS_ARRAY_LEN(signal_names); i++) {
+    if (!strcasecmp(s, signal_names[i].name)) {
+      *out = signal_names[i].sig;
       return true;
     }
   }
   return false;
+}
+
+const char *ls_signal_name(int sig, char *buf, size_t n) {
+  ls_buf_t b;
+  ls_buf_fixed(&b, buf, n - 1);
+  size_t i = 0;
+  while (i < LS_ARRAY_LEN(signal_names) && signal_names[i].sig != sig)
+    i++;
+  if (i < LS_ARRAY_LEN(signal_names))
+    ls_buf_printf(&b, "SIG%s", signal_names[i].name);
+  else if (sig == 0)
+    ls_buf_puts(&b, "none");
+  else if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+    ls_buf_printf(&b, "SIGRTMIN+%d", sig - SIGRTMIN);
+  else
+    ls_buf_put_i64(&b, sig);
+  b.data[b.len] = '\0';
+  return buf;
 }
 
 static const char *copy_string(const char *s) {
@@ -180,13 +205,18 @@ static void upper_name(const ls_option_t *o, char *mem, size_t cap) {
   mem[i] = '\0';
 }
 
-int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
-  const ls_option_t *o = NULL;
-  for (size_t i = 0; i < LS_ARRAY_LEN(options) && !o; i++)
+static const ls_option_t *find_option(const char *name) {
+  for (size_t i = 0; i < LS_ARRAY_LEN(options); i++)
     if (!strcasecmp(name, options[i].name))
-      o = &options[i];
-  if (!o)
-    return -ENOENT;
+      return &options[i];
+  return NULL;
+}
+
+/* Parses value into o's field of cfg, or sets the default and returns
+ * -EINVAL. A string value is copied to the pool when copy is set, else
+ * the field points into value. Prints nothing: the one parser behind
+ * ls_config_set and ls_config_parse. */
+static int parse_option(ls_config_t *cfg, const ls_option_t *o, const char *value, bool copy) {
   char *field = (char *)cfg + o->offset;
   bool ok = false;
   switch (o->kind) {
@@ -207,7 +237,10 @@ int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
   }
   case LS_KIND_SIGNAL: ok = parse_signal(value, (int *)field); break;
   case LS_KIND_STRING: {
-    const char *s = *value ? copy_string(value) : NULL;
+    /* Without copy, refuse what could never fit the pool, so a tool
+     * checking a value refuses what the library would. */
+    const char *s = !*value ? NULL : copy ? copy_string(value)
+                                   : strlen(value) < sizeof string_pool ? value : NULL;
     ok = s != NULL;
     if (ok)
       *(const char **)field = s;
@@ -217,6 +250,20 @@ int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
   if (ok)
     return 0;
   set_default(cfg, o);
+  return -EINVAL;
+}
+
+int ls_config_parse(ls_config_t *cfg, const char *name, const char *value) {
+  const ls_option_t *o = find_option(name);
+  return o ? parse_option(cfg, o, value, false) : -ENOENT;
+}
+
+int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
+  const ls_option_t *o = find_option(name);
+  if (!o)
+    return -ENOENT;
+  if (!parse_option(cfg, o, value, true))
+    return 0;
   char upper[32], def[32], shown[64];
   upper_name(o, upper, sizeof upper);
   describe_default(o, def, sizeof def);
@@ -229,9 +276,51 @@ int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
   return -EINVAL;
 }
 
-void ls_config_load(char **envp, bool secure) {
-  ls_config_defaults(&ls_config);
-  string_used = 0;
+const char *ls_config_expected(const char *name, char *buf, size_t n) {
+  const ls_option_t *o = find_option(name);
+  if (!o)
+    return NULL;
+  ls_buf_t b;
+  ls_buf_fixed(&b, buf, n - 1);
+  switch (o->kind) {
+  case LS_KIND_BOOL: ls_buf_puts(&b, "1, 0, yes, no, on, off, true or false"); break;
+  case LS_KIND_UINT: ls_buf_printf(&b, "a whole number from %ld to %ld", o->min, o->max); break;
+  case LS_KIND_ENUM: ls_buf_printf(&b, "one of %s (any case)", o->values); break;
+  case LS_KIND_SIGNAL:
+    ls_buf_puts(&b, "a signal name (USR2, SIGRTMIN+3, RTMAX-1), a number below 64, or "
+                    "none; KILL, STOP and fault signals are refused");
+    break;
+  case LS_KIND_STRING:
+    ls_buf_printf(&b, "a non-empty value shorter than %zu bytes", sizeof string_pool);
+    break;
+  }
+  b.data[b.len] = '\0';
+  return buf;
+}
+
+bool ls_config_expand_output(const char *output, long pid, char *dst, size_t cap) {
+  ls_buf_t b;
+  ls_buf_fixed(&b, dst, cap - 1);
+  for (const char *s = output; *s; s++) {
+    if (s[0] == '%' && s[1] == 'p') {
+      ls_buf_put_i64(&b, pid);
+      s++;
+    } else if (s[0] == '%' && s[1] == '%') {
+      ls_buf_putc(&b, '%');
+      s++;
+    } else {
+      ls_buf_putc(&b, *s);
+    }
+  }
+  dst[b.len] = '\0';
+  return !b.truncated;
+}
+
+/* Reads the LEAKSCOPE_ variables of envp into cfg, defaults first. quiet:
+ * print nothing and copy no string (for a tool reading another process's
+ * environment); else warn as ls_config_load promises. */
+static void read_env(ls_config_t *cfg, char **envp, bool secure, bool quiet) {
+  ls_config_defaults(cfg);
   for (char **e = envp; e && *e; e++) {
     if (strncmp(*e, "LEAKSCOPE_", 10))
       continue;
@@ -245,12 +334,23 @@ void ls_config_load(char **envp, bool secure) {
     memcpy(name, *e + 10, n);
     name[n] = '\0';
     if (secure && (!strcasecmp(name, "output") || !strcasecmp(name, "suppressions"))) {
-      ls_warn("LEAKSCOPE_%s is ignored in a set-uid/set-gid program", name);
+      if (!quiet)
+        ls_warn("LEAKSCOPE_%s is ignored in a set-uid/set-gid program", name);
       continue;
     }
-    if (ls_config_set(&ls_config, name, eq + 1) == -ENOENT)
+    int rc = quiet ? ls_config_parse(cfg, name, eq + 1) : ls_config_set(cfg, name, eq + 1);
+    if (rc == -ENOENT && !quiet)
       ls_warn("unknown variable LEAKSCOPE_%s ignored", name);
   }
+}
+
+void ls_config_load(char **envp, bool secure) {
+  string_used = 0;
+  read_env(&ls_config, envp, secure, false);
+}
+
+void ls_config_read(ls_config_t *cfg, char **envp, bool secure) {
+  read_env(cfg, envp, secure, true);
 }
 
 void ls_config_print(const ls_config_t *cfg) {
@@ -264,7 +364,11 @@ void ls_config_print(const ls_config_t *cfg) {
     switch (o->kind) {
     case LS_KIND_BOOL: ls_buf_puts(&b, *(const bool *)field ? "1" : "0"); break;
     case LS_KIND_UINT: ls_buf_put_u64(&b, *(const unsigned long *)field); break;
-    case LS_KIND_SIGNAL: ls_buf_put_i64(&b, *(const int *)field); break;
+    case LS_KIND_SIGNAL: {
+      char sig[32];
+      ls_buf_puts(&b, ls_signal_name(*(const int *)field, sig, sizeof sig));
+      break;
+    }
     case LS_KIND_STRING: {
       const char *s = *(const char *const *)field;
       ls_buf_puts(&b, s ? s : "(unset)");

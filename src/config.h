@@ -6,7 +6,8 @@
  * ls_config_t, the parser table, the defaults, the verbose dump and the
  * documentation check (tests/unit compares it with docs/options.md).
  * Parsing never allocates; an invalid value gets one warning naming the
- * variable and the default that is used instead.
+ * variable and the default that is used instead. The CLI compiles this
+ * file too, so `leakscope run` and `dump` judge values by this parser.
  */
 #ifndef LS_CONFIG_H
 #define LS_CONFIG_H
@@ -61,10 +62,37 @@ void ls_config_defaults(ls_config_t *cfg);
  * into storage owned by cfg's parser (valid for the process's life). */
 int ls_config_set(ls_config_t *cfg, const char *name, const char *value);
 
+/* ls_config_set without the warning and without copying: the one parser,
+ * for tools that validate a value or read another process's options (the
+ * CLI). On -EINVAL the option gets its default; a string option's field
+ * points into value. */
+int ls_config_parse(ls_config_t *cfg, const char *name, const char *value);
+
+/* Describes the values `name` accepts ("a whole number from 1 to 256")
+ * into buf (n bytes, NUL-terminated) and returns buf, or NULL for an
+ * unknown name. */
+const char *ls_config_expected(const char *name, char *buf, size_t n);
+
 /* Loads ls_config from envp (defaults first). Warns once about each
  * unknown LEAKSCOPE_ variable. With secure (set-uid/set-gid programs),
  * LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS are refused. */
 void ls_config_load(char **envp, bool secure);
+
+/* Reads envp into cfg exactly as ls_config_load reads it into ls_config,
+ * but prints nothing and copies no string (fields point into envp). */
+void ls_config_read(ls_config_t *cfg, char **envp, bool secure);
+
+/* The report path LEAKSCOPE_OUTPUT=output names for process pid: each %p
+ * becomes the pid and %% a '%'. Writes at most cap bytes with the NUL;
+ * false when the path does not fit (reports then go to stderr, with a
+ * buffer of LS_OUTPUT_PATH_MAX). Never allocates. */
+#define LS_OUTPUT_PATH_MAX 4096
+bool ls_config_expand_output(const char *output, long pid, char *dst, size_t cap);
+
+/* A spelling of sig that LEAKSCOPE_SIGNAL accepts: "SIGUSR2",
+ * "SIGRTMIN+3", "none" for 0, else the number. Written to buf (n bytes,
+ * NUL-terminated); returns buf. Never allocates. */
+const char *ls_signal_name(int sig, char *buf, size_t n);
 
 /* Writes "leakscope: option NAME=value" lines for every option (verbose). */
 void ls_config_print(const ls_config_t *cfg);

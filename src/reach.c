@@ -82,6 +82,15 @@
                                struct pthread is ~2.3 KiB */
 #define PAGE 4096u
 
+/* Conservative scanning reads what sanitizers call off limits (redzones
+ * around globals, other threads' stacks): the code that reads foreign
+ * memory is not instrumented. Nor are the signal handlers: installed with
+ * the raw system call, they run where a sanitizer's runtime does not
+ * expect them (ThreadSanitizer's is not reentrant). */
+#define RAW_READ __attribute__((no_sanitize("address", "thread", "undefined")))
+
+static RAW_READ uintptr_t peek(uintptr_t a) { return *(const uintptr_t *)a; }
+
 /* --- Raw system calls: no errno, no cancellation point, no interposer --- */
 
 static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
@@ -444,7 +453,7 @@ static struct {
   ksigaction_t old;          /* the action it replaced */
 } stw;
 
-static void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
+static RAW_READ void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
   /* Only our own queued signal: another process's, or an earlier stop's,
    * finds nothing to do. Raw syscalls keep errno untouched. */
   if (si->si_code != SI_QUEUE || si->si_pid != (pid_t)sys0(SYS_getpid))
@@ -472,7 +481,7 @@ static void on_stop_signal(int sig, siginfo_t *si, void *ucv) {
   if (sys2(SYS_arch_prctl, ARCH_GET_FS, &fs) != 0)
     fs = 0;
   s->fs = fs;
-  s->dtv = fs ? *(const uintptr_t *)(fs + 8) : 0; /* glibc tcbhead_t.dtv */
+  s->dtv = fs ? peek(fs + 8) : 0; /* glibc tcbhead_t.dtv */
   /* release: registers before PARKED; pairs with the controller's acquire */
   ls_atomic_store_release(&s->word, SLOT_WORD(gen, SLOT_PARKED));
   /* acq_rel: a futex word; the controller re-checks slot words anyway */
@@ -803,18 +812,21 @@ static void resume_world(world_t *w) {
 
 /* --- Faults while scanning --- */
 
+/* The jump buffer lives in the scanning frame, not here: it holds
+ * register values, and this module's data is a root when it is linked into
+ * the program itself (unit tests). */
 static struct {
   _Atomic int armed;
   int tid;
-  sigjmp_buf jb;
+  sigjmp_buf *jb;
   ksigaction_t old_segv, old_bus;
 } fault;
 
-static void on_fault(int sig, siginfo_t *si, void *uc) {
+static RAW_READ void on_fault(int sig, siginfo_t *si, void *uc) {
   /* relaxed: armed is only written by the thread that reads it here */
   if (ls_atomic_load_relaxed(&fault.armed) && (int)sys0(SYS_gettid) == fault.tid) {
     ls_atomic_store_relaxed(&fault.armed, 0);
-    siglongjmp(fault.jb, 1);
+    siglongjmp(*fault.jb, 1);
   }
   /* Another thread's fault (one we could not stop): give the program its
    * own handler back; returning re-executes the access, which faults
@@ -864,7 +876,7 @@ typedef struct scan {
 } scan_t;
 
 /* The block containing v, or -1. v must be within [s->lo, s->lo+span). */
-static inline ptrdiff_t find_block(const scan_t *s, uintptr_t v) {
+static inline RAW_READ ptrdiff_t find_block(const scan_t *s, uintptr_t v) {
   size_t lo = 0, hi = s->n;
   while (hi - lo > 1) {
     size_t mid = lo + (hi - lo) / 2;
@@ -879,10 +891,10 @@ static inline ptrdiff_t find_block(const scan_t *s, uintptr_t v) {
 
 /* glibc: v is the address of the chunk header that follows block b (its
  * prev_size field overlaps b's last bytes). */
-static bool is_next_chunk_header(const scan_t *s, const ls_reach_block_t *b, uintptr_t v) {
+static RAW_READ bool is_next_chunk_header(const scan_t *s, const ls_reach_block_t *b, uintptr_t v) {
   if ((b->addr & 15) || !readable(s->rg, b->addr - 8, b->addr))
     return false;
-  uint64_t field = *(const uint64_t *)(b->addr - 8);
+  uint64_t field = peek(b->addr - 8);
   if (field & 2) /* IS_MMAPPED: a chunk alone in its mapping */
     return false;
   uint64_t csize = field & ~(uint64_t)7;
@@ -891,7 +903,7 @@ static bool is_next_chunk_header(const scan_t *s, const ls_reach_block_t *b, uin
   return v == b->addr - 16 + csize;
 }
 
-static inline void hit(scan_t *s, uintptr_t v) {
+static inline RAW_READ void hit(scan_t *s, uintptr_t v) {
   ptrdiff_t i = find_block(s, v);
   if (i < 0)
     return;
@@ -927,7 +939,7 @@ static inline void hit(scan_t *s, uintptr_t v) {
 }
 
 /* Every aligned word of [lo, hi), both 8-aligned, page by page. */
-static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
+static RAW_READ void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
   const uintptr_t base = s->lo, span = s->span;
   for (uintptr_t p = lo; p < hi;) {
     uintptr_t pe = (p | (PAGE - 1)) + 1;
@@ -945,8 +957,10 @@ static void scan_words(scan_t *s, uintptr_t lo, uintptr_t hi) {
 /* scan_words under the fault guard: a page that faults is skipped. */
 static void scan_guarded(scan_t *s, uintptr_t lo, uintptr_t hi) {
   volatile uintptr_t from = lo;
+  sigjmp_buf jb;
+  fault.jb = &jb;
   while (from < hi) {
-    if (sigsetjmp(fault.jb, 0) == 0) {
+    if (sigsetjmp(jb, 0) == 0) {
       /* relaxed + compiler fences: a signal on this same thread is all
        * that reads it */
       ls_atomic_store_relaxed(&fault.armed, 1);
@@ -1014,7 +1028,6 @@ static void scan_between_blocks(scan_t *s, uintptr_t lo, uintptr_t hi) {
   }
 }
 
-static uintptr_t dbg_dtv[8][4]; static int dbg_nd;
 /* One thread's stack from sp (less the red zone when sp was interrupted
  * user code), its static TLS and TCB around fs, and its DTV. */
 static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t fs, uintptr_t dtv) {
@@ -1053,11 +1066,10 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
   if (!dtv)
     return;
   ptrdiff_t i = dtv - s->lo < s->span ? find_block(s, dtv) : -1;
-  dbg_dtv[dbg_nd][0] = dtv; dbg_dtv[dbg_nd][1] = i; dbg_dtv[dbg_nd][2] = readable(s->rg, dtv - 16, dtv) ? *(const uint64_t *)(dtv - 16) : 99999; dbg_dtv[dbg_nd][3] = fs; if (dbg_nd < 7) dbg_nd++;
   if (i >= 0) {
     hit(s, s->b[i].addr);
   } else if (readable(s->rg, dtv - 16, dtv)) {
-    uint64_t entries = *(const uint64_t *)(dtv - 16); /* dtv[-1].counter */
+    uint64_t entries = peek(dtv - 16); /* dtv[-1].counter */
     if (entries < (1u << 16))
       scan_between_blocks(s, dtv - 16, dtv + 16 * (entries + 1));
   }
@@ -1082,7 +1094,7 @@ static void classify_stopped(scan_t *s, const modules_t *mods, const world_t *w,
   if (sys2(SYS_arch_prctl, ARCH_GET_FS, &fs) != 0)
     fs = 0;
   /* Ours: from the trampoline's register save area up, no red zone. */
-  scan_thread(s, my_sp, 0, fs, fs ? *(const uintptr_t *)(fs + 8) : 0);
+  scan_thread(s, my_sp, 0, fs, fs ? peek(fs + 8) : 0);
   for (uint32_t i = 0; i < w->n; i++) {
     slot_t *t = &w->slots[i];
     if (t->how == HOW_PARKED)
@@ -1241,9 +1253,6 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
     }
   }
   resume_world(&w);
-  for (int k = 0; k < dbg_nd; k++) ls_warn("DBG dtv %p block %ld entries %lu fs %p", (void*)dbg_dtv[k][0], (long)dbg_dtv[k][1], (unsigned long)dbg_dtv[k][2], (void*)dbg_dtv[k][3]);
-  for (size_t k = 0; k < n; k++) if (blocks[k].size <= 16 || blocks[k].size == 56) ls_warn("DBG block %p size %lu cls %d", (void*)blocks[k].addr, (unsigned long)blocks[k].size, blocks[k].cls);
-  dbg_nd = 0;
   /* --- the world runs again --- */
   prep_release(&p);
   if (rc != 0) {

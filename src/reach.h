@@ -15,6 +15,14 @@
  * signal whose handler publishes its registers and waits on a futex until
  * released. While they are stopped, this module calls no malloc, no stdio,
  * no dl_* function: everything that needs a lock is gathered first.
+ * Side effects and limits (reach.c has the details):
+ *  - a stopped thread's interrupted system call restarts, or returns EINTR
+ *    where SA_RESTART does not apply (sleep, poll, epoll_wait...);
+ *  - a thread that blocks the signal is inspected through /proc: its stack
+ *    is scanned but its registers are unknown; one that also runs in user
+ *    space cannot be seen at all (LS_REACH_INCOMPLETE);
+ *  - stale copies of addresses (dead locals above a stack pointer, padding)
+ *    count, as in every conservative scanner: a leak may read reachable.
  */
 #ifndef LS_REACH_H
 #define LS_REACH_H
@@ -49,7 +57,9 @@ typedef bool (*ls_reach_live_fn)(uintptr_t addr, void *ctx);
 /* Sets blocks[i].cls for every block. blocks must be sorted by addr and
  * must not overlap; still_live (may be NULL) re-checks each block once the
  * world is stopped, and blocks it rejects, or whose memory is no longer
- * mapped, become GONE.
+ * mapped, become GONE. Blocks allocated after the caller's snapshot are
+ * not in the graph: what only they point to reads as lost (a report too
+ * many, never one hidden).
  * Returns 0, LS_REACH_INCOMPLETE, or -errno (no /proc, no free real-time
  * signal, out of memory), in which case every class is DEFINITE: report as
  * without reachability. Warns on stderr about threads it could not stop.
