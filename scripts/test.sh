@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 # Runs the whole test suite from a fresh clone: installs the missing Debian
 # packages (as root; otherwise prints the apt-get line), builds into
-# build/ with tests on, and runs every CTest test. .ci/run calls this.
+# build/ with tests on, runs every CTest test, then the tests that run
+# programs under the library once more with the frame-pointer unwinder
+# (LEAKSCOPE_UNWIND=fp): reports must be the same in both modes.
+# .ci/run calls this. Arguments are passed to the first ctest run.
 set -e
 cd "$(dirname "$0")/.."
 LS_EXTRA_PACKAGES="${LS_EXTRA_PACKAGES:-}"
@@ -11,3 +14,5 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_BUILD_TESTS=ON
 cmake --build build -j"$(nproc)"
 cd build
 ctest -j"$(nproc)" --output-on-failure "$@"
+echo "leakscope: again with LEAKSCOPE_UNWIND=fp"
+LEAKSCOPE_UNWIND=fp ctest -j"$(nproc)" --output-on-failure -L 'preload|fd|api'

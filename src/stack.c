@@ -71,8 +71,9 @@ static bool in_nofp(uintptr_t pc) {
 
 void ls_stack_init(void) {
   unw_set_caching_policy(unw_local_addr_space, UNW_CACHE_PER_THREAD);
-  if (ls_config.unwind == LS_UNWIND_FP)
-    dl_iterate_phdr(find_nofp, NULL);
+  /* Whatever the mode: this may run before our constructor has read
+   * LEAKSCOPE_UNWIND (another library's constructor allocated first). */
+  dl_iterate_phdr(find_nofp, NULL);
   uintptr_t frames[8];
   ls_stack_capture(frames, 8);
 }
