@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "atomic.h"
+#include "config.h"
 #include "depot.h"
 #include "fdtable.h"
 #include "guard.h"
@@ -71,7 +72,8 @@ static ls_filter_t filter_for(leakscope_checkpoint_t cp, leakscope_scope_t scope
   int thread = scope == LEAKSCOPE_SCOPE_THREAD ? ls_thread_self()->id : -1;
   ls_guard_pop();
   return (ls_filter_t){.since = (uint32_t)cp, .thread = thread,
-                       .memory = kinds & LEAKSCOPE_MEMORY, .fds = kinds & LEAKSCOPE_FDS};
+                       .memory = kinds & LEAKSCOPE_MEMORY, .fds = kinds & LEAKSCOPE_FDS,
+                       .reach = ls_config.reachability == LS_REACH_ALWAYS};
 }
 
 LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,

@@ -84,6 +84,9 @@ static bool parse_bool(const char *s, bool *out) {
 
 /* Index of s in a "a|b|c" list, or -1. */
 static int enum_index(const char *values, const char *s) {
+  bool yes;
+  if (parse_bool(s, &yes)) /* on/off/yes/no/true/false, where "1"/"0" are values */
+    s = yes ? "1" : "0";
   size_t n = strlen(s);
   int i = 0;
   for (const char *v = values; *v; i++) {

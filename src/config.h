@@ -16,10 +16,12 @@
 
 enum { LS_FORMAT_TEXT, LS_FORMAT_JSON, LS_FORMAT_FOLDED };
 enum { LS_UNWIND_LIBUNWIND, LS_UNWIND_FP };
+/* LEAKSCOPE_REACHABILITY: at exit only (default), for every report, never. */
+enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
 
 /* X(field, kind, default, min, max, values, doc)
  * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
- * index), SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
+ * index; an enum with values "1" and "0" also takes the boolean words), SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
  * For STRING, `default` must be 0: unset means NULL. */
 #define LS_OPTIONS(X)                                                             \
   X(output, STRING, 0, 0, 0, "", "report path; %p becomes the pid; appended; unset: stderr") \
@@ -32,7 +34,8 @@ enum { LS_UNWIND_LIBUNWIND, LS_UNWIND_FP };
   X(diff, BOOL, 0, 0, 1, "", "report growth since the previous report")         \
   X(exitcode, UINT, 0, 0, 255, "", "exit status when the exit report has leaks; 0: keep the program's") \
   X(follow_exec, BOOL, 1, 0, 1, "", "keep tracking programs started with exec")  \
-  X(reachability, BOOL, 0, 0, 1, "", "classify leaks by scanning memory for pointers") \
+  X(reachability, ENUM, LS_REACH_AT_EXIT, 0, 0, "exit|1|0",                       \
+    "classify leaks by scanning memory for pointers: at exit, for every report (1), never (0)") \
   X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
   X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
   X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")

@@ -31,7 +31,9 @@
 #include "depot.h"
 #include "suppress.h"
 #include "guard.h"
+#include "reach.h"
 #include "table.h"
+#include "thread.h"
 #include "track.h"
 
 /* --- Growable arrays in mappings --- */
@@ -70,11 +72,13 @@ typedef struct builder {
   bool failed;
 } builder_t;
 
-static uint64_t group_key(ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack) {
-  return (uint64_t)kind << 40 | (uint64_t)res << 32 | stack;
+static uint64_t group_key(ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack, uint8_t reach) {
+  return (uint64_t)reach << 44 | (uint64_t)kind << 40 | (uint64_t)res << 32 | stack;
 }
 
-static uint64_t key_of(const ls_group_t *g) { return group_key(g->kind, g->resource, g->stack); }
+static uint64_t key_of(const ls_group_t *g) {
+  return group_key(g->kind, g->resource, g->stack, g->reach);
+}
 
 static size_t slot_of_key(uint64_t key, size_t cap) {
   return (size_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
@@ -99,11 +103,12 @@ static bool rehash(builder_t *b) {
 }
 
 /* The group for key, created empty if new; NULL when out of memory. */
-static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack) {
+static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t res, uint32_t stack,
+                             uint8_t reach) {
   ls_report_t *r = b->r;
   if ((r->ngroups + 1) * 2 > b->map_cap && !rehash(b))
     return NULL;
-  uint64_t key = group_key(kind, res, stack);
+  uint64_t key = group_key(kind, res, stack, reach);
   size_t i = slot_of_key(key, b->map_cap);
   for (; b->map[i]; i = (i + 1) & (b->map_cap - 1))
     if (key_of(&r->groups[b->map[i] - 1]) == key)
@@ -112,7 +117,8 @@ static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t re
     return NULL;
   b->map[i] = (uint32_t)r->ngroups + 1;
   ls_group_t *g = &r->groups[r->ngroups++];
-  *g = (ls_group_t){.kind = kind, .resource = res, .stack = stack, .oldest = UINT32_MAX};
+  *g = (ls_group_t){.kind = kind, .resource = res, .stack = stack, .reach = reach,
+                    .oldest = UINT32_MAX};
   return g;
 }
 
@@ -164,15 +170,24 @@ static int find_loader(struct dl_phdr_info *info, size_t size, void *ctx) {
   return 1;
 }
 
-static void visit_block(const ls_block_t *blk, void *ctx) {
-  builder_t *b = ctx;
+/* Adds one live block of reachability class cls (LS_REACH_DEFINITE when
+ * the report has none). */
+static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
   if (b->failed || !passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
     return;
   if (from_loader(b, blk->stack)) {
     b->r->loader_bytes += blk->size;
     return;
   }
-  ls_group_t *g = group_for(b, LS_GROUP_MEMORY, 0, blk->stack);
+  if (cls == LS_REACH_GONE)
+    return; /* freed while the report was being built */
+  if (cls == LS_REACH_REACHABLE) {
+    b->r->reachable_bytes += blk->size;
+    b->r->reachable_blocks++;
+    if (!ls_config.show_reachable)
+      return;
+  }
+  ls_group_t *g = group_for(b, LS_GROUP_MEMORY, 0, blk->stack, (uint8_t)cls);
   if (!g) {
     b->failed = true;
     return;
@@ -180,6 +195,57 @@ static void visit_block(const ls_block_t *blk, void *ctx) {
   add_to(g, blk->size, blk->stamp);
   b->r->memory_bytes += blk->size;
   b->r->memory_blocks++;
+}
+
+static void visit_block(const ls_block_t *blk, void *ctx) { add_block(ctx, blk, LS_REACH_DEFINITE); }
+
+/* --- Reachability: every live block, classified, then added --- */
+
+typedef struct snapshot {
+  ls_block_t *blocks;
+  size_t n, cap;
+  bool failed;
+} snapshot_t;
+
+static void snapshot_block(const ls_block_t *blk, void *ctx) {
+  snapshot_t *s = ctx;
+  if (!s->failed && grow_array((void **)&s->blocks, &s->cap, s->n + 1, sizeof *s->blocks))
+    s->blocks[s->n++] = *blk;
+  else
+    s->failed = true;
+}
+
+static int cmp_block_addr(const void *a, const void *b) {
+  uintptr_t x = ((const ls_block_t *)a)->addr, y = ((const ls_block_t *)b)->addr;
+  return x < y ? -1 : x > y;
+}
+
+/* Called with the world stopped: lock-free. */
+static bool block_still_live(uintptr_t addr, void *ctx) { return ls_table_contains(addr); }
+
+/* Classifies the whole live set, not only what passes the filter: a block
+ * older than a checkpoint still holds pointers. Loader blocks and stream
+ * buffers are in the graph too (dynamic TLS points to program blocks),
+ * and left out of the listing as usual. */
+static void visit_classified(builder_t *b) {
+  snapshot_t s = {0};
+  ls_table_foreach(snapshot_block, &s);
+  ls_reach_block_t *rb = s.failed ? NULL : ls_map(s.n * sizeof *rb + 1);
+  int rc = -ENOMEM;
+  if (rb) {
+    qsort(s.blocks, s.n, sizeof *s.blocks, cmp_block_addr);
+    for (size_t i = 0; i < s.n; i++)
+      rb[i] = (ls_reach_block_t){.addr = s.blocks[i].addr, .size = s.blocks[i].size};
+    ls_thread_self(); /* registered now: block_still_live runs with the world stopped */
+    rc = ls_reach_classify(rb, s.n, block_still_live, NULL);
+  }
+  b->failed |= !rb; /* out of memory: the report says it is incomplete */
+  b->r->reach = rc >= 0;
+  for (size_t i = 0; i < s.n; i++)
+    add_block(b, &s.blocks[i], rc >= 0 ? rb[i].cls : LS_REACH_DEFINITE);
+  if (rb)
+    ls_unmap(rb, s.n * sizeof *rb + 1);
+  free_array(s.blocks, s.cap, sizeof *s.blocks);
 }
 
 /* Remembers the buffer a glibc FILE allocated for its I/O (NULL before
@@ -285,7 +351,7 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
     return;
   ls_fd_kind_t kind = e->kind;
   size_t path = describe_fd(r, fd, &kind);
-  ls_group_t *g = group_for(b, LS_GROUP_FD, kind, e->stack);
+  ls_group_t *g = group_for(b, LS_GROUP_FD, kind, e->stack, 0);
   if (!g || !grow_array((void **)&r->fd_items, &r->fd_items_cap, r->nfd_items + 1,
                         sizeof(ls_fd_item_t))) {
     b->failed = true;
@@ -358,7 +424,9 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
   add_buffer(&b, stdout);
   add_buffer(&b, stderr);
   qsort(b.buffers, b.nbuffers, sizeof *b.buffers, cmp_uintptr);
-  if (f->memory)
+  if (f->memory && f->reach)
+    visit_classified(&b);
+  else if (f->memory)
     ls_table_foreach(visit_block, &b);
   if (f->fds)
     ls_fdtable_foreach(visit_fd, &b);
@@ -478,6 +546,25 @@ void ls_report_lock(void) {
 
 void ls_report_unlock(void) { ls_atomic_store_release(&report_lock, 0); }
 
+/* LEAKSCOPE_OUTPUT with every %p replaced by the pid (and %% by %). */
+static bool expand_path(char *dst, size_t cap) {
+  ls_buf_t b;
+  ls_buf_fixed(&b, dst, cap - 1);
+  for (const char *s = ls_config.output; *s; s++) {
+    if (s[0] == '%' && s[1] == 'p') {
+      ls_buf_put_i64(&b, getpid());
+      s++;
+    } else if (s[0] == '%' && s[1] == '%') {
+      ls_buf_putc(&b, '%');
+      s++;
+    } else {
+      ls_buf_putc(&b, *s);
+    }
+  }
+  dst[b.len] = '\0';
+  return !b.truncated;
+}
+
 /* Appends b to the file at path so that a reader, or a crash, never sees
  * half of it: under an flock, a temporary file in the same directory gets
  * the old content plus the report and is renamed over the file. A kill
@@ -530,12 +617,12 @@ static int replace_with_appended(const char *path, const ls_buf_t *b) {
 }
 
 void ls_report_output(const ls_buf_t *b) {
-  char path[LS_OUTPUT_PATH_MAX];
+  char path[4096];
   if (!ls_config.output) {
     ls_write_all(2, b->data, b->len);
     return;
   }
-  if (!ls_config_expand_output(ls_config.output, getpid(), path, sizeof path)) {
+  if (!expand_path(path, sizeof path)) {
     ls_warn("report path too long; writing the report to stderr");
     ls_write_all(2, b->data, b->len);
     return;
@@ -589,7 +676,10 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
 }
 
 int ls_report_emit(ls_trigger_t trigger) {
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .diff = ls_config.diff};
+  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .diff = ls_config.diff,
+                   .reach = ls_config.reachability == LS_REACH_ALWAYS ||
+                            (trigger == LS_TRIGGER_EXIT &&
+                             ls_config.reachability == LS_REACH_AT_EXIT)};
   if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
     f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
   ls_buf_t out;

@@ -26,6 +26,7 @@ typedef struct ls_filter {
   bool memory, fds;    /* which kinds */
   bool diff;           /* give each group's growth since the previous
                           report that had diff set */
+  bool reach;          /* classify blocks by reachability (reach.h) */
 } ls_filter_t;
 
 typedef enum { LS_GROUP_MEMORY, LS_GROUP_FD } ls_group_kind_t;
@@ -39,6 +40,8 @@ typedef struct ls_group {
   size_t first_fd;         /* fd groups: this group's fds are */
   size_t nfds;             /* report.fds[first_fd .. first_fd + nfds) */
   bool suppressed;         /* matched a suppression rule: not listed */
+  uint8_t reach;           /* memory groups of a report with `reach`: the
+                              blocks' ls_reach_class_t (part of the key) */
   bool has_growth;         /* diff mode: changed since the last report */
   int64_t growth_bytes, growth_count;
 } ls_group_t;
@@ -58,6 +61,10 @@ typedef struct ls_report {
   uint64_t memory_bytes, memory_blocks, fds, untracked;
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
   size_t listed;         /* groups not suppressed */
+  bool reach;            /* LEAKSCOPE_REACHABILITY: memory groups are split
+                            by reachability class; reachable blocks are
+                            listed only with LEAKSCOPE_SHOW_REACHABLE */
+  uint64_t reachable_bytes, reachable_blocks; /* reachable, listed or not */
   bool diff;    /* groups carry growth figures */
   ls_group_t *groups;
   size_t ngroups;

@@ -5,6 +5,7 @@
  * rename.
  */
 #include "depot.h"
+#include "reach.h"
 #include "report.h"
 #include "suppress.h"
 
@@ -70,6 +71,8 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
     }
     ls_buf_putc(b, ']');
   }
+  if (r->reach && g->kind == LS_GROUP_MEMORY)
+    ls_buf_printf(b, ",\"reachability\":\"%s\"", ls_reach_class_name(g->reach));
   ls_buf_printf(b, ",\"bytes\":%lu,\"count\":%lu,\"oldest_s\":", (unsigned long)g->bytes,
                 (unsigned long)g->count);
   put_seconds(b, r->now - g->oldest);
@@ -118,6 +121,9 @@ void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                 r->pid, (unsigned long)r->seq, triggers[r->trigger], (unsigned long)r->memory_bytes,
                 (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->listed,
                 (unsigned long)r->untracked);
+  if (r->reach)
+    ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
+                  (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);
   put_suppressed(b);
   ls_buf_puts(b, "},\"leaks\":[");
   bool first = true;

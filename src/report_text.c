@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "report.h"
 #include "suppress.h"
 
@@ -95,6 +96,11 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                     rules[i].fd ? "fd" : "leak", rules[i].pattern, rules[i].file, rules[i].line,
                     (unsigned long)rules[i].groups, plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
+  if (r->reach)
+    ls_buf_printf(b, "%lu %s in %lu %s still reachable%s\n", (unsigned long)r->reachable_bytes,
+                  plural(r->reachable_bytes, "byte", "bytes"), (unsigned long)r->reachable_blocks,
+                  plural(r->reachable_blocks, "block", "blocks"),
+                  ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
   if (r->untracked)
     ls_buf_printf(b, "(%lu resources could not be tracked: out of memory, depot full or fd "
                      "beyond the table)\n",
@@ -107,6 +113,11 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
     if (g->kind == LS_GROUP_MEMORY) {
       ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)g->bytes, plural(g->bytes, "byte", "bytes"),
                     (unsigned long)g->count, plural(g->count, "block", "blocks"));
+      if (r->reach) {
+        static const char *const words[] = {"definitely lost", "indirectly lost", "possibly lost",
+                                            "still reachable", "freed"};
+        ls_buf_printf(b, ", %s", words[g->reach]);
+      }
       put_age(b, r, g);
       ls_buf_puts(b, ", allocated at:\n");
     } else {

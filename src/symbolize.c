@@ -231,13 +231,16 @@ typedef struct cache_slot {
   ls_frame_info_t *frames;
 } cache_slot_t;
 
-/* A demangled name, cached by the address of the mangled one: libdw
- * returns the same pointer (into .debug_str or a string table) for every
- * address in a function. */
-typedef struct name_slot {
-  const char *mangled; /* NULL: empty */
-  const char *shown;
-} name_slot_t;
+/* A map from pointers to pointers: open addressing, power-of-two size. */
+typedef struct ptr_slot {
+  const void *key; /* NULL: empty */
+  void *value;
+} ptr_slot_t;
+
+typedef struct ptr_map {
+  ptr_slot_t *slots;
+  size_t nslots, used;
+} ptr_map_t;
 
 typedef struct symtab symtab_t;
 
@@ -247,8 +250,11 @@ struct ls_symbolizer {
   demangle_fn *demangle;     /* __cxa_demangle if a C++ runtime is loaded */
   cache_slot_t *slots;       /* open addressing, power-of-two size */
   size_t nslots, used;
-  name_slot_t *names;        /* demangled names by mangled pointer */
-  size_t nnames, usednames;
+  /* Demangled names by the address of the mangled one: libdw returns the
+   * same pointer (into .debug_str or a string table) for every address in
+   * a function. */
+  ptr_map_t names;
+  ptr_map_t units;           /* cu_scopes_t by the address of the unit DIE */
   symtab_t **symtabs;        /* one per module looked up, any session */
   size_t nsymtabs, capsymtabs;
   symtab_t *last_symtab;     /* the one found last: stacks repeat modules */
@@ -282,46 +288,49 @@ static size_t ptr_hash(const void *p, size_t mask) {
   return (size_t)(((uint64_t)(uintptr_t)p * 0x9E3779B97F4A7C15u) >> 32) & mask;
 }
 
-/* The slot for `mangled` in the name cache, or the empty one where it
- * belongs. NULL only if the table cannot grow. */
-static name_slot_t *name_slot(ls_symbolizer_t *sym, const char *mangled) {
-  if (2 * (sym->usednames + 1) > sym->nnames) {
-    size_t n = sym->nnames ? 2 * sym->nnames : 256;
-    name_slot_t *names = calloc(n, sizeof *names);
-    if (names == NULL)
-      return NULL;
-    for (size_t i = 0; i < sym->nnames; i++) {
-      if (sym->names[i].mangled == NULL)
-        continue;
-      size_t j = ptr_hash(sym->names[i].mangled, n - 1);
-      while (names[j].mangled != NULL)
-        j = (j + 1) & (n - 1);
-      names[j] = sym->names[i];
-    }
-    free(sym->names);
-    sym->names = names;
-    sym->nnames = n;
-  }
-  size_t mask = sym->nnames - 1;
-  size_t j = ptr_hash(mangled, mask);
-  while (sym->names[j].mangled != NULL && sym->names[j].mangled != mangled)
+static ptr_slot_t *ptr_map_find(const ptr_map_t *m, const void *key) {
+  size_t mask = m->nslots - 1;
+  size_t j = ptr_hash(key, mask);
+  while (m->slots[j].key != NULL && m->slots[j].key != key)
     j = (j + 1) & mask;
-  return &sym->names[j];
+  return &m->slots[j];
+}
+
+/* The value stored for key, or NULL. */
+static void *ptr_map_get(const ptr_map_t *m, const void *key) {
+  return m->nslots != 0 ? ptr_map_find(m, key)->value : NULL;
+}
+
+/* Stores value for key (not NULL, not yet in m). False if out of memory. */
+static bool ptr_map_put(ptr_map_t *m, const void *key, void *value) {
+  if (2 * (m->used + 1) > m->nslots) {
+    ptr_map_t grown = {.nslots = m->nslots ? 2 * m->nslots : 256,
+                       .used = m->used};
+    grown.slots = calloc(grown.nslots, sizeof *grown.slots);
+    if (grown.slots == NULL)
+      return false;
+    for (size_t i = 0; i < m->nslots; i++)
+      if (m->slots[i].key != NULL)
+        *ptr_map_find(&grown, m->slots[i].key) = m->slots[i];
+    free(m->slots);
+    *m = grown;
+  }
+  *ptr_map_find(m, key) = (ptr_slot_t){.key = key, .value = value};
+  m->used++;
+  return true;
 }
 
 static const char *demangled(ls_symbolizer_t *sym, const char *name) {
   if (name == NULL || sym->demangle == NULL || strncmp(name, "_Z", 2) != 0)
     return name;
-  name_slot_t *slot = name_slot(sym, name);
-  if (slot != NULL && slot->mangled != NULL)
-    return slot->shown;
+  const char *shown = ptr_map_get(&sym->names, name);
+  if (shown != NULL)
+    return shown;
   int status;
   char *d = own(sym, sym->demangle(name, NULL, NULL, &status));
-  const char *shown = d != NULL ? d : name;
-  if (slot != NULL) {
-    *slot = (name_slot_t){.mangled = name, .shown = shown};
-    sym->usednames++;
-  }
+  shown = d != NULL ? d : name;
+  /* Not remembered if out of memory: demangled again next time. */
+  (void)ptr_map_put(&sym->names, name, (void *)shown);
   return shown;
 }
 
@@ -605,6 +614,267 @@ static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod,
   return dwfl_module_addrname(mod, addr);
 }
 
+/* --- Scopes --- */
+
+/* Which DWARF scopes hold an address. dwarf_getscopes walks the unit from
+ * its first DIE for every address, and dwarf_getscopes_die (for the
+ * physical nesting) walks it again up to the DIE found: in a large unit
+ * that was almost all of the report's time. Here each unit is walked once
+ * into an index of the DIEs that have address ranges, and every address
+ * is then looked up in it, with dwarf_getscopes's answer:
+ *
+ *  - Its walk (__libdw_visit_scopes) goes through the children of the
+ *    unit and, recursively, of every DIE that may own scopes (the tags in
+ *    may_own_scopes) and has children. With a pc it skips DIEs whose
+ *    ranges do not hold pc, and the innermost DIE is the end of the chain
+ *    of first children, in DIE order, that hold it.
+ *  - If that chain contains an inlined instance, the innermost one's
+ *    DW_AT_abstract_origin must be a DIE the same walk visits (so in the
+ *    same unit); if not, dwarf_getscopes returns no scopes at all.
+ *
+ * The index records the subprograms the walk visits to answer the second
+ * point; an origin of another kind is left to libdw. Any walk error and
+ * any imported unit (dwz, LTO) make the unit fall back to libdw too, as do
+ * DIEs whose ranges libdw fails to read: pc_match ignores some of those
+ * errors and not others, by codes libdw does not export. */
+
+typedef struct scope_node {
+  Dwarf_Die die;
+  int tag;
+  uint32_t parent;       /* index of the enclosing node; node 0 is the unit */
+  uint32_t first, count; /* its children's ranges, in cu_scopes_t.spans */
+} scope_node_t;
+
+/* One range of one node, among its siblings' ranges sorted by lo. */
+typedef struct scope_span {
+  Dwarf_Addr lo, hi;
+  Dwarf_Addr reach; /* highest hi of this span and its siblings before it */
+  uint32_t parent, node;
+} scope_span_t;
+
+typedef struct cu_scopes {
+  bool exact; /* false: use dwarf_getscopes for this unit */
+  scope_node_t *nodes;
+  size_t nnodes, capnodes;
+  scope_span_t *spans;
+  size_t nspans, capspans;
+  const void **subprograms; /* DIE addresses, sorted */
+  size_t nsubprograms, capsubprograms;
+} cu_scopes_t;
+
+static void cu_scopes_free(cu_scopes_t *u) {
+  if (u == NULL)
+    return;
+  free(u->nodes);
+  free(u->spans);
+  free(u->subprograms);
+  free(u);
+}
+
+/* Makes room for one more element in *v (holding *n of *cap). */
+static bool grow(void **v, size_t *cap, size_t n, size_t size) {
+  if (n < *cap)
+    return true;
+  size_t c = *cap ? 2 * *cap : 64;
+  void *p = realloc(*v, c * size);
+  if (p == NULL)
+    return false;
+  *v = p;
+  *cap = c;
+  return true;
+}
+
+/* libdw's may_have_scopes (libdw_visit_scopes.c). */
+static bool may_own_scopes(int tag) {
+  switch (tag) {
+  case DW_TAG_compile_unit:
+  case DW_TAG_module:
+  case DW_TAG_lexical_block:
+  case DW_TAG_with_stmt:
+  case DW_TAG_catch_block:
+  case DW_TAG_try_block:
+  case DW_TAG_entry_point:
+  case DW_TAG_inlined_subroutine:
+  case DW_TAG_subprogram:
+  case DW_TAG_namespace:
+  case DW_TAG_class_type:
+  case DW_TAG_structure_type:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Visits the children of `parent` as __libdw_visit_scopes does. `node` is
+ * parent's index if a pc walk can reach it, else UINT32_MAX. False if the
+ * unit must be left to libdw. */
+static bool index_children(cu_scopes_t *u, Dwarf_Die *parent, uint32_t node) {
+  Dwarf_Die child;
+  int r = dwarf_child(parent, &child);
+  if (r != 0)
+    return r > 0; /* no children is fine */
+  do {
+    int tag = dwarf_tag(&child);
+    if (tag == DW_TAG_imported_unit)
+      return false;
+    if (tag == DW_TAG_subprogram) {
+      if (!grow((void **)&u->subprograms, &u->capsubprograms,
+                u->nsubprograms, sizeof *u->subprograms))
+        return false;
+      u->subprograms[u->nsubprograms++] = child.addr;
+    }
+    uint32_t self = UINT32_MAX;
+    if (node != UINT32_MAX) {
+      /* The pc walk asks dwarf_haspc of this DIE: record what it reads. */
+      if (u->nnodes >= UINT32_MAX - 1)
+        return false;
+      Dwarf_Addr base, lo, hi;
+      ptrdiff_t off = 0;
+      while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0) {
+        if (lo >= hi)
+          continue; /* holds no pc */
+        if (!grow((void **)&u->spans, &u->capspans, u->nspans,
+                  sizeof *u->spans))
+          return false;
+        self = (uint32_t)u->nnodes;
+        u->spans[u->nspans++] = (scope_span_t){
+            .lo = lo, .hi = hi, .parent = node, .node = self};
+      }
+      if (off < 0)
+        return false;
+      if (self != UINT32_MAX) {
+        if (!grow((void **)&u->nodes, &u->capnodes, u->nnodes,
+                  sizeof *u->nodes))
+          return false;
+        u->nodes[u->nnodes++] =
+            (scope_node_t){.die = child, .tag = tag, .parent = node};
+      }
+    }
+    if (may_own_scopes(tag) && dwarf_haschildren(&child) &&
+        !index_children(u, &child, self))
+      return false;
+  } while ((r = dwarf_siblingof(&child, &child)) == 0);
+  return r > 0;
+}
+
+static int cmp_span(const void *a, const void *b) {
+  const scope_span_t *x = a, *y = b;
+  if (x->parent != y->parent)
+    return x->parent < y->parent ? -1 : 1;
+  if (x->lo != y->lo)
+    return x->lo < y->lo ? -1 : 1;
+  return (x->node > y->node) - (x->node < y->node);
+}
+
+static int cmp_ptr(const void *a, const void *b) {
+  uintptr_t x = (uintptr_t)*(const void *const *)a;
+  uintptr_t y = (uintptr_t)*(const void *const *)b;
+  return (x > y) - (x < y);
+}
+
+/* The index of the unit `cu`, built on first use. NULL if out of memory. */
+static cu_scopes_t *cu_scopes_of(ls_symbolizer_t *sym, Dwarf_Die *cu) {
+  cu_scopes_t *u = ptr_map_get(&sym->units, cu->addr);
+  if (u != NULL)
+    return u;
+  u = calloc(1, sizeof *u);
+  if (u == NULL)
+    return NULL;
+  u->nodes = malloc(sizeof *u->nodes);
+  if (u->nodes != NULL) {
+    u->capnodes = 1;
+    u->nodes[u->nnodes++] = (scope_node_t){
+        .die = *cu, .tag = dwarf_tag(cu), .parent = UINT32_MAX};
+    u->exact = index_children(u, cu, 0);
+  }
+  if (u->exact) {
+    /* Node indices follow DIE order, so among siblings holding pc the
+     * lowest index is the one the walk meets first. */
+    qsort(u->spans, u->nspans, sizeof *u->spans, cmp_span);
+    for (size_t i = 0; i < u->nspans; i++) {
+      scope_span_t *s = &u->spans[i];
+      scope_node_t *p = &u->nodes[s->parent];
+      bool first = p->count == 0;
+      if (first)
+        p->first = (uint32_t)i;
+      p->count++;
+      s->reach = first || s->hi > s[-1].reach ? s->hi : s[-1].reach;
+    }
+    qsort(u->subprograms, u->nsubprograms, sizeof *u->subprograms, cmp_ptr);
+  } else {
+    free(u->nodes);
+    free(u->spans);
+    free(u->subprograms);
+    *u = (cu_scopes_t){0};
+  }
+  if (!ptr_map_put(&sym->units, cu->addr, u)) {
+    cu_scopes_free(u);
+    return NULL;
+  }
+  return u;
+}
+
+/* The first child of node `n` (in DIE order) whose ranges hold pc, or 0. */
+static uint32_t child_at(const cu_scopes_t *u, uint32_t n, Dwarf_Addr pc) {
+  const scope_span_t *s = &u->spans[u->nodes[n].first];
+  size_t lo = 0, hi = u->nodes[n].count;
+  while (lo < hi) { /* first span starting above pc */
+    size_t mid = lo + (hi - lo) / 2;
+    if (s[mid].lo <= pc)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  uint32_t best = 0;
+  /* Walking down, `reach` tells when no earlier span can hold pc. */
+  for (size_t i = lo; i-- > 0 && s[i].reach > pc;)
+    if (pc < s[i].hi && (best == 0 || s[i].node < best))
+      best = s[i].node;
+  return best;
+}
+
+static bool has_subprogram(const cu_scopes_t *u, const void *addr) {
+  return bsearch(&addr, u->subprograms, u->nsubprograms,
+                 sizeof *u->subprograms, cmp_ptr) != NULL;
+}
+
+/* Physical scope chain of pc in an exact unit, innermost first, as
+ * dwarf_getscopes_die returns it for dwarf_getscopes's innermost scope
+ * (the unit DIE excluded). Returns the number of scopes (0 if
+ * dwarf_getscopes would find none), or -1 to ask libdw instead (also when
+ * out of memory). *chain is malloc'd when the result is positive. */
+static int indexed_scopes(const cu_scopes_t *u, Dwarf_Addr pc,
+                          Dwarf_Die **chain) {
+  uint32_t inner = 0, next, depth = 0;
+  while (u->nodes[inner].count != 0 && (next = child_at(u, inner, pc)) != 0) {
+    inner = next;
+    depth++;
+  }
+  if (depth == 0)
+    return 0;
+  for (uint32_t n = inner; n != 0; n = u->nodes[n].parent) {
+    if (u->nodes[n].tag != DW_TAG_inlined_subroutine)
+      continue;
+    /* The innermost inlined instance: its origin must be in the unit. */
+    Dwarf_Attribute attr;
+    Dwarf_Die origin;
+    if (dwarf_formref_die(dwarf_attr((Dwarf_Die *)&u->nodes[n].die,
+                                     DW_AT_abstract_origin, &attr),
+                          &origin) == NULL)
+      return 0;
+    if (!has_subprogram(u, origin.addr))
+      return dwarf_tag(&origin) == DW_TAG_subprogram ? 0 : -1;
+    break;
+  }
+  *chain = malloc(depth * sizeof **chain);
+  if (*chain == NULL)
+    return -1;
+  int i = 0;
+  for (uint32_t n = inner; n != 0; n = u->nodes[n].parent)
+    (*chain)[i++] = u->nodes[n].die;
+  return i;
+}
+
 /* --- Sessions --- */
 
 ls_symbolizer_t *ls_sym_open(void) {
@@ -636,7 +906,10 @@ void ls_sym_close(ls_symbolizer_t *sym) {
   for (size_t i = 0; i < sym->nowned; i++)
     free(sym->owned[i]);
   free(sym->owned);
-  free(sym->names);
+  free(sym->names.slots);
+  for (size_t i = 0; i < sym->units.nslots; i++)
+    cu_scopes_free(sym->units.slots[i].value);
+  free(sym->units.slots);
   for (size_t i = 0; i < sym->nsymtabs; i++)
     symtab_free(sym->symtabs[i]);
   free(sym->symtabs);
@@ -691,11 +964,12 @@ static void call_site(Dwarf_Die *inlined, ls_frame_info_t *f) {
 }
 
 /* The function-like scopes around addr, innermost first: the inlined
- * instances, then the subprogram they sit in. dwarf_getscopes continues
- * past an inlined instance into its abstract definition, so the physical
- * nesting is read back with dwarf_getscopes_die from the innermost scope.
- * Returns a malloc'd array (NULL if there are none) and sets *n. */
-static Dwarf_Die *function_scopes(Dwfl_Module *mod, Dwarf_Addr addr, int *n) {
+ * instances, then the subprogram they sit in (the physical nesting, where
+ * dwarf_getscopes continues past an inlined instance into its abstract
+ * definition). Returns a malloc'd array (NULL if there are none) and
+ * sets *n. */
+static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod,
+                                  Dwarf_Addr addr, int *n) {
   *n = 0;
   Dwarf_Addr bias;
   Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
@@ -709,11 +983,20 @@ static Dwarf_Die *function_scopes(Dwfl_Module *mod, Dwarf_Addr addr, int *n) {
                     NULL) == 0 &&
       unit_type == DW_UT_skeleton && dwarf_tag(&split) == DW_TAG_compile_unit)
     cu = &split;
-  Dwarf_Die *scopes = NULL, *chain = NULL;
-  if (dwarf_getscopes(cu, addr - bias, &scopes) <= 0)
-    return NULL;
-  int nchain = dwarf_getscopes_die(&scopes[0], &chain);
-  free(scopes);
+  Dwarf_Die *chain = NULL;
+  int nchain = -1;
+  cu_scopes_t *u = cu_scopes_of(sym, cu);
+  if (u != NULL && u->exact)
+    nchain = indexed_scopes(u, addr - bias, &chain);
+  if (nchain < 0) {
+    /* The physical nesting is read back with dwarf_getscopes_die from the
+     * innermost scope. */
+    Dwarf_Die *scopes = NULL;
+    if (dwarf_getscopes(cu, addr - bias, &scopes) <= 0)
+      return NULL;
+    nchain = dwarf_getscopes_die(&scopes[0], &chain);
+    free(scopes);
+  }
   for (int i = 0; i < nchain; i++) {
     int tag = dwarf_tag(&chain[i]);
     if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
@@ -736,7 +1019,7 @@ static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
                                           Dwfl_Module *mod, Dwarf_Addr addr,
                                           int *n) {
   int nfn;
-  Dwarf_Die *fn = function_scopes(mod, addr, &nfn);
+  Dwarf_Die *fn = function_scopes(sym, mod, addr, &nfn);
   *n = nfn > 0 ? nfn : 1;
   ls_frame_info_t *frames = calloc((size_t)*n, sizeof *frames);
   if (frames == NULL) {

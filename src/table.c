@@ -360,6 +360,36 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   return found;
 }
 
+/* Whether t holds addr live: published, or MOVED (its copy in `next` may
+ * not be published yet; the entry is live either way). */
+static bool tab_contains(tab_t *t, uintptr_t addr, uint64_t h) {
+  size_t mask = ((size_t)1 << t->log2) - 1;
+  size_t i = home_of(t, h);
+  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+    /* acquire: pairs with the release publishing the key */
+    uint64_t k = ls_atomic_load_acquire(&t->slots[i].key);
+    if (k == KEY_EMPTY || k == KEY_FROZEN)
+      return false;
+    if ((k & KEY_ADDR_MASK) == addr && k > KEY_FROZEN && !(k & KEY_BUSY))
+      return true;
+  }
+  return false;
+}
+
+bool ls_table_contains(uintptr_t addr) {
+  if ((addr & ~KEY_ADDR_MASK) != 0)
+    return false;
+  uint64_t h = hash_addr(addr);
+  shard_t *s = shard_of(h);
+  ls_thread_t *self = ls_thread_self();
+  ls_thread_enter(self); /* keeps a migration from unmapping what we read */
+  /* acquire: pairs with the release stores of cur/next in grow() */
+  tab_t *cur = ls_atomic_load_acquire(&s->cur), *next = ls_atomic_load_acquire(&s->next);
+  bool found = (cur && tab_contains(cur, addr, h)) || (next && tab_contains(next, addr, h));
+  ls_thread_exit(self);
+  return found;
+}
+
 void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
   for (unsigned si = 0; si < SHARDS; si++) {
     shard_t *s = &shards[si];

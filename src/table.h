@@ -32,6 +32,12 @@ bool ls_table_insert(const ls_block_t *b);
  * the removed entry. Hot path: lock-free. */
 bool ls_table_remove(uintptr_t addr, ls_block_t *old);
 
+/* Whether addr is a live block. Lock-free and allocation-free, correct
+ * while other threads are stopped anywhere (even mid-migration), so the
+ * reachability classifier can call it with the world stopped; the calling
+ * thread must already be registered (ls_thread_self) for that. */
+bool ls_table_contains(uintptr_t addr);
+
 /* Calls fn for every live block. Concurrent inserts and removes go on;
  * each block reported was live at some moment during the call and none is
  * reported twice (a shard is not resized while it is being visited).

@@ -9,10 +9,11 @@
  *   fault_prog nomem          RLIMIT_AS a little above what is mapped, then
  *                             malloc/calloc/realloc/posix_memalign until
  *                             they fail: NULL + ENOMEM, old blocks intact
- *   fault_prog bookkeeping    the same with millions of small blocks, so
- *                             leakscope's own tables run out first; the
- *                             limit is lifted before exit
- *   fault_prog exhausted      bookkeeping, but exits still at the limit
+ *   fault_prog bookkeeping    millions of small blocks from an already
+ *                             grown heap, so leakscope's own table runs out
+ *                             first; the limit is lifted before exit
+ *   fault_prog exhausted      small blocks until the address space is
+ *                             exhausted, and exit in that state
  *   fault_prog nofile full|free   RLIMIT_NOFILE 64, open until EMFILE, then
  *                             exit with every fd used (full) or after
  *                             closing some (free)
@@ -20,10 +21,12 @@
  *                             then asks for a dump every 10 ms (SIGUSR2)
  *   fault_prog logshare PATH  appends lines to PATH (also its report file)
  *                             before and after a dump
+ *   fault_prog sleep MS       leaks, prints "ready", sleeps MS ms
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -157,10 +160,34 @@ static int mode_nomem(void) {
   return 0;
 }
 
-/* With `restore`, the limit is lifted before exit, so the exit report
- * can be built; without, the process exits with its address space still
- * exhausted (glibc keeps the freed heap mapped). */
-static int mode_bookkeeping(bool restore) {
+/* leakscope's bookkeeping runs out while the program's allocations still
+ * succeed: the heap is grown first (200 x 1 MiB, freed, never trimmed),
+ * then the address space is capped at what is mapped, so the program's
+ * 16-byte blocks come from memory malloc already has while leakscope's
+ * table cannot grow. The cap is lifted before exit. */
+static int mode_bookkeeping(void) {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, INT32_MAX);
+  void *grow[200];
+  for (int i = 0; i < 200; i++)
+    grow[i] = malloc(1 << 20);
+  for (int i = 200; i-- > 0;)
+    free(grow[i]);
+  limit_as(1 << 20);
+  size_t n;
+  int err;
+  list_t *small = exhaust(16, &n, &err);
+  printf("16-byte blocks from a grown heap: malloc returned NULL after many succeeded: %s, "
+         "errno %s\n", n > 100000 ? "yes" : "no", err == ENOMEM ? "ENOMEM" : strerrorname_np(err));
+  release(small);
+  restore_as();
+  fault_leak();
+  return 0;
+}
+
+/* Small blocks until the address space is exhausted, freed, and exit with
+ * it still exhausted (glibc keeps the freed heap mapped). */
+static int mode_exhausted(void) {
   limit_as(256 << 20);
   size_t n;
   int err;
@@ -172,8 +199,6 @@ static int mode_bookkeeping(bool restore) {
   printf("after freeing: malloc(1 MiB) %s\n", again ? "works" : "FAILS");
   free(again);
   fault_leak();
-  if (restore)
-    restore_as();
   return 0;
 }
 
@@ -185,14 +210,16 @@ static int mode_nofile(const char *how) {
     printf("setrlimit: %s\n", strerror(errno));
     return 2;
   }
-  int last = -1, n = 0;
+  int last = -1, n = 0, first = -1;
   for (;;) {
     int fd = open("/proc/self/exe", O_RDONLY);
     if (fd < 0) {
-      printf("open failed after %d opens with %s; highest fd %d\n", n,
+      printf("first fd %d; open failed after %d opens with %s; highest fd %d\n", first, n,
              errno == EMFILE ? "EMFILE" : strerror(errno), last);
       break;
     }
+    if (first < 0)
+      first = fd;
     last = fd;
     n++;
   }
@@ -257,7 +284,8 @@ static int mode_logshare(const char *path) {
   static const char one[] = "program line 1\n", two[] = "program line 2\n";
   if (write(fd, one, sizeof one - 1) < 0)
     return 2;
-  raise(SIGUSR2);
+  if (getenv("LEAKSCOPE_OUTPUT"))
+    raise(SIGUSR2);
   /* Wait for the dump to be in the file (not under leakscope: no wait). */
   for (int i = 0; i < 500 && getenv("LEAKSCOPE_OUTPUT"); i++) {
     char buf[1 << 16];
@@ -276,6 +304,15 @@ static int mode_logshare(const char *path) {
   return 0;
 }
 
+/* A target for `leakscope dump`: leaks, prints "ready", waits. */
+static int mode_sleep(int ms) {
+  simple_leak();
+  printf("ready\n");
+  for (int waited = 0; waited < ms; waited += 10)
+    sleep_ms(10);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   const char *mode = argc > 1 ? argv[1] : "";
@@ -284,16 +321,18 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "nomem"))
     return mode_nomem();
   if (!strcmp(mode, "bookkeeping"))
-    return mode_bookkeeping(true);
+    return mode_bookkeeping();
   if (!strcmp(mode, "exhausted"))
-    return mode_bookkeeping(false);
+    return mode_exhausted();
   if (!strcmp(mode, "nofile") && argc == 3)
     return mode_nofile(argv[2]);
   if (!strcmp(mode, "dumploop") && argc == 3)
     return mode_dumploop(atoi(argv[2]));
+  if (!strcmp(mode, "sleep") && argc == 3)
+    return mode_sleep(atoi(argv[2]));
   if (!strcmp(mode, "logshare") && argc == 3)
     return mode_logshare(argv[2]);
-  fprintf(stderr, "usage: fault_prog simple|nomem|bookkeeping|nofile full|free|dumploop N|"
-                  "logshare PATH\n");
+  fprintf(stderr, "usage: fault_prog simple|nomem|bookkeeping|exhausted|nofile full|free|"
+                  "dumploop N|logshare PATH|sleep MS\n");
   return 2;
 }

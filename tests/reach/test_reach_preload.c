@@ -41,6 +41,7 @@ typedef struct expect {
   const char *marker; /* LEAK:<marker> in the program's source */
   const char *cls;    /* "definite", "indirect", "possible", "reachable" */
   int64_t bytes, count;
+  const char *vg_cls; /* valgrind's verdict where it knowingly differs */
 } expect_t;
 
 typedef struct reach_case {
@@ -49,13 +50,23 @@ typedef struct reach_case {
   expect_t expect[4];
 } reach_case_t;
 
+#define E(m, c, b, n) {.marker = m, .cls = c, .bytes = b, .count = n}
 static const reach_case_t cases[] = {
-    {"list", false, {{"head", "definite", 32, 1}, {"node", "indirect", 128, 4}}},
-    {"global", false, {{"global", "reachable", 48, 1}, {"lost", "definite", 24, 1}}},
-    {"indirect", false, {{"parent", "definite", 64, 1}, {"child", "indirect", 100, 1}}},
-    {"interior", false, {{"interior", "possible", 80, 1}}},
-    {"thread", true, {{"held", "reachable", 72, 1}, {"lost", "definite", 40, 1}}},
+    {"list", false, {E("head", "definite", 32, 1), E("node", "indirect", 128, 4)}},
+    {"global", false, {E("global", "reachable", 48, 1), E("lost", "definite", 24, 1)}},
+    {"indirect", false, {E("parent", "definite", 64, 1), E("child", "indirect", 100, 1)}},
+    {"interior", false, {E("interior", "possible", 80, 1)}},
+    {"thread", true, {E("held", "reachable", 72, 1), E("lost", "definite", 40, 1)}},
+    /* Blocks held in a dlopen'ed module's __thread variable (dynamic TLS).
+     * Valgrind follows the TCB's pointer to &dtv[1], an interior pointer,
+     * so a thread's heap DTV and all behind it are only "possibly lost"
+     * to it; leakscope treats a live thread's DTV as held. */
+    {"dtls", false,
+     {E("dtls_main", "reachable", 56, 1),
+      {.marker = "dtls_thread", .cls = "reachable", .bytes = 88, .count = 1, .vg_cls = "possible"},
+      E("lost", "definite", 40, 1)}},
 };
+#undef E
 
 static const reach_case_t *current_case;
 static char current_opt[8];
@@ -230,10 +241,12 @@ static char *run_valgrind(const char *prog) {
 }
 
 /* Valgrind's loss records charged to `line` of the program's source (the
- * first frame in it), summed by kind. */
+ * first frame in it), summed by kind. Blocks the dynamic loader allocated
+ * (its first caller is ld.so: dynamic TLS, DTVs) are skipped, as leakscope
+ * never lists them. */
 static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
   vg_tally_t t = {0};
-  int kind = -1;
+  int kind = -1, frames = 0;
   int64_t bytes = 0, count = 0;
   bool charged = false;
   for (const char *p = text; p && *p;) {
@@ -261,7 +274,14 @@ static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
       bytes = direct >= 0 ? direct : total;
       count = blocks;
       charged = false;
+      frames = 0;
     } else if (kind >= 0 && !charged && (strstr(body, "at 0x") || strstr(body, "by 0x"))) {
+      if (frames++ == 1 && (strstr(body, "rtld-malloc.h") || strstr(body, "ld-linux") ||
+                            strstr(body, "(dl-"))) {
+        kind = -1; /* the loader's */
+        p = eol ? eol + 1 : NULL;
+        continue;
+      }
       const char *paren = strrchr(body, '(');
       size_t blen = strlen(source_base);
       if (paren && !strncmp(paren + 1, source_base, blen) && paren[1 + blen] == ':') {
@@ -299,6 +319,16 @@ static void test_valgrind(void **state) {
   for (const expect_t *e = c->expect; e->marker; e++) {
     int line = ts_marker_line(src, e->marker);
     vg_tally_t v = vg_at(vg, base, line);
+    if (e->vg_cls) { /* a known difference: valgrind must say vg_cls */
+      int k = 0;
+      while (k < 3 && strcmp(our_kinds[k], e->vg_cls))
+        k++;
+      tally_t ours = tally_at(report, c, e->marker, e->cls);
+      if (v.count[k] != ours.count || v.bytes[k] != ours.bytes)
+        TS_FAIL(run, "LEAK:%s: expected valgrind to call %lld blocks %s, got %lld", e->marker,
+                (long long)ours.count, e->vg_cls, (long long)v.count[k]);
+      continue;
+    }
     for (int k = 0; k < 4; k++) {
       tally_t ours = tally_at(report, c, e->marker, our_kinds[k]);
       if (ours.count != v.count[k] || ours.bytes != v.bytes[k]) {

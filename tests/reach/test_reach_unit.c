@@ -84,11 +84,14 @@ static NOINLINE uintptr_t hidden(set_t *s, size_t i) { return s->b[i].addr ^ MAS
 
 /* Block `from` holds block `to`'s address at an odd offset. */
 static NOINLINE void link_unaligned(set_t *s, size_t from, size_t off, size_t to) {
-  memcpy((char *)s->b[from].addr + off, &s->b[to].addr, sizeof s->b[to].addr);
+  volatile unsigned char *dst = (unsigned char *)s->b[from].addr + off;
+  for (size_t k = 0; k < sizeof(uintptr_t); k++) /* bytes: no memcpy interceptor */
+    dst[k] = (unsigned char)(s->b[to].addr >> (8 * k));
 }
 
 /* Whether block i was carved from glibc's top chunk: the chunk after it
  * ends at the program break. */
+__attribute__((no_sanitize("address"))) /* reads the allocator's header */
 static NOINLINE bool carved_from_top(set_t *s, size_t i, size_t chunk) {
   uintptr_t top = s->b[i].addr - 16 + chunk;
   uintptr_t top_size = *(uintptr_t *)(top + 8) & ~(uintptr_t)7;
@@ -246,11 +249,13 @@ static void test_interior(void **state) {
   free_set(s);
 }
 
-/* Pointers one past the end, and unaligned words, are not pointers. */
+/* Pointers one past the end, and unaligned words, are not pointers. (One
+ * past the end of the highest block: below it, that may be the start of
+ * the next block, as with allocators that keep no header.) */
 static void test_not_pointers(void **state) {
   clear_roots();
   set_t *s = make_set(2, 64);
-  set_root(0, s, 0, 64);       /* one past the end of 0 */
+  set_root(0, s, 1, 64);      /* one past the end of 1 */
   link_unaligned(s, 0, 3, 1); /* 1 at an unaligned offset of 0 */
   set_root(1, s, 0, 0);
   assert_int_equal(classify(s), 0);

@@ -356,6 +356,17 @@ void rel_copy_file(const char *from, const char *to, int mode) {
   free(data);
 }
 
+char *rel_stage(const char *tag, const char *const *files) {
+  char *dir = rel_tempdir(tag);
+  for (size_t i = 0; files[i]; i++) {
+    const char *base = strrchr(files[i], '/');
+    char to[1024];
+    snprintf(to, sizeof to, "%s/%s", dir, base ? base + 1 : files[i]);
+    rel_copy_file(files[i], to, 0755);
+  }
+  return dir;
+}
+
 const char *rel_find_prog(const char *name) {
   static char path[512];
   static const char *const dirs[] = {"/usr/local/bin", "/usr/bin", "/bin"};

@@ -105,6 +105,10 @@ char *rel_read_file(const char *path, size_t *len);
 void rel_write_file(const char *path, const char *text);
 /* Copies a file with the given mode. */
 void rel_copy_file(const char *from, const char *to, int mode);
+/* A new 0755 temp directory holding copies (mode 0755, same base names) of
+ * files[], so that another user can run them whatever the build tree's
+ * permissions. Returns the malloc'd directory. */
+char *rel_stage(const char *tag, const char *const *files);
 /* A program in /usr/local/bin, /usr/bin or /bin (never a PATH shim), or
  * NULL. Returns a static buffer. */
 const char *rel_find_prog(const char *name);

@@ -143,42 +143,6 @@ size_t st_count_in_file(const char *path, const char *needle) {
   return n;
 }
 
-/* --- Environment --- */
-
-static size_t key_len(const char *var) {
-  const char *eq = strchr(var, '=');
-  return eq ? (size_t)(eq - var) : strlen(var);
-}
-
-static void env_set(const char **vars, size_t *len, const char *var) {
-  size_t k = key_len(var);
-  for (size_t i = 0; i < *len; i++) {
-    if (key_len(vars[i]) == k && strncmp(vars[i], var, k) == 0) {
-      vars[i] = var;
-      return;
-    }
-  }
-  vars[(*len)++] = var;
-}
-
-/* The array points into environ and env; the caller frees only it. */
-static const char **build_env(const char *const *env) {
-  size_t n = 0, nenv = 0, len = 0;
-  while (environ[n])
-    n++;
-  while (env && env[nenv])
-    nenv++;
-  const char **vars = calloc(n + nenv + 1, sizeof(char *));
-  if (!vars)
-    fail_msg("staging: out of memory");
-  for (size_t i = 0; i < n; i++)
-    if (strncmp(environ[i], "LD_PRELOAD=", 11) != 0 && strncmp(environ[i], "LEAKSCOPE_", 10) != 0)
-      env_set(vars, &len, environ[i]);
-  for (size_t i = 0; i < nenv; i++)
-    env_set(vars, &len, env[i]);
-  return vars;
-}
-
 /* --- Processes --- */
 
 void st_spawn(st_proc_t *p, const char *const *argv, const char *const *env) {
@@ -189,7 +153,8 @@ void st_spawn(st_proc_t *p, const char *const *argv, const char *const *env) {
   sync_run(p);
   signal(SIGPIPE, SIG_IGN);
 
-  const char **envp = build_env(env);
+  const char *const *sets[] = {env};
+  const char **envp = ts_env(sets, 1);
   int in[2], out[2], err[2];
   if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
     fail_msg("staging: pipe: %s", strerror(errno));

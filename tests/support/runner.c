@@ -91,28 +91,41 @@ static bool inherited_var_allowed(const char *var) {
          (strncmp(var, "LEAKSCOPE_", 10) != 0 || strncmp(var, "LEAKSCOPE_UNWIND=", 17) == 0);
 }
 
-/* The returned array points into environ, extra and the strings in
- * owned[0..2], which the caller frees. */
-static const char **build_env(const char *lib, const char *report_path,
-                              const char *const *extra, char *owned[3]) {
-  size_t n = 0, nextra = 0;
+const char **ts_env(const char *const *const *sets, size_t nsets) {
+  size_t n = 0, total = 2;
   while (environ[n])
     n++;
-  while (extra && extra[nextra])
-    nextra++;
-  env_t e = {calloc(n + nextra + 4, sizeof(char *)), 0};
-  if (!e.vars || asprintf(&owned[0], "LD_PRELOAD=%s", lib) < 0 ||
-      asprintf(&owned[1], "LEAKSCOPE_OUTPUT=%s", report_path) < 0 ||
-      !(owned[2] = strdup("LEAKSCOPE_FORMAT=json")))
+  for (size_t k = 0; k < nsets; k++)
+    for (size_t i = 0; sets[k] && sets[k][i]; i++)
+      total++;
+  env_t e = {calloc(n + total, sizeof(char *)), 0};
+  if (!e.vars)
     fail_msg("runner: out of memory");
   for (size_t i = 0; i < n; i++)
     if (inherited_var_allowed(environ[i]))
       env_set(&e, environ[i]);
-  for (size_t i = 0; i < 3; i++)
-    env_set(&e, owned[i]);
-  for (size_t i = 0; i < nextra; i++)
-    env_set(&e, extra[i]);
+  /* Tests check what was tracked, block by block: a program's sink
+   * variable would otherwise make its last leak "reachable" and unlisted.
+   * Reachability has its own tests (tests/reach), which set it. */
+  env_set(&e, "LEAKSCOPE_REACHABILITY=0");
+  for (size_t k = 0; k < nsets; k++)
+    for (size_t i = 0; sets[k] && sets[k][i]; i++)
+      env_set(&e, sets[k][i]);
   return e.vars;
+}
+
+/* ts_env with the library, the report file and JSON, then extra. The
+ * returned array points into environ, extra and the strings in
+ * owned[0..2], which the caller frees. */
+static const char **build_env(const char *lib, const char *report_path,
+                              const char *const *extra, char *owned[3]) {
+  if (asprintf(&owned[0], "LD_PRELOAD=%s", lib) < 0 ||
+      asprintf(&owned[1], "LEAKSCOPE_OUTPUT=%s", report_path) < 0 ||
+      !(owned[2] = strdup("LEAKSCOPE_FORMAT=json")))
+    fail_msg("runner: out of memory");
+  const char *base[] = {owned[0], owned[1], owned[2], NULL};
+  const char *const *sets[] = {base, extra};
+  return ts_env(sets, 2);
 }
 
 /* --- Process --- */

@@ -40,11 +40,19 @@ typedef struct ts_run {
 /* Runs path with argv (argv[0] included; NULL means just the path) and an
  * environment made of the current one minus LD_PRELOAD and LEAKSCOPE_*,
  * plus LD_PRELOAD=lib, LEAKSCOPE_FORMAT=json, LEAKSCOPE_OUTPUT=<temp>,
+ * LEAKSCOPE_REACHABILITY=0 (reports list every live block),
  * plus extra_env ("NAME=value" strings, NULL-terminated, may be NULL),
  * which overrides the defaults. Fills *run (free it with ts_run_free) and
  * returns 0, or fails the current test if the program could not be run. */
 int ts_run(ts_run_t *run, const char *lib, const char *path, const char *const *argv,
            const char *const *extra_env);
+
+/* The environment of every program a test runs: the current one minus
+ * LD_PRELOAD and LEAKSCOPE_* (LEAKSCOPE_UNWIND stays: the suite runs once
+ * per unwinder), plus LEAKSCOPE_REACHABILITY=0, plus each NULL-terminated
+ * "NAME=value" list of sets[0..nsets) in order (later ones win; a list may
+ * be NULL). The array points into environ and the sets; free only it. */
+const char **ts_env(const char *const *const *sets, size_t nsets);
 
 /* ts_run with the timeout in milliseconds (for testing the runner). */
 int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *const *argv,

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT
+ * fuzz_suppress.c: libFuzzer target for the suppression-file parser
+ * (src/suppress.c).
+ *
+ * src/suppress.c is included, not linked, so the fuzzer reaches its
+ * static parse() with an exactly sized buffer (ASan sees any read past the
+ * end) and can reset the rule list between inputs. Its arena allocations
+ * are redirected to malloc and freed after each input, so memory does not
+ * grow with the run and ASan checks every pattern string's bounds. One
+ * input in 16 also goes through ls_suppress_load on a temporary file
+ * (open/read, the ':'-separated list). Every rule must then have a
+ * non-empty pattern without a newline, and a line number in the input.
+ *
+ * Two known library bugs are kept out of the way here so the fuzzer can
+ * look for others (docs/reliability.md, "Bugs found"; remove each
+ * exemption with its fix): a NUL byte after "leak:" yields an empty
+ * pattern, which matches every name; and matching backtracks
+ * exponentially in the number of '*', so patterns with more than
+ * MAX_STARS are not matched.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_STARS 4
+
+static void *pieces[1 << 16];
+static size_t npieces;
+
+static void *fuzz_alloc(size_t size, size_t align) {
+  (void)align;
+  if (npieces == sizeof pieces / sizeof pieces[0])
+    return NULL;
+  return pieces[npieces++] = calloc(1, size);
+}
+
+#define ls_arena_alloc fuzz_alloc
+#include "../../src/suppress.c"
+#undef ls_arena_alloc
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  rules = fuzz_alloc(MAX_RULES * sizeof *rules, 16);
+  nrules = 0;
+  char *text = malloc(size ? size : 1);
+  memcpy(text, data, size);
+  int lines = 1;
+  for (size_t i = 0; i < size; i++)
+    lines += text[i] == '\n';
+  if (size && data[0] % 16 == 0) {
+    char path[] = "/tmp/leakscope-fuzz-suppress-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd >= 0) {
+      if (write(fd, text, size) == (ssize_t)size) {
+        char list[sizeof path * 2 + 2];
+        snprintf(list, sizeof list, "%s::%s", path, path);
+        size_t got = ls_suppress_load(list);
+        if (got > MAX_RULES)
+          __builtin_trap();
+      }
+      close(fd);
+      unlink(path);
+    }
+    nrules = 0;
+  }
+  parse("fuzz", text, size);
+  bool has_nul = memchr(text, '\0', size) != NULL;
+  for (size_t i = 0; i < nrules; i++) {
+    const ls_rule_t *r = &rules[i];
+    if (!r->pattern || (!*r->pattern && !has_nul) || strchr(r->pattern, '\n') || r->line < 1 ||
+        r->line > lines)
+      __builtin_trap();
+    size_t stars = 0;
+    for (const char *c = r->pattern; *c; c++)
+      stars += *c == '*';
+    if (stars > MAX_STARS)
+      continue;
+    /* Match each pattern against a fixed name and against itself. */
+    ls_suppress_match(r->pattern, "std::vector<int>::_M_realloc_insert");
+    ls_suppress_match(r->pattern, r->pattern);
+  }
+  free(text);
+  for (size_t i = 0; i < npieces; i++)
+    free(pieces[i]);
+  npieces = 0;
+  rules = NULL;
+  nrules = 0;
+  return 0;
+}
