@@ -173,7 +173,9 @@ static const struct run_option {
   {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
    "list reachable leaks too"},
   {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
-   "scan memory to find reachable blocks"},
+   "classify blocks by a pointer scan in every report, not only at exit"},
+  {"no-reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "0",
+   "no pointer scan: list every live block as a leak"},
   {"verbose", NULL, VALUE_NONE, "LEAKSCOPE_VERBOSE", "1", "print the effective options"},
 };
 
