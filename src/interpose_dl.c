@@ -16,6 +16,7 @@
 #include "guard.h"
 #include "real.h"
 #include "symbolize.h"
+#include "unwind_cfi.h"
 
 LS_EXPORT int dlclose(void *handle) {
   if (ls_unlikely(!ls_real_ensure() || !ls_real.dlclose))
@@ -24,5 +25,9 @@ LS_EXPORT int dlclose(void *handle) {
     ls_modhist_record_dlclose(handle, ls_depot_mark());
     ls_guard_leave();
   }
-  return ls_real.dlclose(handle);
+  int rc = ls_real.dlclose(handle);
+  /* Unwind rules cached for the unmapped code must not serve a library
+   * mapped at the same address next. */
+  ls_cfi_flush();
+  return rc;
 }

@@ -4,7 +4,9 @@
  *
  * Owns: one live Dwfl over this process (built at ls_sym_open), one offline
  * Dwfl per history entry it needs (built on first use), a per-address cache
- * of results, and every string it hands out. All of it dies in ls_sym_close.
+ * of results, every string it hands out, and the indexes that make a
+ * lookup a bisection instead of a libdw scan (see "Symbol tables" and
+ * "Scopes"). All of it dies in ls_sym_close.
  * Report time only, except ls_modhist_record_dlclose, which runs in the
  * dlclose interposer. Never writes to stdout/stderr and never aborts: any
  * libdw failure degrades to a frame with fewer fields known.
@@ -242,8 +244,6 @@ typedef struct ptr_map {
   size_t nslots, used;
 } ptr_map_t;
 
-typedef struct symtab symtab_t;
-
 struct ls_symbolizer {
   Dwfl *live;
   Dwfl_Module *exe_mod;      /* module holding the main program, or NULL */
@@ -254,10 +254,8 @@ struct ls_symbolizer {
    * same pointer (into .debug_str or a string table) for every address in
    * a function. */
   ptr_map_t names;
+  ptr_map_t symtabs;         /* symtab_t by Dwfl_Module, any session */
   ptr_map_t units;           /* cu_scopes_t by the address of the unit DIE */
-  symtab_t **symtabs;        /* one per module looked up, any session */
-  size_t nsymtabs, capsymtabs;
-  symtab_t *last_symtab;     /* the one found last: stacks repeat modules */
   char **owned;              /* strings we allocated, freed at close */
   size_t nowned, capowned;
   const char *exe_path;      /* owned; see module_path */
@@ -365,9 +363,9 @@ static const char *demangled(ls_symbolizer_t *sym, const char *name) {
  * every target but ppc64 ELFv1, where libdw resolves function descriptors
  * and looks at both; there the libdw search is used as it is. */
 #if defined(__powerpc64__) && (!defined(_CALL_ELF) || _CALL_ELF == 1)
-#define LS_SYMTAB_INDEX 0
+#define LS_SYMTAB_INDEX false
 #else
-#define LS_SYMTAB_INDEX 1
+#define LS_SYMTAB_INDEX true
 #endif
 
 typedef struct sym_entry {
@@ -386,11 +384,10 @@ typedef struct sym_pass {
   size_t n;
 } sym_pass_t;
 
-struct symtab {
-  Dwfl_Module *mod;
+typedef struct symtab {
   bool usable;        /* false: libdw has no table (addrname is NULL) */
   sym_pass_t pass[2]; /* globals, locals */
-};
+} symtab_t;
 
 static int bind_rank(unsigned char info) {
   switch (GELF_ST_BIND(info)) {
@@ -461,23 +458,12 @@ static void symtab_free(symtab_t *t) {
 
 /* The table of mod, read on first use. NULL only if out of memory. */
 static symtab_t *symtab_of(ls_symbolizer_t *sym, Dwfl_Module *mod) {
-  if (sym->last_symtab != NULL && sym->last_symtab->mod == mod)
-    return sym->last_symtab;
-  for (size_t i = 0; i < sym->nsymtabs; i++)
-    if (sym->symtabs[i]->mod == mod)
-      return sym->last_symtab = sym->symtabs[i];
-  if (sym->nsymtabs == sym->capsymtabs) {
-    size_t cap = sym->capsymtabs ? 2 * sym->capsymtabs : 16;
-    symtab_t **p = realloc(sym->symtabs, cap * sizeof *p);
-    if (p == NULL)
-      return NULL;
-    sym->symtabs = p;
-    sym->capsymtabs = cap;
-  }
-  symtab_t *t = calloc(1, sizeof *t);
+  symtab_t *t = ptr_map_get(&sym->symtabs, mod);
+  if (t != NULL)
+    return t;
+  t = calloc(1, sizeof *t);
   if (t == NULL)
     return NULL;
-  t->mod = mod;
   int n = dwfl_module_getsymtab(mod);
   int first_global = n >= 0 ? dwfl_module_getsymtab_first_global(mod) : -1;
   if (first_global >= 0) {
@@ -491,8 +477,11 @@ static symtab_t *symtab_of(ls_symbolizer_t *sym, Dwfl_Module *mod) {
       return NULL;
     }
   }
-  sym->symtabs[sym->nsymtabs++] = t;
-  return sym->last_symtab = t;
+  if (!ptr_map_put(&sym->symtabs, mod, t)) {
+    symtab_free(t);
+    return NULL;
+  }
+  return t;
 }
 
 /* Index of the last entry of p starting at or below addr, or -1. */
@@ -527,8 +516,7 @@ static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top,
     if (e->size == 0 || addr - e->value >= e->size)
       continue;
     if (n == cap) {
-      const sym_entry_t **more =
-          malloc(2 * cap * sizeof *more);
+      const sym_entry_t **more = malloc(2 * cap * sizeof *more);
       if (more == NULL) {
         *oom = true;
         break;
@@ -583,8 +571,7 @@ static const sym_entry_t *sizeless_at(Dwfl_Module *mod, const sym_pass_t *p,
 /* What dwfl_module_addrname(mod, addr) returns. */
 static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod,
                                GElf_Addr addr) {
-#if LS_SYMTAB_INDEX
-  symtab_t *t = symtab_of(sym, mod);
+  symtab_t *t = LS_SYMTAB_INDEX ? symtab_of(sym, mod) : NULL;
   if (t != NULL) {
     if (!t->usable)
       return NULL;
@@ -609,8 +596,6 @@ static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod,
     if (!oom)
       return e != NULL ? e->name : NULL;
   }
-#endif
-  (void)sym;
   return dwfl_module_addrname(mod, addr);
 }
 
@@ -843,8 +828,7 @@ static bool has_subprogram(const cu_scopes_t *u, const void *addr) {
  * (the unit DIE excluded). Returns the number of scopes (0 if
  * dwarf_getscopes would find none), or -1 to ask libdw instead (also when
  * out of memory). *chain is malloc'd when the result is positive. */
-static int indexed_scopes(const cu_scopes_t *u, Dwarf_Addr pc,
-                          Dwarf_Die **chain) {
+static int indexed_scopes(cu_scopes_t *u, Dwarf_Addr pc, Dwarf_Die **chain) {
   uint32_t inner = 0, next, depth = 0;
   while (u->nodes[inner].count != 0 && (next = child_at(u, inner, pc)) != 0) {
     inner = next;
@@ -858,9 +842,9 @@ static int indexed_scopes(const cu_scopes_t *u, Dwarf_Addr pc,
     /* The innermost inlined instance: its origin must be in the unit. */
     Dwarf_Attribute attr;
     Dwarf_Die origin;
-    if (dwarf_formref_die(dwarf_attr((Dwarf_Die *)&u->nodes[n].die,
-                                     DW_AT_abstract_origin, &attr),
-                          &origin) == NULL)
+    if (dwarf_formref_die(
+            dwarf_attr(&u->nodes[n].die, DW_AT_abstract_origin, &attr),
+            &origin) == NULL)
       return 0;
     if (!has_subprogram(u, origin.addr))
       return dwarf_tag(&origin) == DW_TAG_subprogram ? 0 : -1;
@@ -875,7 +859,7 @@ static int indexed_scopes(const cu_scopes_t *u, Dwarf_Addr pc,
   return i;
 }
 
-/* --- Sessions --- */
+/* --- Lookup --- */
 
 ls_symbolizer_t *ls_sym_open(void) {
   ls_symbolizer_t *sym = calloc(1, sizeof *sym);
@@ -910,9 +894,9 @@ void ls_sym_close(ls_symbolizer_t *sym) {
   for (size_t i = 0; i < sym->units.nslots; i++)
     cu_scopes_free(sym->units.slots[i].value);
   free(sym->units.slots);
-  for (size_t i = 0; i < sym->nsymtabs; i++)
-    symtab_free(sym->symtabs[i]);
-  free(sym->symtabs);
+  for (size_t i = 0; i < sym->symtabs.nslots; i++)
+    symtab_free(sym->symtabs.slots[i].value);
+  free(sym->symtabs.slots);
   for (size_t i = 0; i < LS_MODHIST_CAP; i++)
     if (sym->hist[i] != NULL)
       dwfl_end(sym->hist[i]);
