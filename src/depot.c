@@ -15,6 +15,7 @@
 
 #include "arena.h"
 #include "atomic.h"
+#include "guard.h"
 
 #define REGION_BYTES ((size_t)1 << 30)
 #define BUCKET_BITS 18
@@ -59,6 +60,8 @@ static void depot_init(void) {
 
 static inline node_t *node_of(uint32_t id) { return (node_t *)(region + (size_t)id * GRANULE); }
 
+static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth);
+
 static uint32_t hash_frames(const uintptr_t *f, uint32_t depth) {
   uint64_t h = 0x9E3779B97F4A7C15ull ^ depth;
   for (uint32_t i = 0; i < depth; i++) {
@@ -79,9 +82,40 @@ static uint32_t find(uint32_t id, uint32_t stop, uint32_t hash, const uintptr_t 
   return 0;
 }
 
+/* A thread tends to allocate from the same few stacks in a row (a loop):
+ * comparing with the stacks it interned last is cheaper than hashing and
+ * walking a bucket. The ids are this thread's own (TLS), nodes are
+ * immutable, so no synchronisation is needed. */
+static uint32_t recent(const uintptr_t *frames, uint32_t depth) {
+  for (unsigned i = 0; i < LS_ARRAY_LEN(ls_tls.depot_recent); i++) {
+    uint32_t id = ls_tls.depot_recent[i];
+    if (!id)
+      continue;
+    const node_t *n = node_of(id);
+    if (n->depth == depth && n->frames[0] == frames[0] &&
+        !memcmp(n->frames, frames, depth * sizeof *frames))
+      return id;
+  }
+  return 0;
+}
+
+static uint32_t remember(uint32_t id) {
+  ls_tls.depot_recent[ls_tls.depot_next++ % LS_ARRAY_LEN(ls_tls.depot_recent)] = id;
+  return id;
+}
+
 uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth) {
   if (ls_unlikely(!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)))
     depot_init();
+  uint32_t id = depth ? recent(frames, depth) : 0;
+  if (id)
+    return id;
+  return remember(lookup_or_insert(frames, depth));
+}
+
+/* The depot proper: find the stack's node through its bucket, or link a
+ * new one. */
+static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth) {
   uint32_t hash = hash_frames(frames, depth);
   _Atomic uint32_t *bucket = &buckets[hash & ((1u << BUCKET_BITS) - 1)];
   /* acquire: pairs with the release CAS that linked each node */

@@ -18,6 +18,8 @@ typedef struct ls_tls {
   uint32_t depth;    /* >0: inside leakscope, pass through */
   uint32_t paused;   /* leakscope_pause() nesting on this thread */
   struct ls_thread *thread; /* registry record, NULL until first tracked op */
+  uint32_t depot_recent[4]; /* depot ids this thread interned last (depot.c) */
+  uint32_t depot_next;      /* where the next one goes, round robin */
 } ls_tls_t;
 
 extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
