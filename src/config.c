@@ -270,10 +270,12 @@ int ls_config_set(ls_config_t *cfg, const char *name, const char *value) {
   char upper[32], def[32], shown[64];
   upper_name(o, upper, sizeof upper);
   describe_default(o, def, sizeof def);
-  /* Quote at most 40 characters of the bad value: a huge value must not
-   * turn into a huge warning. */
+  /* Quote at most 40 characters of the bad value, control characters
+   * shown as '?': a huge value must not turn into a huge warning, nor a
+   * newline or an escape sequence into a second line or a terminal trick. */
   size_t n = strlen(value);
-  memcpy(shown, value, n > 40 ? 40 : n);
+  for (size_t i = 0; i < n && i < 40; i++)
+    shown[i] = (unsigned char)value[i] < 0x20 || value[i] == 0x7f ? '?' : value[i];
   strcpy(shown + (n > 40 ? 40 : n), n > 40 ? "..." : "");
   ls_warn("LEAKSCOPE_%s='%s' is invalid, using the default (%s)", upper, shown, def);
   return -EINVAL;

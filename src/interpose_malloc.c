@@ -26,6 +26,8 @@
     void *p_ = call;                                                  \
     if (p_)                                                           \
       ls_track_alloc(p_, size);                                       \
+    else                                                              \
+      ls_track_alloc_failed();                                        \
     ls_guard_leave();                                                 \
     return p_;                                                        \
   } while (0)

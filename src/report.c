@@ -10,6 +10,7 @@
 #include "report.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <link.h>
 #include <sys/auxv.h>
 #include <errno.h>
@@ -444,17 +445,33 @@ void ls_report_release(ls_report_t *r) {
   *r = (ls_report_t){0};
 }
 
+/* A frame without libdw: the loader's own answer (module, exported
+ * symbol), which needs no allocation. */
+static ls_frame_info_t plain_frame(uintptr_t pc) {
+  Dl_info info;
+  if (!dladdr((void *)(pc - 1), &info) || !info.dli_fname)
+    return (ls_frame_info_t){.offset = pc};
+  return (ls_frame_info_t){.module = info.dli_fname,
+                           .offset = pc - 1 - (uintptr_t)info.dli_fbase,
+                           .function = info.dli_sname};
+}
+
+size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_frame_info_t *out,
+                           size_t max) {
+  if (!max)
+    return 0;
+  if (sym)
+    return (size_t)ls_sym_lookup(sym, pc, id, out, (int)max);
+  out[0] = plain_frame(pc);
+  return 1;
+}
+
 size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max) {
   uint32_t depth;
   const uintptr_t *pcs = ls_depot_get(id, &depth);
   size_t n = 0;
-  for (uint32_t i = 0; i < depth && n < max; i++) {
-    if (sym) {
-      n += (size_t)ls_sym_lookup(sym, pcs[i], id, out + n, (int)(max - n));
-    } else {
-      out[n++] = (ls_frame_info_t){.offset = pcs[i]};
-    }
-  }
+  for (uint32_t i = 0; i < depth && n < max; i++)
+    n += ls_report_expand_pc(sym, pcs[i], id, out + n, max - n);
   return n;
 }
 
@@ -565,18 +582,41 @@ static bool expand_path(char *dst, size_t cap) {
   return !b.truncated;
 }
 
+/* Whether this process holds the file `st` open on some fd (other than
+ * `except`): then the file must keep its identity (`prog >> out` with
+ * LEAKSCOPE_OUTPUT=out, a program's own log). Other processes holding it
+ * cannot be seen cheaply; that is the one case the rename still changes. */
+static bool held_by_us(const struct stat *st, int except) {
+  int n = ls_fdtable_limit() > 1024 ? ls_fdtable_limit() : 1024;
+  for (int fd = 0; fd < n; fd++) {
+    struct stat other;
+    if (fd != except && fstat(fd, &other) == 0 && other.st_ino == st->st_ino &&
+        other.st_dev == st->st_dev)
+      return true;
+  }
+  return false;
+}
+
 /* Appends b to the file at path so that a reader, or a crash, never sees
  * half of it: under an flock, a temporary file in the same directory gets
  * the old content plus the report and is renamed over the file. A kill
  * at any point leaves the old file or the new one (and at worst a stray
- * temporary). Returns 0, or -errno when the directory does not allow it
- * (the caller then appends in place). */
+ * temporary). Only for a regular file with one name that this process
+ * does not hold open: a device (/dev/null!), a hard-linked file or a file
+ * the program writes to itself must keep its identity. Returns 0, or
+ * -errno; -EXDEV means "not a file to replace" (the caller then appends in
+ * place, with one write). */
 static int replace_with_appended(const char *path, const ls_buf_t *b) {
   for (int attempt = 0; attempt < 8; attempt++) {
     int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
       return -errno;
     struct stat held, now;
+    if (fstat(fd, &held) != 0 || !S_ISREG(held.st_mode) || held.st_nlink != 1 ||
+        held_by_us(&held, fd)) {
+      close(fd);
+      return -EXDEV;
+    }
     /* Another writer may have renamed a new file in while we waited for
      * the lock of the old one: then start again on the new one. */
     if (flock(fd, LOCK_EX) != 0 || fstat(fd, &held) != 0 || stat(path, &now) != 0 ||
@@ -628,12 +668,15 @@ void ls_report_output(const ls_buf_t *b) {
     return;
   }
   int rc = replace_with_appended(path, b);
-  if (rc == -EACCES || rc == -EPERM || rc == -EROFS || rc == -ENAMETOOLONG || rc == -EAGAIN) {
-    /* The directory is not ours to write (or the file is contended): append
-     * in place, one write, as the next best thing. */
+  if (rc == -EXDEV || rc == -EACCES || rc == -EPERM || rc == -EROFS || rc == -ENAMETOOLONG ||
+      rc == -EAGAIN) {
+    /* Not a file to replace, or a directory not ours to write: append in
+     * place, one write, as the next best thing. */
     int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     if (fd >= 0) {
-      off_t start = lseek(fd, 0, SEEK_END);
+      struct stat st;
+      bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+      off_t start = regular ? lseek(fd, 0, SEEK_END) : -1;
       rc = ls_write_all(fd, b->data, b->len);
       if (rc < 0 && start >= 0)
         (void)ftruncate(fd, start); /* never leave half a report */
@@ -649,6 +692,20 @@ void ls_report_output(const ls_buf_t *b) {
   }
 }
 
+/* libdw does not survive its own allocation failures (it crashes). After
+ * the program ran out of memory, symbolize only if room for libdw's work
+ * can be had now; otherwise frames come from the loader alone (module,
+ * exported names). */
+static bool memory_to_symbolize(void) {
+  enum { LIBDW_ROOM = 32 << 20 };
+  if (!ls_track_out_of_memory())
+    return true;
+  void *room = ls_map(LIBDW_ROOM);
+  if (room)
+    ls_unmap(room, LIBDW_ROOM);
+  return room != NULL;
+}
+
 int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out) {
   ls_guard_push();
   ls_report_lock();
@@ -661,7 +718,7 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
   r.seq = ++reports;
   if (f->diff)
     apply_diff(&r);
-  ls_symbolizer_t *sym = ls_sym_open();
+  ls_symbolizer_t *sym = memory_to_symbolize() ? ls_sym_open() : NULL;
   ls_report_suppress(&r, sym);
   ls_report_format(&r, sym, format, out);
   if (sym)

@@ -78,6 +78,12 @@ typedef struct ls_report {
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);
 void ls_report_release(ls_report_t *r);
 
+/* Expands one return address of stack `id` into source frames (inlined
+ * calls first); without a symbolizer (NULL: out of memory), into the
+ * loader's module and exported name. Returns how many (>= 1 if max). */
+size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_frame_info_t *out,
+                           size_t max);
+
 /* Expands stack `id` into source frames (inlined calls included),
  * innermost first; returns how many were written (at most max). */
 size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max);

@@ -28,9 +28,7 @@ static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
   ls_buf_puts(b, "\"stack\":[");
   size_t out = 0;
   for (uint32_t i = 0; i < depth; i++) {
-    size_t n = sym ? (size_t)ls_sym_lookup(sym, pcs[i], stack, frames, LS_MAX_FRAMES) : 0;
-    if (n == 0)
-      frames[n++] = (ls_frame_info_t){.offset = pcs[i]};
+    size_t n = ls_report_expand_pc(sym, pcs[i], stack, frames, LS_MAX_FRAMES);
     for (size_t k = 0; k < n; k++, out++) {
       const ls_frame_info_t *f = &frames[k];
       if (out)

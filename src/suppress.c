@@ -70,10 +70,12 @@ static void parse(const char *path, const char *text, size_t len) {
     const char *colon = memchr(s, ':', (size_t)(e - s));
     bool fd = colon && colon - s == 2 && !memcmp(s, "fd", 2);
     bool leak = colon && colon - s == 4 && !memcmp(s, "leak", 4);
-    if ((!fd && !leak) || colon + 1 == e) {
+    /* A NUL would cut the pattern short, down to "" which matches all. */
+    if ((!fd && !leak) || colon + 1 == e || memchr(s, '\0', (size_t)(e - s))) {
       char shown[64];
       size_t n = (size_t)(e - s) < sizeof shown - 1 ? (size_t)(e - s) : sizeof shown - 1;
-      memcpy(shown, s, n);
+      for (size_t i = 0; i < n; i++)
+        shown[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
       shown[n] = '\0';
       ls_warn("%s:%d: malformed suppression '%s' skipped (expected leak:PATTERN or fd:PATTERN)",
               path, lineno + 1, shown);
@@ -113,23 +115,31 @@ ls_rule_t *ls_suppress_rules(size_t *n) {
   return rules;
 }
 
-/* '*' matches any run; the rest literally. s and p are [s, se) and
- * [p, pe); anchored at the start of s. */
+/* Whether [s, se) starts with a match of [p, pe), where '*' matches any
+ * run and the rest matches literally; with to_end the match must reach
+ * se. Iterative with one backtrack point (the last star), so it takes
+ * O(|s| * |p|) time at worst: a pattern full of stars cannot hang the
+ * report. */
 static bool glob_at(const char *s, const char *se, const char *p, const char *pe, bool to_end) {
-  while (p < pe) {
-    if (*p == '*') {
-      for (const char *t = s;; t++) {
-        if (glob_at(t, se, p + 1, pe, to_end))
-          return true;
-        if (t == se)
-          return false;
-      }
+  const char *star = NULL, *resume = NULL;
+  while (p < pe || (to_end && s < se)) {
+    if (p < pe && *p == '*') {
+      star = ++p;
+      resume = s;
+      continue;
     }
-    if (s == se || *s != *p)
+    if (p == pe && !to_end)
+      return true;
+    if (p < pe && s < se && *s == *p) {
+      s++, p++;
+      continue;
+    }
+    if (!star || resume == se)
       return false;
-    s++, p++;
+    p = star; /* let the last star swallow one more character */
+    s = ++resume;
   }
-  return !to_end || s == se;
+  return true;
 }
 
 bool ls_suppress_match(const char *pattern, const char *s) {

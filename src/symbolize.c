@@ -775,7 +775,8 @@ static cu_scopes_t *cu_scopes_of(ls_symbolizer_t *sym, Dwarf_Die *cu) {
   if (u->exact) {
     /* Node indices follow DIE order, so among siblings holding pc the
      * lowest index is the one the walk meets first. */
-    qsort(u->spans, u->nspans, sizeof *u->spans, cmp_span);
+    if (u->nspans > 1) /* qsort wants a non-null array even if empty */
+      qsort(u->spans, u->nspans, sizeof *u->spans, cmp_span);
     for (size_t i = 0; i < u->nspans; i++) {
       scope_span_t *s = &u->spans[i];
       scope_node_t *p = &u->nodes[s->parent];
@@ -785,7 +786,8 @@ static cu_scopes_t *cu_scopes_of(ls_symbolizer_t *sym, Dwarf_Die *cu) {
       p->count++;
       s->reach = first || s->hi > s[-1].reach ? s->hi : s[-1].reach;
     }
-    qsort(u->subprograms, u->nsubprograms, sizeof *u->subprograms, cmp_ptr);
+    if (u->nsubprograms > 1)
+      qsort(u->subprograms, u->nsubprograms, sizeof *u->subprograms, cmp_ptr);
   } else {
     free(u->nodes);
     free(u->spans);
@@ -819,7 +821,8 @@ static uint32_t child_at(const cu_scopes_t *u, uint32_t n, Dwarf_Addr pc) {
 }
 
 static bool has_subprogram(const cu_scopes_t *u, const void *addr) {
-  return bsearch(&addr, u->subprograms, u->nsubprograms,
+  return u->nsubprograms > 0 &&
+         bsearch(&addr, u->subprograms, u->nsubprograms,
                  sizeof *u->subprograms, cmp_ptr) != NULL;
 }
 

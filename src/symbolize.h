@@ -50,7 +50,12 @@ ls_symbolizer_t *ls_sym_open(void);
  * held pc when the stack was captured, if it has been unloaded since. Writes
  * at most `max` frames and returns how many: at least 1 when max >= 1 (an
  * unknown address still gets a frame with function=NULL). Results are
- * cached per pc and module for the symbolizer's life. */
+ * cached per pc and module for the symbolizer's life.
+ * Cost: the first address that needs a module's symbol table reads it
+ * once, and the first in a DWARF unit indexes the unit's scopes once; every
+ * lookup after that is a bisection. Opening a module's DWARF decompresses all its debug
+ * sections if they are compressed (libc's separate debug file on Debian:
+ * about 50 ms), once per symbolizer. */
 int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
                   ls_frame_info_t *out, int max);
 

@@ -3,7 +3,9 @@
  * linear probing (see table.h for the contract it relies on).
  *
  * A slot's key is the whole state machine:
- *   0 EMPTY, 1 TOMB (removed), 2 FROZEN (sealed by a migration),
+ *   0 EMPTY, 1 TOMB (removed), 2 FROZEN (an EMPTY sealed by a migration:
+ *   still ends probe chains), 3 FROZEN_TOMB (a TOMB sealed by a migration:
+ *   probes go on past it, as past the TOMB it was),
  *   addr|tid<<48|BUSY  claimed, payload being written (or a migration's
  *                      copy not yet valid),
  *   addr|tid<<48       live,
@@ -39,6 +41,8 @@
 #define KEY_EMPTY 0u
 #define KEY_TOMB 1u
 #define KEY_FROZEN 2u
+#define KEY_FROZEN_TOMB 3u
+#define KEY_LAST_STATE KEY_FROZEN_TOMB /* keys above are addresses */
 #define KEY_BUSY 1u
 #define KEY_MOVED 2u
 #define KEY_ADDR_MASK 0x0000fffffffffffcull
@@ -47,11 +51,15 @@
  * fill counter: an estimate that keeps every allocation from writing a
  * shared cache line. */
 #define FILL_SAMPLE 8
+#define MAX_PROBE 4096
 
+/* The payload is read by visitors while a slot may be reused, and
+ * re-validated through the key (ls_table_foreach): relaxed atomics make
+ * that race defined, and cost nothing on x86-64. */
 typedef struct slot {
   _Atomic uint64_t key;
-  uint32_t stack;
-  uint32_t size;
+  _Atomic uint32_t stack;
+  _Atomic uint32_t size;
 } slot_t;
 LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
 
@@ -60,7 +68,7 @@ typedef struct tab {
   _Atomic uint32_t fill; /* sampled count of EMPTY slots taken */
   size_t bytes;          /* size of this mapping */
   slot_t *slots;
-  uint32_t *stamps;
+  _Atomic uint32_t *stamps;
 } tab_t;
 
 enum { BUSY_FREE, BUSY_MIGRATING, BUSY_VISITING, BUSY_FORKING };
@@ -69,6 +77,7 @@ typedef struct shard {
   _Atomic(tab_t *) cur;
   _Atomic(tab_t *) next; /* non-NULL while a migration runs */
   _Atomic uint32_t busy;
+  _Atomic uint32_t no_memory; /* a new table could not be had: retries wait */
 } __attribute__((aligned(LS_CACHE_LINE))) shard_t;
 
 static shard_t shards[SHARDS];
@@ -104,7 +113,7 @@ static tab_t *tab_new(uint32_t log2) {
   t->log2 = log2;
   t->bytes = bytes;
   t->slots = (slot_t *)(t + 1);
-  t->stamps = (uint32_t *)(t->slots + cap);
+  t->stamps = (_Atomic uint32_t *)(t->slots + cap);
   return t;
 }
 
@@ -117,7 +126,11 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
                       size_t *where, bool *took_empty) {
   size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+  /* A probe this long means the table is as good as full (below 5/8 load
+   * probes are a few slots): growing beats searching on, and when memory
+   * for a bigger table is gone, each failed insert stays cheap. */
+  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
+  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
     slot_t *s = &t->slots[i];
     /* relaxed: only a hint; the CAS below decides */
     uint64_t k = ls_atomic_load_relaxed(&s->key);
@@ -126,9 +139,9 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
        * slot may be a tombstone whose old payload a visitor is reading,
        * which it re-validates by reloading the key. */
       if (ls_atomic_cas_acq_rel(&s->key, &k, key | KEY_BUSY)) {
-        s->stack = b->stack;
-        s->size = b->size;
-        t->stamps[i] = b->stamp;
+        ls_atomic_store_relaxed(&s->stack, b->stack);
+        ls_atomic_store_relaxed(&s->size, b->size);
+        ls_atomic_store_relaxed(&t->stamps[i], b->stamp);
         if (publish)
           /* release: payload before key; pairs with acquire loads of the
            * key in tab_remove, migrate_slot and ls_table_foreach */
@@ -138,7 +151,7 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
         return INS_OK;
       }
     }
-    if (k == KEY_FROZEN)
+    if (k == KEY_FROZEN || k == KEY_FROZEN_TOMB)
       return INS_FROZEN;
   }
   return INS_FULL;
@@ -149,7 +162,10 @@ enum { RM_OK, RM_ABSENT, RM_MOVED };
 static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
   size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+  /* No insert goes further than MAX_PROBE from home: an untracked address
+   * in a full table costs that much, not a pass over the table. */
+  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
+  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
     slot_t *s = &t->slots[i];
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&s->key);
@@ -160,8 +176,10 @@ static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
     if (k & KEY_MOVED)
       return RM_MOVED;
     if (old) /* stable: a live payload is never rewritten */
-      *old = (ls_block_t){.addr = addr, .size = s->size, .stack = s->stack,
-                          .stamp = t->stamps[i], .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
+      *old = (ls_block_t){.addr = addr, .size = ls_atomic_load_relaxed(&s->size),
+                          .stack = ls_atomic_load_relaxed(&s->stack),
+                          .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
+                          .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
     /* acq_rel: the tombstone is ordered after our reads; fails only if
      * the migrator marked the slot MOVED in between */
     if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_TOMB))
@@ -178,7 +196,9 @@ static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live) {
   for (;;) {
     uint64_t k = ls_atomic_load_acquire(&s->key);
     if (k == KEY_EMPTY || k == KEY_TOMB) {
-      if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_FROZEN))
+      /* A sealed tombstone must not end the probe chains that ran through
+       * it: a remover looking for a key further on keeps going. */
+      if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)(k == KEY_EMPTY ? KEY_FROZEN : KEY_FROZEN_TOMB)))
         return;
       continue;
     }
@@ -186,7 +206,9 @@ static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live) {
       cpu_relax(); /* an insert is writing its payload: a few stores away */
       continue;
     }
-    ls_block_t b = {.stack = s->stack, .size = s->size, .stamp = old->stamps[i]};
+    ls_block_t b = {.stack = ls_atomic_load_relaxed(&s->stack),
+                    .size = ls_atomic_load_relaxed(&s->size),
+                    .stamp = ls_atomic_load_relaxed(&old->stamps[i])};
     size_t j;
     bool took_empty;
     if (tab_insert(new, k, hash_addr(k & KEY_ADDR_MASK), &b, false, &j, &took_empty) != INS_OK)
@@ -224,19 +246,25 @@ static bool needs_growth(const tab_t *t) {
 
 /* Migrates shard s to a table sized for its live entries (which may be
  * the same size: that purges tombstones). Called outside any operation
- * (the grace period waits for every other thread's operations). */
-static void grow(shard_t *s, bool force) {
+ * (the grace period waits for every other thread's operations). Returns
+ * false only when there is no memory for a new table. */
+static bool grow(shard_t *s, bool force) {
+  /* relaxed: a hint; after a failure only one attempt in 4096 retries, so
+   * a full shard does not pay a pass over the table per insert */
+  uint32_t failed = ls_atomic_load_relaxed(&s->no_memory);
+  if (failed && ls_atomic_add_relaxed(&s->no_memory, 1) % 4096 != 0)
+    return false;
   if (!try_busy(s, BUSY_MIGRATING))
-    return; /* someone else is migrating or visiting this shard */
+    return true; /* someone else is migrating or visiting this shard */
   tab_t *old = ls_atomic_load_acquire(&s->cur);
   if (!force && !needs_growth(old)) {
     put_busy(s); /* another migrator got here first */
-    return;
+    return true;
   }
   size_t cap = (size_t)1 << old->log2, live_guess = 0;
   for (size_t i = 0; i < cap; i++) {
     uint64_t k = ls_atomic_load_relaxed(&old->slots[i].key);
-    live_guess += k > KEY_FROZEN;
+    live_guess += k > KEY_LAST_STATE;
   }
   uint32_t log2 = MIN_LOG2;
   /* At most 1/4 full after the move: a shard that grows is likely to keep
@@ -245,9 +273,11 @@ static void grow(shard_t *s, bool force) {
     log2++;
   tab_t *new = tab_new(log2);
   if (!new) {
+    ls_atomic_store_relaxed(&s->no_memory, 1);
     put_busy(s);
-    return;
+    return false;
   }
+  ls_atomic_store_relaxed(&s->no_memory, 0);
   /* release: the new table's header before anyone inserts into it */
   ls_atomic_store_release(&s->next, new);
   uint32_t live = 0;
@@ -260,6 +290,7 @@ static void grow(shard_t *s, bool force) {
   ls_thread_quiesce(); /* nobody still reads `old` */
   ls_unmap(old, old->bytes);
   put_busy(s);
+  return true;
 }
 
 void ls_table_init(void) {
@@ -295,10 +326,12 @@ bool ls_table_insert(const ls_block_t *b) {
       break;
     if (r == INS_FULL) {
       /* Completely full: leave the operation so a migration (ours or
-       * another thread's) can complete its grace period, then retry. */
+       * another thread's) can complete its grace period, then retry. With
+       * no memory for a bigger table the block goes untracked: the
+       * program must not wait for memory that may never come. */
       ls_thread_exit(self);
-      if (!n)
-        grow(s, true);
+      if (!n && !grow(s, true))
+        return false;
       sched_yield();
       ls_thread_enter(self);
     }
@@ -313,7 +346,7 @@ bool ls_table_insert(const ls_block_t *b) {
   }
   ls_thread_exit(self);
   if (full)
-    grow(s, false);
+    (void)grow(s, false); /* out of memory: keep filling this table */
   return true;
 }
 
@@ -365,12 +398,13 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
 static bool tab_contains(tab_t *t, uintptr_t addr, uint64_t h) {
   size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  for (size_t n = 0; n <= mask; n++, i = (i + 1) & mask) {
+  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
+  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&t->slots[i].key);
     if (k == KEY_EMPTY || k == KEY_FROZEN)
       return false;
-    if ((k & KEY_ADDR_MASK) == addr && k > KEY_FROZEN && !(k & KEY_BUSY))
+    if ((k & KEY_ADDR_MASK) == addr && k > KEY_LAST_STATE && !(k & KEY_BUSY))
       return true;
   }
   return false;
@@ -400,10 +434,12 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
       slot_t *sl = &t->slots[i];
       /* acquire: pairs with the release that published the payload */
       uint64_t k = ls_atomic_load_acquire(&sl->key);
-      if (k <= KEY_FROZEN || (k & (KEY_BUSY | KEY_MOVED)))
+      if (k <= KEY_LAST_STATE || (k & (KEY_BUSY | KEY_MOVED)))
         continue;
-      ls_block_t b = {.addr = k & KEY_ADDR_MASK, .stack = sl->stack, .size = sl->size,
-                      .stamp = t->stamps[i], .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
+      ls_block_t b = {.addr = k & KEY_ADDR_MASK, .stack = ls_atomic_load_relaxed(&sl->stack),
+                      .size = ls_atomic_load_relaxed(&sl->size),
+                      .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
+                      .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
       /* acquire fence + reload: the payload we read belongs to this key
        * (it was not removed and the slot reused while we read) */
       atomic_thread_fence(memory_order_acquire);
@@ -437,7 +473,7 @@ void ls_table_after_fork(bool child) {
       size_t cap = (size_t)1 << t->log2;
       for (size_t j = 0; j < cap; j++) {
         uint64_t k = ls_atomic_load_relaxed(&t->slots[j].key);
-        if (k > KEY_FROZEN && (k & KEY_BUSY))
+        if (k > KEY_LAST_STATE && (k & KEY_BUSY))
           ls_atomic_store_relaxed(&t->slots[j].key, (uint64_t)KEY_TOMB);
       }
     }

@@ -40,7 +40,9 @@ bool ls_table_contains(uintptr_t addr);
 
 /* Calls fn for every live block. Concurrent inserts and removes go on;
  * each block reported was live at some moment during the call and none is
- * reported twice (a shard is not resized while it is being visited).
+ * reported twice (a shard is not resized while it is being visited). An
+ * address freed and allocated again during the call may be reported for
+ * both blocks.
  * Not for the hot path. */
 typedef void (*ls_table_visit_fn)(const ls_block_t *b, void *ctx);
 void ls_table_foreach(ls_table_visit_fn fn, void *ctx);

@@ -138,4 +138,11 @@ void ls_track_fd_restore(int fd, const ls_fd_entry_t *old) {
   errno = saved;
 }
 
+static _Atomic int out_of_memory;
+
+/* relaxed: a sticky flag read at report time, publishing nothing */
+void ls_track_alloc_failed(void) { ls_atomic_store_relaxed(&out_of_memory, 1); }
+
+bool ls_track_out_of_memory(void) { return ls_atomic_load_relaxed(&out_of_memory); }
+
 uint64_t ls_track_untracked(void) { return ls_atomic_load_relaxed(&untracked); }

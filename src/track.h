@@ -44,6 +44,11 @@ void ls_track_stream_gone(int fd, const void *obj);
  * before the fd was released). */
 void ls_track_fd_restore(int fd, const ls_fd_entry_t *old);
 
+/* The real allocator failed a request (once set, stays set): the report
+ * then avoids libdw, which does not survive allocation failures. */
+void ls_track_alloc_failed(void);
+bool ls_track_out_of_memory(void);
+
 /* Resources that could not be recorded (table or depot out of memory,
  * fd beyond the table). */
 uint64_t ls_track_untracked(void);

@@ -19,6 +19,7 @@ set -eu
 src=$(cd "$(dirname "$0")/.." && pwd)
 root=${1:-/tmp/leakscope-sanitize}
 jobs=$(nproc 2>/dev/null || echo 2)
+mkdir -p "$root"
 status=0
 
 for s in ${SANITIZERS:-address thread}; do
@@ -27,9 +28,10 @@ for s in ${SANITIZERS:-address thread}; do
   cmake -S "$src" -B "$b" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_BUILD_TESTS=ON \
     -DLEAKSCOPE_SANITIZE="$s" -DLEAKSCOPE_BUILD_BENCH=OFF -DLEAKSCOPE_BUILD_EXAMPLES=OFF \
     >"$b.configure.log" 2>&1 || { cat "$b.configure.log"; exit 1; }
-  # Only what `ctest -L unit` runs.
-  targets=$(cd "$b" && ctest -L unit -N -V 2>/dev/null |
-    sed -n 's|^[0-9]*: Test command: \(.*\)|\1|p' | awk '{print $1}' | xargs -n1 basename | sort -u)
+  # Only what `ctest -L unit` runs: test unit_X is target test_X.
+  targets=$(cd "$b" && ctest -L unit -N 2>/dev/null |
+    sed -n 's|^ *Test *#[0-9]*: unit_\([A-Za-z0-9_]*\).*|test_\1|p' | sort -u)
+  [ -n "$targets" ] || { echo "no unit tests found in $b"; exit 1; }
   echo "== $s: building $(echo $targets)"
   # shellcheck disable=SC2086
   cmake --build "$b" -j"$jobs" --target $targets >"$b.build.log" 2>&1 ||

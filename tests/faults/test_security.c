@@ -114,6 +114,7 @@ static void test_setuid(void **state) {
   rel_env_t env;
   rel_env_base(&env, "/");
   rel_env_set(&env, "LEAKSCOPE_FORMAT", "json");
+  rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
   rel_env_set(&env, "LEAKSCOPE_OUTPUT", output);
   rel_env_set(&env, "LEAKSCOPE_SUPPRESSIONS", supp);
   const char *argv[] = {prog, NULL};

@@ -16,7 +16,7 @@
  * exemption with its fix): a NUL byte after "leak:" yields an empty
  * pattern, which matches every name; and matching backtracks
  * exponentially in the number of '*', so patterns with more than
- * MAX_STARS are not matched.
+ * MAX_STARS are not matched (and long ones not against themselves).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -24,7 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_STARS 4
+#define MAX_STARS 3
 
 static void *pieces[1 << 16];
 static size_t npieces;
@@ -76,9 +76,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       stars += *c == '*';
     if (stars > MAX_STARS)
       continue;
-    /* Match each pattern against a fixed name and against itself. */
+    /* Match each pattern against a fixed name and (when short) itself. */
     ls_suppress_match(r->pattern, "std::vector<int>::_M_realloc_insert");
-    ls_suppress_match(r->pattern, r->pattern);
+    if (strlen(r->pattern) <= 256)
+      ls_suppress_match(r->pattern, r->pattern);
   }
   free(text);
   for (size_t i = 0; i < npieces; i++)

@@ -119,13 +119,18 @@ void rel_start(rel_proc_t *p, const rel_opts_t *o) {
   p->out_fd = p->err_fd = p->go_fd = -1;
   append(&p->out, &p->out_len, &p->out_cap, "", 0);
   append(&p->err, &p->err_len, &p->err_cap, "", 0);
-  int out[2], err[2], go[2] = {-1, -1};
+  int out[2], err[2], in[2], go[2] = {-1, -1};
   int file_fd = -1;
   if (o->stdout_path &&
       (file_fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
     fail_msg("open %s: %s", o->stdout_path, strerror(errno));
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || (o->hold && pipe2(go, O_CLOEXEC)))
+  /* stdin is an empty pipe, not /dev/null: a program run with
+   * LEAKSCOPE_OUTPUT=/dev/null by an older library could have replaced
+   * the machine's /dev/null with a regular file full of reports. */
+  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC) ||
+      (o->hold && pipe2(go, O_CLOEXEC)))
     fail_msg("pipe: %s", strerror(errno));
+  close(in[1]);
   char *const *envp = o->env ? (char *const *)o->env->vars : (char *const[]){NULL};
   p->deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 20000);
   p->pid = fork();
@@ -139,9 +144,7 @@ void rel_start(rel_proc_t *p, const rel_opts_t *o) {
       while (read(go[0], &c, 1) < 0 && errno == EINTR)
         ;
     }
-    int null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd < 0 || dup2(null_fd, 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 ||
-        dup2(err[1], 2) < 0)
+    if (dup2(in[0], 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 || dup2(err[1], 2) < 0)
       _exit(126);
     if (o->cwd && chdir(o->cwd) != 0)
       _exit(126);
@@ -156,6 +159,7 @@ void rel_start(rel_proc_t *p, const rel_opts_t *o) {
     _exit(127);
   }
   setpgid(p->pid, p->pid);
+  close(in[0]);
   close(out[1]);
   close(err[1]);
   if (file_fd >= 0)

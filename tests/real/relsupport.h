@@ -76,7 +76,7 @@ typedef struct rel_proc {
   int term_signal; /* 0 unless killed */
 } rel_proc_t;
 
-/* Starts a process (stdin /dev/null). Fails the test if fork fails. */
+/* Starts a process (stdin an empty pipe). Fails the test if fork fails. */
 void rel_start(rel_proc_t *p, const rel_opts_t *o);
 /* With o->hold: lets the child exec. */
 void rel_release(rel_proc_t *p);

@@ -81,8 +81,10 @@ static int run_signalled(rel_proc_t *p, const char *dir, const char *const *argv
                          bool traced) {
   rel_env_t env;
   rel_env_base(&env, dir);
-  if (traced)
+  if (traced) {
     rel_env_preload(&env, LS_TEST_LIB, dir);
+    rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
+  }
   rel_start(p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = timeout_ms, .umask = -1});
   int sent = 0;
   if (rel_wait_output(p, "ready\n", 10000)) {
@@ -210,6 +212,7 @@ static void bare_and_traced(fixture_t *f, const char *const *argv, bool signal, 
     rel_env_free(&env);
     rel_env_base(&env, f->dir);
     rel_env_preload(&env, LS_TEST_LIB, f->dir);
+    rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
     rel_run(traced, &(rel_opts_t){.argv = argv, .env = &env, .umask = -1});
     rel_env_free(&env);
     sent[0] = sent[1] = 0;
