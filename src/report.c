@@ -563,25 +563,6 @@ void ls_report_lock(void) {
 
 void ls_report_unlock(void) { ls_atomic_store_release(&report_lock, 0); }
 
-/* LEAKSCOPE_OUTPUT with every %p replaced by the pid (and %% by %). */
-static bool expand_path(char *dst, size_t cap) {
-  ls_buf_t b;
-  ls_buf_fixed(&b, dst, cap - 1);
-  for (const char *s = ls_config.output; *s; s++) {
-    if (s[0] == '%' && s[1] == 'p') {
-      ls_buf_put_i64(&b, getpid());
-      s++;
-    } else if (s[0] == '%' && s[1] == '%') {
-      ls_buf_putc(&b, '%');
-      s++;
-    } else {
-      ls_buf_putc(&b, *s);
-    }
-  }
-  dst[b.len] = '\0';
-  return !b.truncated;
-}
-
 /* Whether this process holds the file `st` open on some fd (other than
  * `except`): then the file must keep its identity (`prog >> out` with
  * LEAKSCOPE_OUTPUT=out, a program's own log). Other processes holding it
@@ -657,12 +638,12 @@ static int replace_with_appended(const char *path, const ls_buf_t *b) {
 }
 
 void ls_report_output(const ls_buf_t *b) {
-  char path[4096];
+  char path[LS_OUTPUT_PATH_MAX];
   if (!ls_config.output) {
     ls_write_all(2, b->data, b->len);
     return;
   }
-  if (!expand_path(path, sizeof path)) {
+  if (!ls_config_expand_output(ls_config.output, getpid(), path, sizeof path)) {
     ls_warn("report path too long; writing the report to stderr");
     ls_write_all(2, b->data, b->len);
     return;
