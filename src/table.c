@@ -34,6 +34,7 @@
 #include "arena.h"
 #include "atomic.h"
 #include "thread.h"
+#include "track.h"
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)
@@ -51,7 +52,8 @@
  * fill counter: an estimate that keeps every allocation from writing a
  * shared cache line. */
 #define FILL_SAMPLE 8
-#define MAX_PROBE 4096
+#define MAX_PROBE 512
+#define RETRY_MS 10
 
 /* The payload is read by visitors while a slot may be reused, and
  * re-validated through the key (ls_table_foreach): relaxed atomics make
@@ -77,10 +79,12 @@ typedef struct shard {
   _Atomic(tab_t *) cur;
   _Atomic(tab_t *) next; /* non-NULL while a migration runs */
   _Atomic uint32_t busy;
-  _Atomic uint32_t no_memory; /* a new table could not be had: retries wait */
+  _Atomic uint32_t no_memory; /* 1 + ls_now_ms() of the last failure to get
+                                 a new table, or 0 */
 } __attribute__((aligned(LS_CACHE_LINE))) shard_t;
 
 static shard_t shards[SHARDS];
+static _Atomic uint64_t table_dropped; /* entries a migration had to forget */
 
 /* Locality: the 16 granules (16 bytes each) of a 256-byte run of
  * addresses share a hash and land in 16 consecutive slots, so blocks that
@@ -191,7 +195,7 @@ static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
 
 /* Seals slot i of old, copying a live entry into new. Runs only in the
  * migrator (shard busy). */
-static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live) {
+static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live, uint64_t *dropped) {
   slot_t *s = &old->slots[i];
   for (;;) {
     uint64_t k = ls_atomic_load_acquire(&s->key);
@@ -211,8 +215,16 @@ static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live) {
                     .stamp = ls_atomic_load_relaxed(&old->stamps[i])};
     size_t j;
     bool took_empty;
-    if (tab_insert(new, k, hash_addr(k & KEY_ADDR_MASK), &b, false, &j, &took_empty) != INS_OK)
-      ls_fatal("table migration found no room"); /* new has >= 2x the live entries */
+    if (tab_insert(new, k, hash_addr(k & KEY_ADDR_MASK), &b, false, &j, &took_empty) != INS_OK) {
+      /* A probe run longer than MAX_PROBE in a table at most 1/4 full:
+       * not seen in practice, but the host must never pay for it. Forget
+       * the block (a later free simply misses) rather than abort. */
+      if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_FROZEN_TOMB)) {
+        (*dropped)++;
+        return;
+      }
+      continue; /* a remover took it first */
+    }
     /* acq_rel: the copy exists (BUSY) before the old slot says MOVED; a
      * remover that then sees MOVED waits for the copy to be published */
     if (ls_atomic_cas_acq_rel(&s->key, &k, k | KEY_MOVED)) {
@@ -249,10 +261,10 @@ static bool needs_growth(const tab_t *t) {
  * (the grace period waits for every other thread's operations). Returns
  * false only when there is no memory for a new table. */
 static bool grow(shard_t *s, bool force) {
-  /* relaxed: a hint; after a failure only one attempt in 4096 retries, so
-   * a full shard does not pay a pass over the table per insert */
+  /* relaxed: a hint. After a failure, retries wait RETRY_MS, so a full
+   * shard does not pay for a pass over the table on every insert. */
   uint32_t failed = ls_atomic_load_relaxed(&s->no_memory);
-  if (failed && ls_atomic_add_relaxed(&s->no_memory, 1) % 4096 != 0)
+  if (failed && ls_now_ms() - (failed - 1) < RETRY_MS)
     return false;
   if (!try_busy(s, BUSY_MIGRATING))
     return true; /* someone else is migrating or visiting this shard */
@@ -273,7 +285,7 @@ static bool grow(shard_t *s, bool force) {
     log2++;
   tab_t *new = tab_new(log2);
   if (!new) {
-    ls_atomic_store_relaxed(&s->no_memory, 1);
+    ls_atomic_store_relaxed(&s->no_memory, ls_now_ms() + 1); /* 0 means "no failure" */
     put_busy(s);
     return false;
   }
@@ -281,8 +293,12 @@ static bool grow(shard_t *s, bool force) {
   /* release: the new table's header before anyone inserts into it */
   ls_atomic_store_release(&s->next, new);
   uint32_t live = 0;
+  uint64_t dropped = 0;
   for (size_t i = 0; i < cap; i++)
-    migrate_slot(old, new, i, &live);
+    migrate_slot(old, new, i, &live, &dropped);
+  if (dropped)
+    /* relaxed: a statistic */
+    ls_atomic_add_relaxed(&table_dropped, dropped);
   ls_atomic_add_relaxed(&new->fill, live / FILL_SAMPLE);
   /* release: every copy before the table becomes current */
   ls_atomic_store_release(&s->cur, new);
@@ -310,6 +326,11 @@ bool ls_table_insert(const ls_block_t *b) {
   uint64_t h = hash_addr(b->addr);
   shard_t *s = shard_of(h);
   uint64_t key = b->addr | (uint64_t)b->thread << KEY_TID_SHIFT;
+  /* relaxed: a hint. The shard is full and had no memory to grow: the
+   * block goes untracked without a probe, until a retry (in grow) finds
+   * memory again. */
+  if (ls_unlikely(ls_atomic_load_relaxed(&s->no_memory)) && !grow(s, true))
+    return false;
   ls_thread_t *self = ls_thread_self();
   tab_t *t;
   size_t where;
@@ -449,6 +470,8 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
     put_busy(s);
   }
 }
+
+uint64_t ls_table_dropped(void) { return ls_atomic_load_relaxed(&table_dropped); }
 
 size_t ls_table_bytes(void) {
   size_t total = 0;

@@ -47,6 +47,9 @@ bool ls_table_contains(uintptr_t addr);
 typedef void (*ls_table_visit_fn)(const ls_block_t *b, void *ctx);
 void ls_table_foreach(ls_table_visit_fn fn, void *ctx);
 
+/* Entries a migration could not place and forgot (counted as untracked). */
+uint64_t ls_table_dropped(void);
+
 /* Bytes of table memory held. */
 size_t ls_table_bytes(void);
 

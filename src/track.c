@@ -145,4 +145,6 @@ void ls_track_alloc_failed(void) { ls_atomic_store_relaxed(&out_of_memory, 1); }
 
 bool ls_track_out_of_memory(void) { return ls_atomic_load_relaxed(&out_of_memory); }
 
-uint64_t ls_track_untracked(void) { return ls_atomic_load_relaxed(&untracked); }
+uint64_t ls_track_untracked(void) {
+  return ls_atomic_load_relaxed(&untracked) + ls_table_dropped();
+}
