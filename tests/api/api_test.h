@@ -1,16 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * api_test.h: what the API test binaries share: exact count checks that
- * print both sides, and a main() that runs one named test or all of them.
- *
- * Include after <cmocka.h> and <leakscope.h>. Every binary built from
- * tests/api/ is started by CTest once per test name, so a name that
- * matches nothing must fail rather than run zero tests and pass.
+ * print both sides. Include after <cmocka.h> and <leakscope.h>.
  */
 #ifndef LS_API_TEST_H
 #define LS_API_TEST_H
 
 #include <stdio.h>
-#include <string.h>
 
 /* Fails at the caller's line unless what leakscope counts since cp in
  * scope is exactly bytes/blocks/fds. */
@@ -32,24 +27,5 @@ static inline void api_check_counts(leakscope_checkpoint_t cp, leakscope_scope_t
 
 #define CHECK_COUNTS(cp, scope, bytes, blocks, fds) \
   api_check_counts(cp, scope, bytes, blocks, fds, __FILE__, __LINE__)
-
-/* Runs the test named argv[1], or every test without an argument. */
-static inline int api_test_main(const char *group, const struct CMUnitTest *tests, size_t n,
-                                int argc, char **argv) {
-  if (argc > 1) {
-    size_t i = 0;
-    while (i < n && strcmp(tests[i].name, argv[1]) != 0)
-      i++;
-    if (i == n) {
-      fprintf(stderr, "%s: no test named '%s'\n", group, argv[1]);
-      return 2;
-    }
-    cmocka_set_test_filter(argv[1]);
-  }
-  return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
-}
-
-#define API_TEST_MAIN(tests, argc, argv) \
-  api_test_main(__FILE__, tests, sizeof(tests) / sizeof((tests)[0]), argc, argv)
 
 #endif

@@ -21,6 +21,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -30,6 +31,7 @@
 #include "api_test.h"
 #include "json.h"
 #include "report.h"
+#include "testmain.h"
 
 #define PROCESS LEAKSCOPE_SCOPE_PROCESS
 #define THREAD LEAKSCOPE_SCOPE_THREAD
@@ -616,5 +618,5 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_report_errors),
       cmocka_unit_test(test_stats),
   };
-  return API_TEST_MAIN(tests, argc, argv);
+  return ts_main("test_api", tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);
 }

@@ -235,28 +235,25 @@ static int mode_nofile(const char *how) {
 
 /* --- Big reports, dumped over and over --- */
 
-/* 2^depth distinct stacks: the path through left/right is the index. */
+/* 2^depth distinct stacks: the path through left/right is the index.
+ * The two are the same code, but must be two functions: one function
+ * calling itself from either branch would be one call site at -O2. */
 NOINLINE static void leaf(int i) { sink = malloc((size_t)(16 + i % 7)); }
 NOINLINE static void left(int depth, int i);
 NOINLINE static void right(int depth, int i);
-NOINLINE static void left(int depth, int i) {
-  if (depth == 0)
-    leaf(i);
-  else if ((i >> (depth - 1)) & 1)
-    right(depth - 1, i);
-  else
-    left(depth - 1, i);
-  __asm__ volatile("" ::: "memory"); /* not a tail call: keep the frame */
-}
-NOINLINE static void right(int depth, int i) {
-  if (depth == 0)
-    leaf(i);
-  else if ((i >> (depth - 1)) & 1)
-    right(depth - 1, i);
-  else
-    left(depth - 1, i);
-  __asm__ volatile("" ::: "memory");
-}
+#define BRANCH(name)                                                                               \
+  NOINLINE static void name(int depth, int i) {                                                   \
+    if (depth == 0)                                                                                \
+      leaf(i);                                                                                     \
+    else if ((i >> (depth - 1)) & 1)                                                               \
+      right(depth - 1, i);                                                                         \
+    else                                                                                           \
+      left(depth - 1, i);                                                                          \
+    __asm__ volatile("" ::: "memory"); /* not a tail call: keep the frame */                       \
+  }
+BRANCH(left)
+BRANCH(right)
+#undef BRANCH
 
 static int mode_dumploop(int groups) {
   int depth = 0;

@@ -41,37 +41,13 @@
 #error "LS_SOURCE_DIR must name the source tree"
 #endif
 
-typedef struct fixture {
-  char *dir;
-  char *mounted; /* a tmpfs to unmount at teardown */
-} fixture_t;
-
-static int setup(void **state) {
-  fixture_t *f = calloc(1, sizeof *f);
-  f->dir = rel_tempdir("faults");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_t *f = *state;
-  if (f->mounted) {
-    umount2(f->mounted, MNT_DETACH);
-    free(f->mounted);
-  }
-  rel_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
-  return 0;
-}
-
 /* --- Running fault_prog --- */
 
 /* Base environment; with lib, preloaded with JSON reports to `output`
  * (NULL: <dir>/r.%p). Blocks a pointer still reaches are listed too
  * (LEAKSCOPE_SHOW_REACHABLE=1), so the counts the tests expect do not
  * depend on what a register or global happens to hold at exit. */
-static void make_env(rel_env_t *e, const fixture_t *f, const char *lib, const char *output) {
+static void make_env(rel_env_t *e, const rel_fixture_t *f, const char *lib, const char *output) {
   rel_env_base(e, f->dir);
   if (!lib)
     return;
@@ -84,15 +60,25 @@ static void make_env(rel_env_t *e, const fixture_t *f, const char *lib, const ch
     rel_env_setf(e, "LEAKSCOPE_OUTPUT", "%s/r.%%p", f->dir);
 }
 
-static void run_prog(rel_proc_t *p, const rel_env_t *env, const char *prog, const char *mode,
-                     const char *arg, int timeout_ms) {
-  const char *argv[] = {prog ? prog : LS_FAULT_PROG, mode, arg, NULL};
-  rel_run(p, &(rel_opts_t){.argv = argv, .env = env, .timeout_ms = timeout_ms, .umask = 077});
-}
+/* One run of fault_prog (or of a copy), bare or under leakscope. */
+typedef struct run {
+  const char *prog; /* NULL: fault_prog */
+  const char *mode, *arg;
+  /* Under leakscope only: the report file (NULL: <dir>/r.%p) and more
+   * variables, NULL-terminated name, value pairs (or NULL). */
+  const char *output;
+  const char *const *set;
+  int timeout_ms; /* 0: 20 s */
+} run_t;
 
-static void show(const rel_proc_t *p, const char *title) {
-  print_error("%s: %s\n----- stdout -----\n%.3000s\n----- stderr -----\n%.3000s\n", title,
-              rel_describe(p), p->out, p->err);
+static void run_prog(rel_proc_t *p, const rel_fixture_t *f, const run_t *r, bool traced) {
+  rel_env_t env;
+  make_env(&env, f, traced ? LS_TEST_LIB : NULL, r->output);
+  for (size_t i = 0; traced && r->set && r->set[i]; i += 2)
+    rel_env_set(&env, r->set[i], r->set[i + 1]);
+  const char *argv[] = {r->prog ? r->prog : LS_FAULT_PROG, r->mode, r->arg, NULL};
+  rel_run(p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = r->timeout_ms, .umask = 077});
+  rel_env_free(&env);
 }
 
 /* Same exit status and output; the traced run's stderr may only add
@@ -104,27 +90,12 @@ static void expect_same(const rel_proc_t *bare, const rel_proc_t *traced) {
               bare->term_signal == traced->term_signal && !strcmp(bare->out, traced->out) &&
               !strcmp(bare->err, err);
   if (!same) {
-    show(bare, "bare run");
-    show(traced, "run under leakscope");
+    rel_show(bare, "bare run");
+    rel_show(traced, "run under leakscope");
     fail_msg("the program behaves differently under leakscope");
   }
   free(a);
   free(err);
-}
-
-/* The report file of a traced run: complete, with its exit report. */
-static const json_value_t *expect_report(rel_reports_t *r, const fixture_t *f,
-                                         const rel_proc_t *p) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/r.%d", f->dir, (int)p->pid);
-  rel_reports_load(r, path);
-  const json_value_t *e = rel_exit_report(r, p->pid);
-  if (!r->complete || !e) {
-    show(p, "run under leakscope");
-    fail_msg("%s: complete=%d, %zu reports, exit report %s: %s", path, r->complete, r->n,
-             e ? "present" : "missing", r->error);
-  }
-  return e;
 }
 
 /* The reports a traced run printed on stderr (a fallback). */
@@ -150,42 +121,30 @@ static void expect_stderr_fallback(const rel_proc_t *p, const char *what) {
   rel_reports_t r;
   stderr_reports(&r, p);
   if (!strstr(p->err, what) || r.n != 1 || !r.complete || !rel_exit_report(&r, p->pid)) {
-    show(p, "run under leakscope");
+    rel_show(p, "run under leakscope");
     fail_msg("expected a warning containing \"%s\" and the exit report on stderr (%zu reports)",
              what, r.n);
   }
   rel_reports_free(&r);
 }
 
-static void expect_sum(const json_value_t *report, const char *fn, int64_t bytes, int64_t count) {
-  rel_sum_t s = rel_sum_in_function(report, "memory", fn);
-  if (s.bytes != bytes || s.count != count)
-    fail_msg("leaks in %s(): expected %lld bytes in %lld blocks, got %lld in %lld", fn,
-             (long long)bytes, (long long)count, (long long)s.bytes, (long long)s.count);
-}
-
-/* Runs mode bare, then traced to the default output; compares. */
-static void bare_and_traced(fixture_t *f, const char *mode, const char *arg, rel_proc_t *bare,
-                            rel_proc_t *traced, int timeout_ms) {
-  rel_env_t env;
-  make_env(&env, f, NULL, NULL);
-  run_prog(bare, &env, NULL, mode, arg, timeout_ms);
-  rel_env_free(&env);
-  make_env(&env, f, LS_TEST_LIB, NULL);
-  run_prog(traced, &env, NULL, mode, arg, timeout_ms);
-  rel_env_free(&env);
+/* Runs r bare, then under leakscope; the two must behave the same. */
+static void bare_and_traced(const rel_fixture_t *f, const run_t *r, rel_proc_t *bare,
+                            rel_proc_t *traced) {
+  run_prog(bare, f, r, false);
+  run_prog(traced, f, r, true);
   expect_same(bare, traced);
 }
 
 /* --- Memory --- */
 
 static void test_nomem(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   rel_proc_t bare, traced;
-  bare_and_traced(f, "nomem", NULL, &bare, &traced, 20000);
+  bare_and_traced(f, &(run_t){.mode = "nomem"}, &bare, &traced);
   rel_reports_t r;
-  const json_value_t *e = expect_report(&r, f, &traced);
-  expect_sum(e, "fault_leak", 1000, 10);
+  const json_value_t *e = rel_expect_report(&r, f->dir, &traced);
+  rel_expect_sum(e, "memory", "fault_leak", 1000, 10);
   if (rel_summary(e, "untracked") != 0)
     fail_msg("untracked: %lld", (long long)rel_summary(e, "untracked"));
   rel_reports_free(&r);
@@ -194,16 +153,16 @@ static void test_nomem(void **state) {
 }
 
 static void test_bookkeeping(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   rel_proc_t bare, traced;
-  bare_and_traced(f, "bookkeeping", NULL, &bare, &traced, 30000);
+  bare_and_traced(f, &(run_t){.mode = "bookkeeping", .timeout_ms = 30000}, &bare, &traced);
   rel_reports_t r;
-  const json_value_t *e = expect_report(&r, f, &traced);
+  const json_value_t *e = rel_expect_report(&r, f->dir, &traced);
   int64_t untracked = rel_summary(e, "untracked");
   if (untracked <= 0)
     fail_msg("leakscope's table never ran out of memory (untracked %lld): the case tests nothing",
              (long long)untracked);
-  expect_sum(e, "fault_leak", 1000, 10);
+  rel_expect_sum(e, "memory", "fault_leak", 1000, 10);
   print_message("bookkeeping: %lld allocations untracked, program unaffected\n",
                 (long long)untracked);
   rel_reports_free(&r);
@@ -216,11 +175,11 @@ static void test_bookkeeping(void **state) {
  * still exit as it would have. Repeated, because what fails depends on
  * where the last megabytes went. */
 static void test_exhausted(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   int written = 0;
   for (int i = 0; i < 5; i++) {
     rel_proc_t bare, traced;
-    bare_and_traced(f, "exhausted", NULL, &bare, &traced, 30000);
+    bare_and_traced(f, &(run_t){.mode = "exhausted", .timeout_ms = 30000}, &bare, &traced);
     char path[1024];
     snprintf(path, sizeof path, "%s/r.%d", f->dir, (int)traced.pid);
     rel_reports_t r;
@@ -242,15 +201,15 @@ static void test_exhausted(void **state) {
 
 /* The program sees the same fd numbers and EMFILE at the same point. */
 static void test_nofile_full(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   rel_proc_t bare, traced;
-  bare_and_traced(f, "nofile", "full", &bare, &traced, 20000);
+  bare_and_traced(f, &(run_t){.mode = "nofile", .arg = "full"}, &bare, &traced);
   /* Every fd is in use at exit: the report file cannot be opened. */
   expect_stderr_fallback(&traced, "cannot write report file");
   char path[1024];
   snprintf(path, sizeof path, "%s/r.%d", f->dir, (int)traced.pid);
   size_t len = 0;
-  char *text = rel_read_file(path, &len);
+  char *text = ts_read_file(path, &len);
   if (text && len)
     fail_msg("%s has %zu bytes although it could not be opened", path, len);
   free(text);
@@ -259,11 +218,11 @@ static void test_nofile_full(void **state) {
 }
 
 static void test_nofile_free(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   rel_proc_t bare, traced;
-  bare_and_traced(f, "nofile", "free", &bare, &traced, 20000);
+  bare_and_traced(f, &(run_t){.mode = "nofile", .arg = "free"}, &bare, &traced);
   rel_reports_t r;
-  const json_value_t *e = expect_report(&r, f, &traced);
+  const json_value_t *e = rel_expect_report(&r, f->dir, &traced);
   if (rel_summary(e, "fds") < 40)
     fail_msg("expected the ~50 leaked fds in the report, got %lld",
              (long long)rel_summary(e, "fds"));
@@ -275,18 +234,11 @@ static void test_nofile_free(void **state) {
 /* --- Report locations --- */
 
 static void test_no_dir(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char output[1024];
   snprintf(output, sizeof output, "%s/no/such/dir/r.json", f->dir);
-  rel_env_t env;
   rel_proc_t bare, traced;
-  make_env(&env, f, NULL, NULL);
-  run_prog(&bare, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
-  make_env(&env, f, LS_TEST_LIB, output);
-  run_prog(&traced, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
-  expect_same(&bare, &traced);
+  bare_and_traced(f, &(run_t){.mode = "simple", .output = output}, &bare, &traced);
   expect_stderr_fallback(&traced, "cannot write report file");
   rel_proc_free(&bare);
   rel_proc_free(&traced);
@@ -297,7 +249,7 @@ static void test_no_dir(void **state) {
  * permissions do not stop, the program runs as nobody (65534) from a
  * staged copy. */
 static void test_readonly_dir(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   bool root = geteuid() == 0;
   const char *files[] = {LS_FAULT_PROG, LS_TEST_LIB, NULL};
   char *stage = root ? rel_stage("faults-stage", files) : NULL;
@@ -347,7 +299,7 @@ static void test_readonly_dir(void **state) {
   rel_proc_free(&traced);
   rel_proc_free(&appended);
   if (stage) {
-    rel_rm_rf(stage);
+    ts_rm_rf(stage);
     free(stage);
   }
 }
@@ -356,26 +308,25 @@ static void test_readonly_dir(void **state) {
  * stay intact, nothing half-written may appear, and the report goes to
  * stderr. Needs root to mount a 64 KiB tmpfs. */
 static void test_full_fs(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char mnt[1024], output[1100], filler[1100];
   snprintf(mnt, sizeof mnt, "%s/tiny", f->dir);
   snprintf(output, sizeof output, "%s/r.json", mnt);
   snprintf(filler, sizeof filler, "%s/filler", mnt);
   mkdir(mnt, 0755);
   if (mount("tmpfs", mnt, "tmpfs", 0, "size=64k,mode=0755") != 0)
-    rel_skip("cannot mount a tmpfs here (%s): needs root", strerror(errno));
+    TS_SKIP("cannot mount a tmpfs here (%s): needs root", strerror(errno));
   f->mounted = strdup(mnt);
-  rel_env_t env;
+  const run_t simple = {.mode = "simple", .output = output};
   rel_proc_t first, bare, traced;
-  make_env(&env, f, LS_TEST_LIB, output);
-  run_prog(&first, &env, NULL, "simple", NULL, 20000);
+  run_prog(&first, f, &simple, true);
   rel_reports_t r;
   rel_reports_load(&r, output);
   if (!r.complete || r.n != 1)
     fail_msg("first report: %zu reports, %s", r.n, r.error);
   rel_reports_free(&r);
   size_t before_len;
-  char *before = rel_read_file(output, &before_len);
+  char *before = ts_read_file(output, &before_len);
 
   /* Fill the file system to the last block. */
   int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -386,16 +337,10 @@ static void test_full_fs(void **state) {
     ;
   close(fd);
 
-  rel_env_t bare_env;
-  make_env(&bare_env, f, NULL, NULL);
-  run_prog(&bare, &bare_env, NULL, "simple", NULL, 20000);
-  rel_env_free(&bare_env);
-  run_prog(&traced, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
-  expect_same(&bare, &traced);
+  bare_and_traced(f, &simple, &bare, &traced);
   expect_stderr_fallback(&traced, "cannot write report file");
   size_t after_len;
-  char *after = rel_read_file(output, &after_len);
+  char *after = ts_read_file(output, &after_len);
   if (!after || after_len != before_len || memcmp(before, after, before_len) != 0)
     fail_msg("the report file changed (%zu bytes before, %zu after)", before_len, after_len);
   DIR *d = opendir(mnt);
@@ -416,20 +361,13 @@ static void test_full_fs(void **state) {
  * the common case): it must stay a device. Uses a private copy of
  * /dev/null (mknod, root only) so a failure cannot break the machine's. */
 static void test_device_node(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char node[1024];
   snprintf(node, sizeof node, "%s/null", f->dir);
   if (mknod(node, S_IFCHR | 0666, makedev(1, 3)) != 0)
-    rel_skip("cannot create a device node here (%s): needs root", strerror(errno));
-  rel_env_t env;
+    TS_SKIP("cannot create a device node here (%s): needs root", strerror(errno));
   rel_proc_t bare, traced;
-  make_env(&env, f, NULL, NULL);
-  run_prog(&bare, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
-  make_env(&env, f, LS_TEST_LIB, node);
-  run_prog(&traced, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
-  expect_same(&bare, &traced);
+  bare_and_traced(f, &(run_t){.mode = "simple", .output = node}, &bare, &traced);
   struct stat st;
   if (lstat(node, &st) != 0 || !S_ISCHR(st.st_mode))
     fail_msg("%s is no longer a character device (mode %o): the report replaced it", node,
@@ -441,18 +379,15 @@ static void test_device_node(void **state) {
 /* The report file is also the program's own log: the program's writes
  * after a report must land in the file like before it. */
 static void test_shared_log(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char log[1024];
   snprintf(log, sizeof log, "%s/shared.log", f->dir);
-  rel_env_t env;
   rel_proc_t traced;
-  make_env(&env, f, LS_TEST_LIB, log);
-  run_prog(&traced, &env, NULL, "logshare", log, 20000);
-  rel_env_free(&env);
-  char *text = rel_read_file(log, NULL);
+  run_prog(&traced, f, &(run_t){.mode = "logshare", .arg = log, .output = log}, true);
+  char *text = ts_read_file(log, NULL);
   if (traced.exit_code != 0 || !text || !strstr(text, "program line 1\n") ||
       !strstr(text, "program line 2\n") || !strstr(text, "\"trigger\":\"signal\"")) {
-    show(&traced, "run under leakscope");
+    rel_show(&traced, "run under leakscope");
     fail_msg("the program's own lines and the reports must all be in %s; it holds:\n%.600s", log,
              text ? text : "(nothing)");
   }
@@ -488,7 +423,7 @@ static const struct {
 static void check_options_doc(void) {
   char path[1024];
   snprintf(path, sizeof path, "%s/docs/options.md", LS_SOURCE_DIR);
-  char *doc = rel_read_file(path, NULL);
+  char *doc = ts_read_file(path, NULL);
   if (!doc)
     fail_msg("cannot read %s", path);
   for (const char *s = doc; (s = strstr(s, "| `LEAKSCOPE_"));) {
@@ -506,7 +441,7 @@ static void check_options_doc(void) {
 
 /* Where the report of a traced "simple" run must be, given the bad
  * variable: the defaults (stderr for OUTPUT, text for FORMAT). */
-static void expect_default_report(const fixture_t *f, const rel_proc_t *p, const char *name,
+static void expect_default_report(const rel_fixture_t *f, const rel_proc_t *p, const char *name,
                                   const char *shown) {
   if (!strcmp(name, "OUTPUT")) {
     expect_stderr_fallback(p, "LEAKSCOPE_OUTPUT");
@@ -515,7 +450,7 @@ static void expect_default_report(const fixture_t *f, const rel_proc_t *p, const
   char path[1024];
   snprintf(path, sizeof path, "%s/r.%d", f->dir, (int)p->pid);
   if (!strcmp(name, "FORMAT")) {
-    char *text = rel_read_file(path, NULL);
+    char *text = ts_read_file(path, NULL);
     if (!text || !strstr(text, "== leakscope: end of report"))
       fail_msg("LEAKSCOPE_FORMAT=%s: expected a text report in %s", shown, path);
     free(text);
@@ -530,23 +465,20 @@ static void expect_default_report(const fixture_t *f, const rel_proc_t *p, const
   /* With SHOW_REACHABLE back at its default, the block simple_leak()'s
    * last pointer still reaches is counted, not listed. */
   if (!strcmp(name, "SHOW_REACHABLE"))
-    expect_sum(e, "simple_leak", 160, 4);
+    rel_expect_sum(e, "memory", "simple_leak", 160, 4);
   else
-    expect_sum(e, "simple_leak", 200, 5);
+    rel_expect_sum(e, "memory", "simple_leak", 200, 5);
   rel_reports_free(&r);
   unlink(path);
 }
 
 static void test_env_garbage(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   check_options_doc();
   static char huge[100 * 1024 + 1];
   memset(huge, 'x', sizeof huge - 1);
-  rel_env_t env;
   rel_proc_t bare;
-  make_env(&env, f, NULL, NULL);
-  run_prog(&bare, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
+  run_prog(&bare, f, &(run_t){.mode = "simple"}, false);
   int runs = 0;
   for (size_t i = 0; i < sizeof option_kinds / sizeof option_kinds[0]; i++) {
     for (const char *const *v = option_kinds[i].values; *v; v++) {
@@ -554,11 +486,9 @@ static void test_env_garbage(void **state) {
       const char *shown = strcmp(*v, "HUGE") ? *v : "<100 KiB of x>";
       char var[64];
       snprintf(var, sizeof var, "LEAKSCOPE_%s", option_kinds[i].name);
-      make_env(&env, f, LS_TEST_LIB, NULL);
-      rel_env_set(&env, var, value);
+      const char *set[] = {var, value, NULL};
       rel_proc_t p;
-      run_prog(&p, &env, NULL, "simple", NULL, 20000);
-      rel_env_free(&env);
+      run_prog(&p, f, &(run_t){.mode = "simple", .set = set}, true);
       runs++;
       expect_same(&bare, &p);
       size_t warnings = rel_count_lines(p.err, "leakscope: warning:");
@@ -566,7 +496,7 @@ static void test_env_garbage(void **state) {
       bool names_it = strstr(p.err, var) || (!strcmp(option_kinds[i].name, "SUPPRESSIONS") &&
                                              strstr(p.err, "suppression file"));
       if (warnings != 1 || lines != 1 || !names_it) {
-        show(&p, "run under leakscope");
+        rel_show(&p, "run under leakscope");
         fail_msg("%s=%s: expected exactly one warning line naming it, got %zu (%zu leakscope lines)",
                  var, shown, warnings, lines);
       }
@@ -578,13 +508,10 @@ static void test_env_garbage(void **state) {
     }
   }
   /* Unknown names: one warning each. */
-  make_env(&env, f, LS_TEST_LIB, NULL);
-  rel_env_set(&env, "LEAKSCOPE_NO_SUCH_OPTION", "1");
-  rel_env_set(&env, "LEAKSCOPE_", "1");
-  rel_env_set(&env, "LEAKSCOPE_VERBOSEX", "1");
+  static const char *const unknown[] = {"LEAKSCOPE_NO_SUCH_OPTION", "1", "LEAKSCOPE_", "1",
+                                        "LEAKSCOPE_VERBOSEX", "1", NULL};
   rel_proc_t p;
-  run_prog(&p, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
+  run_prog(&p, f, &(run_t){.mode = "simple", .set = unknown}, true);
   expect_same(&bare, &p);
   if (rel_count_lines(p.err, "leakscope: warning: unknown variable") != 3)
     fail_msg("expected 3 unknown-variable warnings:\n%s", p.err);
@@ -599,19 +526,14 @@ static void test_env_garbage(void **state) {
  * newline would split the warning, and the second half would look like
  * the program's own output. */
 static void test_env_control(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   static const char *const values[] = {"a\nb", "a\rb", "\x1b[31mred", "tab\there", NULL};
-  rel_env_t env;
   rel_proc_t bare;
-  make_env(&env, f, NULL, NULL);
-  run_prog(&bare, &env, NULL, "simple", NULL, 20000);
-  rel_env_free(&env);
+  run_prog(&bare, f, &(run_t){.mode = "simple"}, false);
   for (const char *const *v = values; *v; v++) {
-    make_env(&env, f, LS_TEST_LIB, NULL);
-    rel_env_set(&env, "LEAKSCOPE_DEPTH", *v);
     rel_proc_t p;
-    run_prog(&p, &env, NULL, "simple", NULL, 20000);
-    rel_env_free(&env);
+    const char *set[] = {"LEAKSCOPE_DEPTH", *v, NULL};
+    run_prog(&p, f, &(run_t){.mode = "simple", .set = set}, true);
     expect_same(&bare, &p);
     const char *w = strstr(p.err, "leakscope: warning:");
     for (const char *s = w; s && *s && *s != '\n'; s++)
@@ -627,24 +549,18 @@ static void test_env_control(void **state) {
 
 /* Runs "simple" under leakscope with a suppression file holding `rules`
  * (len bytes), from `prog`; the leak of simple_leak() must be reported. */
-static void run_with_suppressions(fixture_t *f, const char *prog, const char *rules, size_t len) {
+static void run_with_suppressions(const rel_fixture_t *f, const char *prog, const char *rules,
+                                  size_t len) {
   char supp[1024];
   snprintf(supp, sizeof supp, "%s/suppressions.txt", f->dir);
   FILE *fp = fopen(supp, "w");
   if (!fp || fwrite(rules, 1, len, fp) != len || fclose(fp) != 0)
     fail_msg("writing %s failed", supp);
-  rel_env_t env;
+  const char *set[] = {"LEAKSCOPE_SUPPRESSIONS", supp, NULL};
   rel_proc_t bare, traced;
-  make_env(&env, f, NULL, NULL);
-  run_prog(&bare, &env, prog, "simple", NULL, 20000);
-  rel_env_free(&env);
-  make_env(&env, f, LS_TEST_LIB, NULL);
-  rel_env_set(&env, "LEAKSCOPE_SUPPRESSIONS", supp);
-  run_prog(&traced, &env, prog, "simple", NULL, 20000);
-  rel_env_free(&env);
-  expect_same(&bare, &traced);
+  bare_and_traced(f, &(run_t){.prog = prog, .mode = "simple", .set = set}, &bare, &traced);
   rel_reports_t r;
-  expect_sum(expect_report(&r, f, &traced), "simple_leak", 200, 5);
+  rel_expect_sum(rel_expect_report(&r, f->dir, &traced), "memory", "simple_leak", 200, 5);
   rel_reports_free(&r);
   rel_proc_free(&bare);
   rel_proc_free(&traced);
@@ -661,7 +577,7 @@ static void test_suppress_nul(void **state) {
  * (and so the program's exit) take forever. The program runs from a
  * directory named with 60 'a's, so its module path is such a name. */
 static void test_suppress_stars(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char dir[1024], prog[1100];
   snprintf(dir, sizeof dir, "%s/%.60s", f->dir,
            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
@@ -680,7 +596,7 @@ static void test_suppress_stars(void **state) {
  * appending to one file. After each kill the file must hold only complete
  * reports, and start with exactly what it held before. */
 static void test_whole_or_absent(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   enum { ROUNDS = 15 };
   char output[1024];
   snprintf(output, sizeof output, "%s/big.json", f->dir);
@@ -706,7 +622,7 @@ static void test_whole_or_absent(void **state) {
     }
     rel_finish(&p);
     size_t len;
-    char *text = rel_read_file(output, &len);
+    char *text = ts_read_file(output, &len);
     rel_reports_t r;
     rel_reports_parse(&r, text ? text : "", text ? len : 0);
     if (!r.complete)
@@ -746,31 +662,21 @@ static void test_whole_or_absent(void **state) {
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      cmocka_unit_test_setup_teardown(test_nomem, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bookkeeping, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_exhausted, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_nofile_full, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_nofile_free, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_no_dir, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_readonly_dir, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_full_fs, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_device_node, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_shared_log, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_env_garbage, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_env_control, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_suppress_nul, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_suppress_stars, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_whole_or_absent, setup, teardown),
+      REL_TEST(test_nomem),
+      REL_TEST(test_bookkeeping),
+      REL_TEST(test_exhausted),
+      REL_TEST(test_nofile_full),
+      REL_TEST(test_nofile_free),
+      REL_TEST(test_no_dir),
+      REL_TEST(test_readonly_dir),
+      REL_TEST(test_full_fs),
+      REL_TEST(test_device_node),
+      REL_TEST(test_shared_log),
+      REL_TEST(test_env_garbage),
+      REL_TEST(test_env_control),
+      REL_TEST(test_suppress_nul),
+      REL_TEST(test_suppress_stars),
+      REL_TEST(test_whole_or_absent),
   };
-  struct CMUnitTest tests[sizeof all / sizeof all[0]];
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (argc < 2 || !strcmp(argv[1], all[i].name + strlen("test_")))
-      tests[n++] = all[i];
-  if (n == 0) {
-    fprintf(stderr, "test_faults: no case named %s\n", argv[1]);
-    return 1;
-  }
-  int failed = _cmocka_run_group_tests("faults", tests, n, NULL, NULL);
-  return failed ? 1 : rel_skipped ? REL_SKIP_CODE : 0;
+  return ts_main("faults", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

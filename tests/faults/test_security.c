@@ -39,31 +39,7 @@
 #define OTHER_UID 23456
 #define NOBODY 65534
 
-typedef struct fixture {
-  char *dir;
-} fixture_t;
-
-static int setup(void **state) {
-  fixture_t *f = calloc(1, sizeof *f);
-  f->dir = rel_tempdir("security");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_t *f = *state;
-  rel_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
-  return 0;
-}
-
-static void show(const rel_proc_t *p, const char *title) {
-  print_error("%s: %s\n----- stdout -----\n%.3000s\n----- stderr -----\n%.3000s\n", title,
-              rel_describe(p), p->out, p->err);
-}
-
-static void traced_env(rel_env_t *e, const fixture_t *f, const char *output) {
+static void traced_env(rel_env_t *e, const rel_fixture_t *f, const char *output) {
   rel_env_base(e, f->dir);
   rel_env_set(e, "LD_PRELOAD", LS_TEST_LIB);
   rel_env_set(e, "LEAKSCOPE_FORMAT", "json");
@@ -75,7 +51,7 @@ static void expect_on_stderr(const rel_proc_t *p, const char *what) {
   const char *w = strstr(p->err, what);
   const char *r = strstr(p->err, "{\"format\":\"leakscope-report\"");
   if (!w || !r || !strstr(r, "\"trigger\":\"exit\"")) {
-    show(p, "run under leakscope");
+    rel_show(p, "run under leakscope");
     fail_msg("expected a warning containing \"%s\" and the report on stderr", what);
   }
 }
@@ -85,7 +61,7 @@ static void expect_on_stderr(const rel_proc_t *p, const char *what) {
 static void test_setuid(void **state) {
   (void)state;
   if (geteuid() != 0)
-    rel_skip("the set-uid test needs root (chown, chmod u+s, setuid)");
+    TS_SKIP("the set-uid test needs root (chown, chmod u+s, setuid)");
   const char *dir = LS_SUID_DIR;
   char prog[1024], lib[1024], out_dir[1024], output[1100], supp[1024];
   snprintf(prog, sizeof prog, "%s/suid_prog", dir);
@@ -93,13 +69,13 @@ static void test_setuid(void **state) {
   snprintf(out_dir, sizeof out_dir, "%s/out", dir);
   snprintf(output, sizeof output, "%s/must-not-exist.json", out_dir);
   snprintf(supp, sizeof supp, "%s/secret", dir);
-  rel_rm_rf(dir);
+  ts_rm_rf(dir);
   if (mkdir(dir, 0755) != 0)
     fail_msg("mkdir %s: %s", dir, strerror(errno));
   struct statvfs vfs;
   if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_NOSUID)) {
-    rel_rm_rf(dir);
-    rel_skip("%s is on a nosuid file system", dir);
+    ts_rm_rf(dir);
+    TS_SKIP("%s is on a nosuid file system", dir);
   }
   rel_copy_file(LS_SUID_PROG, prog, 0755);
   rel_copy_file(LS_TEST_LIB_SONAME, lib, 0755);
@@ -125,7 +101,7 @@ static void test_setuid(void **state) {
   char expect_ids[64];
   snprintf(expect_ids, sizeof expect_ids, "ruid %d euid %d leakscope active", OTHER_UID, NOBODY);
   if (p.exit_code != 0 || !strstr(p.out, expect_ids)) {
-    show(&p, "set-uid program");
+    rel_show(&p, "set-uid program");
     fail_msg("expected \"%s\": the program did not run set-uid with leakscope loaded", expect_ids);
   }
   if (access(output, F_OK) == 0)
@@ -138,27 +114,32 @@ static void test_setuid(void **state) {
    * are not symbolized in a set-uid process, so the summary says it.) */
   if (!strstr(p.err, "\"memory_bytes\":42,\"memory_blocks\":1,") ||
       !strstr(p.err, "\"suppressed\":[]")) {
-    show(&p, "set-uid program");
+    rel_show(&p, "set-uid program");
     fail_msg("the report on stderr does not list main's 42-byte leak (suppressions applied?)");
   }
   print_message("setuid: %s; LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS ignored, report on stderr\n",
                 expect_ids);
   rel_proc_free(&p);
-  rel_rm_rf(dir);
+  ts_rm_rf(dir);
 }
 
 /* --- Report files --- */
 
-static void test_mode(void **state) {
-  fixture_t *f = *state;
-  char output[1024];
-  snprintf(output, sizeof output, "%s/report.json", f->dir);
+/* Runs `fault_prog simple` under leakscope with the report to output. */
+static void run_simple(rel_proc_t *p, const rel_fixture_t *f, const char *output, int umask) {
   rel_env_t env;
   traced_env(&env, f, output);
   const char *argv[] = {LS_FAULT_PROG, "simple", NULL};
-  rel_proc_t p;
-  rel_run(&p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = 20000, .umask = 0});
+  rel_run(p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = 20000, .umask = umask});
   rel_env_free(&env);
+}
+
+static void test_mode(void **state) {
+  rel_fixture_t *f = *state;
+  char output[1024];
+  snprintf(output, sizeof output, "%s/report.json", f->dir);
+  rel_proc_t p;
+  run_simple(&p, f, output, 0);
   struct stat st;
   if (stat(output, &st) != 0)
     fail_msg("%s was not written: %s", output, p.err);
@@ -168,7 +149,7 @@ static void test_mode(void **state) {
 }
 
 static void test_symlink(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char output[1024], absent[1024], precious[1024];
   snprintf(output, sizeof output, "%s/report.json", f->dir);
   snprintf(absent, sizeof absent, "%s/created-through-link", f->dir);
@@ -179,17 +160,13 @@ static void test_symlink(void **state) {
     unlink(output);
     if (symlink(targets[i], output) != 0)
       fail_msg("symlink: %s", strerror(errno));
-    rel_env_t env;
-    traced_env(&env, f, output);
-    const char *argv[] = {LS_FAULT_PROG, "simple", NULL};
     rel_proc_t p;
-    rel_run(&p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = 20000, .umask = 077});
-    rel_env_free(&env);
+    run_simple(&p, f, output, 077);
     struct stat st;
-    char *content = rel_read_file(precious, NULL);
+    char *content = ts_read_file(precious, NULL);
     if (p.exit_code != 7 || access(absent, F_OK) == 0 || !content ||
         strcmp(content, "precious\n") != 0 || lstat(output, &st) != 0 || !S_ISLNK(st.st_mode)) {
-      show(&p, "run under leakscope");
+      rel_show(&p, "run under leakscope");
       fail_msg("the report followed the symlink %s -> %s", output, targets[i]);
     }
     expect_on_stderr(&p, "cannot write report file");
@@ -201,7 +178,7 @@ static void test_symlink(void **state) {
 /* The temporary file's name is predictable from the pid: a symlink
  * planted there before the program starts must not be followed either. */
 static void test_tmp_symlink(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   char output[1024], victim[1024], tmp[1100];
   snprintf(output, sizeof output, "%s/report.json", f->dir);
   snprintf(victim, sizeof victim, "%s/victim", f->dir);
@@ -218,12 +195,12 @@ static void test_tmp_symlink(void **state) {
   rel_release(&p);
   rel_finish(&p);
   rel_env_free(&env);
-  char *content = rel_read_file(victim, NULL);
+  char *content = ts_read_file(victim, NULL);
   if (!content || strcmp(content, "victim\n") != 0) {
-    show(&p, "run under leakscope");
+    rel_show(&p, "run under leakscope");
     fail_msg("the report was written through the planted %s", tmp);
   }
-  char *report = rel_read_file(output, NULL);
+  char *report = ts_read_file(output, NULL);
   if (!(report && strstr(report, "\"trigger\":\"exit\"")) &&
       !strstr(p.err, "\"trigger\":\"exit\""))
     fail_msg("the report was lost: neither in %s nor on stderr", output);
@@ -235,9 +212,9 @@ static void test_tmp_symlink(void **state) {
 /* --- leakscope dump --- */
 
 static void test_dump_eperm(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   if (geteuid() != 0)
-    rel_skip("the dump permission test needs root (a second user)");
+    TS_SKIP("the dump permission test needs root (a second user)");
   const char *files[] = {LS_CLI, NULL};
   char *stage = rel_stage("security-cli", files);
   char cli[1024], output[1024];
@@ -261,11 +238,11 @@ static void test_dump_eperm(void **state) {
                                 .gid = OTHER_UID});
   char path[1100];
   snprintf(path, sizeof path, "%s/t.%d", f->dir, (int)target.pid);
-  char *text = rel_read_file(path, NULL);
+  char *text = ts_read_file(path, NULL);
   bool signalled = text && strstr(text, "\"trigger\":\"signal\"");
   free(text);
   if (other.exit_code != 5 || signalled) {
-    show(&other, "leakscope dump as another user");
+    rel_show(&other, "leakscope dump as another user");
     fail_msg("expected exit 5 and no report; got %s, %s", rel_describe(&other),
              signalled ? "the target dumped" : "no dump");
   }
@@ -274,7 +251,7 @@ static void test_dump_eperm(void **state) {
                                 .umask = 077});
   rel_env_free(&env);
   if (owner.exit_code != 0 || !strstr(owner.out, "\"trigger\":\"signal\"")) {
-    show(&owner, "leakscope dump as the owner");
+    rel_show(&owner, "leakscope dump as the owner");
     fail_msg("the owner's dump failed");
   }
   print_message("dump: another user gets exit 5 and the target is not signalled; the owner gets"
@@ -284,27 +261,17 @@ static void test_dump_eperm(void **state) {
   rel_proc_free(&target);
   rel_proc_free(&other);
   rel_proc_free(&owner);
-  rel_rm_rf(stage);
+  ts_rm_rf(stage);
   free(stage);
 }
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      cmocka_unit_test_setup_teardown(test_setuid, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_mode, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_tmp_symlink, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_dump_eperm, setup, teardown),
+      REL_TEST(test_setuid),
+      REL_TEST(test_mode),
+      REL_TEST(test_symlink),
+      REL_TEST(test_tmp_symlink),
+      REL_TEST(test_dump_eperm),
   };
-  struct CMUnitTest tests[sizeof all / sizeof all[0]];
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (argc < 2 || !strcmp(argv[1], all[i].name + strlen("test_")))
-      tests[n++] = all[i];
-  if (n == 0) {
-    fprintf(stderr, "test_security: no case named %s\n", argv[1]);
-    return 1;
-  }
-  int failed = _cmocka_run_group_tests("security", tests, n, NULL, NULL);
-  return failed ? 1 : rel_skipped ? REL_SKIP_CODE : 0;
+  return ts_main("security", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

@@ -33,6 +33,7 @@
 #include "fd_report.h"
 #include "report.h"
 #include "runner.h"
+#include "testmain.h"
 
 typedef struct expect {
   const char *marker;   /* LEAK:<marker>, in function leak_<marker> */
@@ -47,12 +48,6 @@ typedef struct fd_case {
   expect_t leaks[16];
   const char *clean[4]; /* markers of calls whose fd must not be reported */
 } fd_case_t;
-
-typedef struct test_case {
-  const fd_case_t *c;
-  const char *opt;
-  char name[64];
-} test_case_t;
 
 /* One "fd <marker> <fd> <path>" line of the program's output. */
 typedef struct said {
@@ -163,10 +158,10 @@ static void check_leak(const ts_run_t *run, const json_value_t *report, const fd
   snprintf(what, sizeof(what), "fds the program printed for LEAK:%s", e->marker);
   TS_CHECK_INT(run, what, e->fds, (int64_t)said_for(e->marker));
 
-  fd_groups_t m = fd_groups_at(report, src, line);
+  ts_leaks_t m = ts_groups_at(report, "fd", src, line);
   snprintf(what, sizeof(what), "fd groups whose first frame in prog_fd_%s.c is LEAK:%s (line %d)",
            c->prog, e->marker, line);
-  TS_CHECK_INT(run, what, 1, (int64_t)m.n);
+  TS_CHECK_INT(run, what, 1, (int64_t)m.groups);
   const json_value_t *g = m.group[0];
   if (strcmp(fd_group_resource(g), e->resource) != 0)
     TS_FAIL(run, "LEAK:%s: resource: expected \"%s\", got \"%s\"", e->marker, e->resource,
@@ -189,8 +184,8 @@ static void check_clean_line(const ts_run_t *run, const json_value_t *report, co
                              const char *marker) {
   const char *src = src_path(c);
   int line = ts_marker_line(src, marker);
-  fd_groups_t m = fd_groups_at(report, src, line);
-  if (m.n)
+  ts_leaks_t m = ts_groups_at(report, "fd", src, line);
+  if (m.groups)
     TS_FAIL(run, "LEAK:%s (line %d) must not be reported, got a \"%s\" group with fd %lld",
             marker, line, fd_group_resource(m.group[0]), (long long)fd_group_fd(m.group[0], 0));
   ts_leaks_t heap = ts_leaks_at(report, src, line);
@@ -204,8 +199,8 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
   size_t groups = 0;
   for (const expect_t *e = c->leaks; e->marker; e++)
     groups++;
-  fd_groups_t all = fd_groups_all(report);
-  for (size_t i = 0; i < all.n && i < FD_MAX_GROUPS; i++) {
+  ts_leaks_t all = ts_groups_all(report, "fd");
+  for (size_t i = 0; i < all.groups && i < TS_MAX_MATCHES; i++) {
     for (size_t j = 0; j < fd_group_nfds(all.group[i]); j++) {
       int64_t fd = fd_group_fd(all.group[i], j);
       if (fd <= 2 || fd == inherited_fd)
@@ -213,8 +208,9 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
                 (long long)fd, fd_group_path(all.group[i], j));
     }
   }
-  TS_CHECK_INT(run, "fd groups in the report", (int64_t)groups, (int64_t)all.n);
-  TS_CHECK_INT(run, "fds in the report's fd groups", (int64_t)nsaid, all.fds);
+  TS_CHECK_INT(run, "fd groups in the report", (int64_t)groups, (int64_t)all.groups);
+  /* count is each group's number of fds (fd_check_shape checked it). */
+  TS_CHECK_INT(run, "fds in the report's fd groups", (int64_t)nsaid, all.count);
   int64_t summary_fds = -1;
   json_as_int(json_get(json_get(report, "summary"), "fds"), &summary_fds);
   TS_CHECK_INT(run, "summary.fds", (int64_t)nsaid, summary_fds);
@@ -230,7 +226,7 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
 }
 
 static void run_case(void **state) {
-  const test_case_t *t = *state;
+  const ts_opt_case_t *t = *state;
   const fd_case_t *c = t->c;
   char path[1024], inherited[64];
   snprintf(path, sizeof(path), "%s/prog_fd_%s_%s", LS_PROG_DIR, c->prog, t->opt);
@@ -241,12 +237,7 @@ static void run_case(void **state) {
 
   ts_run(&current_run, LS_TEST_LIB, path, argv, env);
   const ts_run_t *run = &current_run;
-  if (run->timed_out || run->term_signal || run->exit_code != 0)
-    TS_FAIL(run, "program did not exit with status 0");
-  if (run->parse_error[0])
-    TS_FAIL(run, "report is not valid JSON Lines: %s", run->parse_error);
-  const json_value_t *report = ts_run_exit_report(run);
-  ts_check_report_shape(run, report);
+  const json_value_t *report = ts_clean_exit_report(run);
   fd_check_shape(run, report);
 
   parse_said(run);
@@ -306,26 +297,6 @@ static const fd_case_t cases[] = {
 };
 
 int main(int argc, char **argv) {
-  static const char *const opts[] = {"O0", "O2"};
-  enum { NCASES = sizeof(cases) / sizeof(cases[0]), NOPTS = sizeof(opts) / sizeof(opts[0]) };
-  static test_case_t all[NCASES * NOPTS];
-  struct CMUnitTest tests[NCASES * NOPTS];
-  size_t n = 0;
-  for (size_t c = 0; c < NCASES; c++) {
-    for (size_t o = 0; o < NOPTS; o++) {
-      test_case_t *t = &all[c * NOPTS + o];
-      t->c = &cases[c];
-      t->opt = opts[o];
-      snprintf(t->name, sizeof(t->name), "%s_%s", cases[c].name, opts[o]);
-      if (argc > 1 && strcmp(argv[1], t->name) != 0)
-        continue;
-      tests[n++] = (struct CMUnitTest){t->name, run_case, NULL, free_run, t};
-    }
-  }
-  if (n == 0) {
-    fprintf(stderr, "test_fd: no case named %s\n", argc > 1 ? argv[1] : "(none)");
-    return 1;
-  }
   /* Above the numbers the programs use, and kept open across exec. */
   int null_fd = open("/dev/null", O_RDONLY);
   inherited_fd = null_fd < 0 ? -1 : fcntl(null_fd, F_DUPFD, 77);
@@ -334,5 +305,5 @@ int main(int argc, char **argv) {
     return 1;
   }
   close(null_fd);
-  return _cmocka_run_group_tests("fd", tests, n, NULL, NULL);
+  return TS_MAIN_OPTS("fd", cases, run_case, free_run, argc > 1 ? argv[1] : NULL);
 }

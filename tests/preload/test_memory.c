@@ -24,6 +24,7 @@
 
 #include "report.h"
 #include "runner.h"
+#include "testmain.h"
 
 #define ANY (-1) /* in expect_t: do not check this field */
 
@@ -37,21 +38,13 @@ typedef struct expect {
   int frame;            /* index of the first frame in source, or ANY */
 } expect_t;
 
-typedef struct test_case test_case_t;
-
 typedef struct prog_case {
   const char *name;   /* built as prog_<name>_O0 and prog_<name>_O2 */
   const char *source; /* in tests/progs */
   bool clean;         /* no memory group may have a frame in source */
-  void (*extra)(const ts_run_t *run, const json_value_t *report, const test_case_t *t);
+  void (*extra)(const ts_run_t *run, const json_value_t *report, const ts_opt_case_t *t);
   expect_t expect[4];
 } prog_case_t;
-
-struct test_case {
-  const prog_case_t *prog;
-  const char *opt; /* "O0" or "O2" */
-  char name[64];   /* <name>_<opt> */
-};
 
 static ts_run_t current_run;
 
@@ -110,19 +103,14 @@ static void check_clean(const ts_run_t *run, const json_value_t *report, const p
 }
 
 static void run_case(void **state) {
-  const test_case_t *t = *state;
-  const prog_case_t *c = t->prog;
+  const ts_opt_case_t *t = *state;
+  const prog_case_t *c = t->c;
   char path[1024];
   snprintf(path, sizeof(path), "%s/prog_%s_%s", LS_PROG_DIR, c->name, t->opt);
 
   ts_run(&current_run, LS_TEST_LIB, path, NULL, NULL);
   const ts_run_t *run = &current_run;
-  if (run->timed_out || run->term_signal || run->exit_code != 0)
-    TS_FAIL(run, "program did not exit with status 0");
-  if (run->parse_error[0])
-    TS_FAIL(run, "report is not valid JSON Lines: %s", run->parse_error);
-  const json_value_t *report = ts_run_exit_report(run);
-  ts_check_report_shape(run, report);
+  const json_value_t *report = ts_clean_exit_report(run);
 
   for (size_t i = 0; i < sizeof(c->expect) / sizeof(c->expect[0]) && c->expect[i].marker; i++)
     check_expect(run, report, c, &c->expect[i]);
@@ -141,8 +129,9 @@ static int free_run(void **state) {
 
 /* strdup's block is allocated by libc: frame 0 is strdup itself. getline's
  * buffer size is libc's choice, which the program prints. */
-static void extra_libc(const ts_run_t *run, const json_value_t *report, const test_case_t *t) {
-  const char *path = src_path(t->prog->source);
+static void extra_libc(const ts_run_t *run, const json_value_t *report, const ts_opt_case_t *t) {
+  const prog_case_t *c = t->c;
+  const char *path = src_path(c->source);
   ts_leaks_t dup = ts_leaks_at(report, path, ts_marker_line(path, "strdup"));
   const char *fn = ts_frame_str(ts_frame(dup.group[0], 0), "function");
   if (!strstr(fn, "strdup"))
@@ -159,7 +148,7 @@ static void extra_libc(const ts_run_t *run, const json_value_t *report, const te
 
 /* The plugin is unloaded before exit, yet its frame must still name its
  * module, and its function must be found by name alone too. */
-static void extra_dlopen(const ts_run_t *run, const json_value_t *report, const test_case_t *t) {
+static void extra_dlopen(const ts_run_t *run, const json_value_t *report, const ts_opt_case_t *t) {
   const char *path = src_path("plugin.c");
   ts_leaks_t m = ts_leaks_at(report, path, ts_marker_line(path, "plugin"));
   ts_leaks_t by_name = ts_leaks_in_function(report, "plugin_leak");
@@ -224,25 +213,5 @@ static const prog_case_t cases[] = {
 };
 
 int main(int argc, char **argv) {
-  static const char *const opts[] = {"O0", "O2"};
-  enum { NCASES = sizeof(cases) / sizeof(cases[0]), NOPTS = sizeof(opts) / sizeof(opts[0]) };
-  static test_case_t all[NCASES * NOPTS];
-  struct CMUnitTest tests[NCASES * NOPTS];
-  size_t n = 0;
-  for (size_t c = 0; c < NCASES; c++) {
-    for (size_t o = 0; o < NOPTS; o++) {
-      test_case_t *t = &all[c * NOPTS + o];
-      t->prog = &cases[c];
-      t->opt = opts[o];
-      snprintf(t->name, sizeof(t->name), "%s_%s", cases[c].name, opts[o]);
-      if (argc > 1 && strcmp(argv[1], t->name) != 0)
-        continue;
-      tests[n++] = (struct CMUnitTest){t->name, run_case, NULL, free_run, t};
-    }
-  }
-  if (n == 0) {
-    fprintf(stderr, "test_memory: no case named %s\n", argc > 1 ? argv[1] : "(none)");
-    return 1;
-  }
-  return _cmocka_run_group_tests("memory", tests, n, NULL, NULL);
+  return TS_MAIN_OPTS("memory", cases, run_case, free_run, argc > 1 ? argv[1] : NULL);
 }

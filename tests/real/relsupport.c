@@ -5,6 +5,9 @@
  */
 #include "relsupport.h"
 
+#include "report.h"
+#include "util.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,20 +19,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-
-bool rel_skipped;
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static char *xstrdup(const char *s) {
   char *d = strdup(s);
@@ -97,28 +93,12 @@ void rel_env_free(rel_env_t *e) {
 
 /* --- Processes --- */
 
-static void append(char **buf, size_t *len, size_t *cap, const char *p, size_t n) {
-  if (*len + n + 1 > *cap) {
-    size_t c = *cap ? *cap : 8192;
-    while (c < *len + n + 1)
-      c *= 2;
-    char *d = realloc(*buf, c);
-    if (!d)
-      fail_msg("out of memory");
-    *buf = d;
-    *cap = c;
-  }
-  memcpy(*buf + *len, p, n);
-  *len += n;
-  (*buf)[*len] = '\0';
-}
-
 void rel_start(rel_proc_t *p, const rel_opts_t *o) {
   memset(p, 0, sizeof *p);
   p->exit_code = -1;
   p->out_fd = p->err_fd = p->go_fd = -1;
-  append(&p->out, &p->out_len, &p->out_cap, "", 0);
-  append(&p->err, &p->err_len, &p->err_cap, "", 0);
+  ts_append(&p->out, &p->out_len, &p->out_cap, "", 0);
+  ts_append(&p->err, &p->err_len, &p->err_cap, "", 0);
   int out[2], err[2], in[2], go[2] = {-1, -1};
   int file_fd = -1;
   if (o->stdout_path &&
@@ -132,7 +112,7 @@ void rel_start(rel_proc_t *p, const rel_opts_t *o) {
     fail_msg("pipe: %s", strerror(errno));
   close(in[1]);
   char *const *envp = o->env ? (char *const *)o->env->vars : (char *const[]){NULL};
-  p->deadline = now_ms() + (o->timeout_ms ? o->timeout_ms : 20000);
+  p->deadline = ts_now_ms() + (o->timeout_ms ? o->timeout_ms : 20000);
   p->pid = fork();
   if (p->pid < 0)
     fail_msg("fork: %s", strerror(errno));
@@ -198,17 +178,17 @@ static void reap(rel_proc_t *p, bool block) {
 }
 
 bool rel_poll(rel_proc_t *p, int ms) {
-  int64_t until = now_ms() + ms;
+  int64_t until = ts_now_ms() + ms;
   for (;;) {
-    if (now_ms() >= p->deadline && !p->timed_out) {
+    if (ts_now_ms() >= p->deadline && !p->timed_out) {
       p->timed_out = true;
       kill(-p->pid, SIGKILL);
       reap(p, true);
     }
     struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-    int64_t left = until - now_ms();
-    if (p->deadline - now_ms() < left)
-      left = p->deadline - now_ms();
+    int64_t left = until - ts_now_ms();
+    if (p->deadline - ts_now_ms() < left)
+      left = p->deadline - ts_now_ms();
     if (p->out_fd < 0 && p->err_fd < 0) {
       reap(p, false);
       if (p->exited)
@@ -224,14 +204,9 @@ bool rel_poll(rel_proc_t *p, int ms) {
     for (int i = 0; r > 0 && i < 2; i++) {
       if (fds[i].fd < 0 || !fds[i].revents)
         continue;
-      char chunk[16384];
-      ssize_t got = read(fds[i].fd, chunk, sizeof chunk);
-      if (got > 0) {
-        if (i == 0)
-          append(&p->out, &p->out_len, &p->out_cap, chunk, (size_t)got);
-        else
-          append(&p->err, &p->err_len, &p->err_cap, chunk, (size_t)got);
-      } else if (got == 0 || errno != EINTR) {
+      bool open = i == 0 ? ts_read_append(fds[i].fd, &p->out, &p->out_len, &p->out_cap)
+                         : ts_read_append(fds[i].fd, &p->err, &p->err_len, &p->err_cap);
+      if (!open) {
         close(fds[i].fd);
         *(i == 0 ? &p->out_fd : &p->err_fd) = -1;
       }
@@ -242,9 +217,9 @@ bool rel_poll(rel_proc_t *p, int ms) {
 }
 
 bool rel_wait_output(rel_proc_t *p, const char *needle, int ms) {
-  int64_t until = now_ms() + ms;
+  int64_t until = ts_now_ms() + ms;
   while (!strstr(p->out, needle)) {
-    if (rel_poll(p, 10) || now_ms() >= until)
+    if (rel_poll(p, 10) || ts_now_ms() >= until)
       return strstr(p->out, needle) != NULL;
   }
   return true;
@@ -285,61 +260,12 @@ const char *rel_describe(const rel_proc_t *p) {
   return text;
 }
 
+void rel_show(const rel_proc_t *p, const char *title) {
+  print_error("%s: %s\n----- stdout -----\n%.4000s\n----- stderr -----\n%.4000s\n", title,
+              rel_describe(p), p->out, p->err);
+}
+
 /* --- Files --- */
-
-char *rel_tempdir(const char *tag) {
-  const char *tmp = getenv("TMPDIR");
-  char *path;
-  if (asprintf(&path, "%s/leakscope-%s-XXXXXX", tmp && *tmp ? tmp : "/tmp", tag) < 0)
-    fail_msg("out of memory");
-  if (!mkdtemp(path))
-    fail_msg("mkdtemp %s: %s", path, strerror(errno));
-  chmod(path, 0755);
-  return path;
-}
-
-void rel_rm_rf(const char *path) {
-  struct stat st;
-  if (lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode)) {
-    chmod(path, 0700);
-    DIR *d = opendir(path);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-      if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-        continue;
-      char *child;
-      if (asprintf(&child, "%s/%s", path, de->d_name) < 0)
-        fail_msg("out of memory");
-      rel_rm_rf(child);
-      free(child);
-    }
-    if (d)
-      closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
-char *rel_read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return NULL;
-  char *buf = NULL;
-  size_t n = 0, cap = 0;
-  append(&buf, &n, &cap, "", 0);
-  char chunk[65536];
-  ssize_t got;
-  while ((got = read(fd, chunk, sizeof chunk)) > 0 || (got < 0 && errno == EINTR))
-    if (got > 0)
-      append(&buf, &n, &cap, chunk, (size_t)got);
-  close(fd);
-  if (len)
-    *len = n;
-  return buf;
-}
 
 void rel_write_file(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
@@ -349,7 +275,7 @@ void rel_write_file(const char *path, const char *text) {
 
 void rel_copy_file(const char *from, const char *to, int mode) {
   size_t len;
-  char *data = rel_read_file(from, &len);
+  char *data = ts_read_file(from, &len);
   if (!data)
     fail_msg("read %s: %s", from, strerror(errno));
   unlink(to);
@@ -361,7 +287,7 @@ void rel_copy_file(const char *from, const char *to, int mode) {
 }
 
 char *rel_stage(const char *tag, const char *const *files) {
-  char *dir = rel_tempdir(tag);
+  char *dir = ts_tempdir(tag);
   for (size_t i = 0; files[i]; i++) {
     const char *base = strrchr(files[i], '/');
     char to[1024];
@@ -460,7 +386,7 @@ void rel_reports_parse(rel_reports_t *r, const char *text, size_t len) {
 
 bool rel_reports_load(rel_reports_t *r, const char *path) {
   size_t len;
-  char *text = rel_read_file(path, &len);
+  char *text = ts_read_file(path, &len);
   if (!text) {
     memset(r, 0, sizeof *r);
     snprintf(r->error, sizeof r->error, "cannot read %s: %s", path, strerror(errno));
@@ -493,31 +419,26 @@ int64_t rel_summary(const json_value_t *report, const char *field) {
   return json_as_int(json_get(json_get(report, "summary"), field), &v) ? v : -1;
 }
 
-rel_sum_t rel_sum_in_function(const json_value_t *report, const char *kind, const char *fn) {
-  rel_sum_t s = {0, 0, 0};
-  const json_value_t *leaks = json_get(report, "leaks");
-  size_t fnlen = strlen(fn);
-  for (size_t i = 0; i < json_len(leaks); i++) {
-    const json_value_t *g = json_at(leaks, i);
-    const char *k = json_as_str(json_get(g, "kind"));
-    if (!k || strcmp(k, kind) != 0)
-      continue;
-    const json_value_t *stack = json_get(g, "stack");
-    for (size_t f = 0; f < json_len(stack); f++) {
-      const char *name = json_as_str(json_get(json_at(stack, f), "function"));
-      /* "fn" or a C++ "fn(...)" */
-      if (name && !strncmp(name, fn, fnlen) && (name[fnlen] == '\0' || name[fnlen] == '(')) {
-        int64_t b = 0, c = 0;
-        json_as_int(json_get(g, "bytes"), &b);
-        json_as_int(json_get(g, "count"), &c);
-        s.groups++;
-        s.bytes += b;
-        s.count += c;
-        break;
-      }
-    }
+void rel_expect_sum(const json_value_t *report, const char *kind, const char *fn, int64_t bytes,
+                    int64_t count) {
+  ts_leaks_t s = ts_groups_in_function(report, kind, fn);
+  if (s.count != count || (bytes >= 0 && s.bytes != bytes))
+    fail_msg("%s leaks in %s(): expected %lld bytes in %lld, got %lld bytes in %lld (%lld groups)",
+             kind, fn, (long long)bytes, (long long)count, (long long)s.bytes, (long long)s.count,
+             (long long)s.groups);
+}
+
+const json_value_t *rel_expect_report(rel_reports_t *r, const char *dir, const rel_proc_t *p) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/r.%d", dir, (int)p->pid);
+  rel_reports_load(r, path);
+  const json_value_t *e = rel_exit_report(r, p->pid);
+  if (!r->complete || !e) {
+    rel_show(p, "run under leakscope");
+    fail_msg("%s: complete=%d, %zu reports, exit report %s: %s", path, r->complete, r->n,
+             e ? "present" : "missing", r->error);
   }
-  return s;
+  return e;
 }
 
 long rel_check_report_dir(const char *dir, bool need_exit, char *err, size_t errlen) {
@@ -562,4 +483,27 @@ long rel_check_report_dir(const char *dir, bool need_exit, char *err, size_t err
   }
   closedir(d);
   return files;
+}
+
+/* --- Fixture --- */
+
+int rel_setup(void **state) {
+  rel_fixture_t *f = calloc(1, sizeof *f);
+  if (!f)
+    return -1;
+  f->dir = ts_tempdir(program_invocation_short_name);
+  *state = f;
+  return 0;
+}
+
+int rel_teardown(void **state) {
+  rel_fixture_t *f = *state;
+  if (f->mounted) {
+    umount2(f->mounted, MNT_DETACH);
+    free(f->mounted);
+  }
+  ts_rm_rf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
 }

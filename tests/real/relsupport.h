@@ -3,7 +3,9 @@
  * share: running a program with a fully specified environment (no
  * inherited variables, so runs are reproducible), in a given directory,
  * optionally as another user, with stdout/stderr captured and a timeout;
- * and reading a directory of JSON Lines report files.
+ * reading a directory of JSON Lines report files; and the fixture every
+ * test uses (a temporary directory). Buffers, files and skipping come
+ * from tests/support (util.h, testmain.h).
  *
  * Unlike ts_run (tests/support/runner.h), nothing is added to the
  * environment: a "bare" run and a run under leakscope differ only by the
@@ -19,18 +21,8 @@
 #include <sys/types.h>
 
 #include "json.h"
-
-/* A test whose program is missing calls rel_skip(): cmocka's skip(), and
- * main() then exits with REL_SKIP_CODE so CTest shows the test skipped. */
-#define REL_SKIP_CODE 77
-extern bool rel_skipped;
-#define rel_skip(...)                 \
-  do {                                \
-    print_message("SKIP: " __VA_ARGS__); \
-    print_message("\n");              \
-    rel_skipped = true;               \
-    skip();                           \
-  } while (0)
+#include "testmain.h"
+#include "util.h"
 
 /* --- Environment --- */
 
@@ -94,14 +86,11 @@ void rel_run(rel_proc_t *p, const rel_opts_t *o);
 
 /* "exit 3" / "killed by signal 9" / "timed out". */
 const char *rel_describe(const rel_proc_t *p);
+/* Prints title, how p ended, and (the start of) its stdout and stderr. */
+void rel_show(const rel_proc_t *p, const char *title);
 
 /* --- Files --- */
 
-/* mkdtemp under $TMPDIR or /tmp, mode 0755. Returns a malloc'd path. */
-char *rel_tempdir(const char *tag);
-void rel_rm_rf(const char *path);
-/* Whole file, NUL-terminated, or NULL. */
-char *rel_read_file(const char *path, size_t *len);
 void rel_write_file(const char *path, const char *text);
 /* Copies a file with the given mode. */
 void rel_copy_file(const char *from, const char *to, int mode);
@@ -138,11 +127,15 @@ void rel_reports_free(rel_reports_t *r);
 /* The last "trigger":"exit" report naming pid, or NULL. */
 const json_value_t *rel_exit_report(const rel_reports_t *r, pid_t pid);
 
-/* Sums the groups of `kind` ("memory" or "fd") with a frame in function fn. */
-typedef struct rel_sum {
-  int64_t groups, bytes, count;
-} rel_sum_t;
-rel_sum_t rel_sum_in_function(const json_value_t *report, const char *kind, const char *fn);
+/* Fails the test unless the groups of kind ("memory" or "fd") with a frame
+ * in function fn (ts_groups_in_function) hold count blocks or fds and,
+ * unless bytes is negative, bytes bytes. */
+void rel_expect_sum(const json_value_t *report, const char *kind, const char *fn, int64_t bytes,
+                    int64_t count);
+/* Loads <dir>/r.<pid of p> into *r (free it with rel_reports_free) and
+ * returns its exit report; fails the test, showing p, unless the file is
+ * complete and has one. */
+const json_value_t *rel_expect_report(rel_reports_t *r, const char *dir, const rel_proc_t *p);
 /* summary.<field> of a report, or -1. */
 int64_t rel_summary(const json_value_t *report, const char *field);
 
@@ -150,5 +143,21 @@ int64_t rel_summary(const json_value_t *report, const char *field);
  * its own pid and (with need_exit) end with that pid's exit report.
  * Returns the number of files; on a problem fills err and returns -1. */
 long rel_check_report_dir(const char *dir, bool need_exit, char *err, size_t errlen);
+
+/* --- Fixture --- */
+
+/* The state of every reliability test: a fresh temporary directory
+ * (leakscope-<binary>-XXXXXX) and, if the test mounted a file system
+ * there, its mount point. */
+typedef struct rel_fixture {
+  char *dir;
+  char *mounted; /* malloc'd; unmounted (lazily) at teardown */
+} rel_fixture_t;
+
+int rel_setup(void **state);
+/* Unmounts f->mounted, removes f->dir with everything in it. */
+int rel_teardown(void **state);
+
+#define REL_TEST(fn) cmocka_unit_test_setup_teardown(fn, rel_setup, rel_teardown)
 
 #endif

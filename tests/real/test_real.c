@@ -254,7 +254,7 @@ static char *substitute(const char *arg, const char *work) {
 }
 
 static void fresh_dir(const char *path) {
-  rel_rm_rf(path);
+  ts_rm_rf(path);
   if (mkdir(path, 0755) != 0)
     fail_msg("mkdir %s: %s", path, strerror(errno));
 }
@@ -388,8 +388,8 @@ static void run_case(void **state) {
   state_t *st = *state;
   for (size_t i = 0; i < 3 && st->c->needs[i]; i++)
     if (!rel_find_prog(st->c->needs[i]))
-      rel_skip("%s is not installed (Debian package: see docs/reliability.md)", st->c->needs[i]);
-  st->dir = rel_tempdir("real");
+      TS_SKIP("%s is not installed (Debian package: see docs/reliability.md)", st->c->needs[i]);
+  st->dir = ts_tempdir("real");
   snprintf(st->work, sizeof st->work, "%s/work", st->dir);
   snprintf(st->home, sizeof st->home, "%s/home", st->dir);
   run_sequence(st, false);
@@ -411,7 +411,7 @@ static void run_case(void **state) {
 static int teardown(void **state) {
   state_t *st = *state;
   if (st->dir) {
-    rel_rm_rf(st->dir);
+    ts_rm_rf(st->dir);
     free(st->dir);
   }
   for (size_t s = 0; s < MAX_STEPS; s++) {
@@ -428,17 +428,9 @@ int main(int argc, char **argv) {
   enum { NCASES = sizeof cases / sizeof cases[0] };
   static state_t states[NCASES];
   struct CMUnitTest tests[NCASES];
-  size_t n = 0;
   for (size_t c = 0; c < NCASES; c++) {
-    if (argc > 1 && strcmp(argv[1], cases[c].name) != 0)
-      continue;
     states[c].c = &cases[c];
-    tests[n++] = (struct CMUnitTest){cases[c].name, run_case, NULL, teardown, &states[c]};
+    tests[c] = (struct CMUnitTest){cases[c].name, run_case, NULL, teardown, &states[c]};
   }
-  if (n == 0) {
-    fprintf(stderr, "test_real: no case named %s\n", argc > 1 ? argv[1] : "(none)");
-    return 1;
-  }
-  int failed = _cmocka_run_group_tests("real", tests, n, NULL, NULL);
-  return failed ? 1 : rel_skipped ? REL_SKIP_CODE : 0;
+  return ts_main("real", tests, NCASES, argc > 1 ? argv[1] : NULL);
 }

@@ -22,43 +22,41 @@ if(NOT rc EQUAL 0)
   message(FATAL_ERROR "stage_folded exited ${rc}")
 endif()
 
-execute_process(
-  COMMAND ${PYTHON} ${SCRIPT} --title "stage_folded" ${folded}
-  OUTPUT_FILE ${WORK}/leaks.svg
-  RESULT_VARIABLE rc
-  ERROR_VARIABLE err
-  TIMEOUT 30)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "flamegraph.py exited ${rc}: ${err}")
-endif()
-execute_process(
-  COMMAND ${PYTHON} ${SCRIPT} --kind fd ${folded}
-  OUTPUT_FILE ${WORK}/fds.svg
-  RESULT_VARIABLE rc
-  ERROR_VARIABLE err
-  TIMEOUT 30)
-if(NOT rc EQUAL 0)
-  message(FATAL_ERROR "flamegraph.py --kind fd exited ${rc}: ${err}")
-endif()
-
-file(READ ${WORK}/leaks.svg svg)
-foreach(want "<svg " "</svg>" "total: 6,541 bytes" "<title>read_config_file (1,500 bytes"
-             "<title>build_response (4,000 bytes" "<title>cache_insert (1,024 bytes"
-             "<title>parse_entry (17 bytes")
-  string(FIND "${svg}" "${want}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "leaks.svg lacks '${want}'")
+# flamegraph(<svg> <arg>...): flamegraph.py <args> on the folded report,
+# into WORK/<svg>.
+function(flamegraph svg)
+  execute_process(
+    COMMAND ${PYTHON} ${SCRIPT} ${ARGN} ${folded}
+    OUTPUT_FILE ${WORK}/${svg}
+    RESULT_VARIABLE rc
+    ERROR_VARIABLE err
+    TIMEOUT 30)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "flamegraph.py ${ARGN} exited ${rc}: ${err}")
   endif()
-endforeach()
+endfunction()
+
+# expect_in(<svg> <text>...): fails unless WORK/<svg> holds every text.
+function(expect_in svg)
+  file(READ ${WORK}/${svg} content)
+  foreach(want IN LISTS ARGN)
+    string(FIND "${content}" "${want}" at)
+    if(at EQUAL -1)
+      message(FATAL_ERROR "${svg} lacks '${want}'")
+    endif()
+  endforeach()
+endfunction()
+
+flamegraph(leaks.svg --title stage_folded)
+flamegraph(fds.svg --kind fd)
+
+expect_in(leaks.svg "<svg " "</svg>" "total: 6,541 bytes" "<title>read_config_file (1,500 bytes"
+  "<title>build_response (4,000 bytes" "<title>cache_insert (1,024 bytes"
+  "<title>parse_entry (17 bytes")
+file(READ ${WORK}/leaks.svg svg)
 string(FIND "${svg}" "[fd:" at)
 if(NOT at EQUAL -1)
   message(FATAL_ERROR "leaks.svg draws fd frames in the memory graph")
 endif()
-file(READ ${WORK}/fds.svg svg)
-foreach(want "<title>[fd:eventfd] (1 fds" "<title>start_worker (1 fds")
-  string(FIND "${svg}" "${want}" at)
-  if(at EQUAL -1)
-    message(FATAL_ERROR "fds.svg lacks '${want}'")
-  endif()
-endforeach()
+expect_in(fds.svg "<title>[fd:eventfd] (1 fds" "<title>start_worker (1 fds")
 file(REMOVE_RECURSE ${WORK})

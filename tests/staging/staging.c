@@ -10,7 +10,6 @@
  */
 #include "staging.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -22,49 +21,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 extern char **environ;
 
-bool st_skipped;
-
-/* --- Buffers and time --- */
-
-static void buf_append(st_buf_t *b, const char *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d)
-      fail_msg("staging: out of memory");
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
-
-static void buf_free(st_buf_t *b) {
-  free(b->data);
-  memset(b, 0, sizeof(*b));
-}
-
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int ms) {
-  struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-    ;
-}
+/* --- The embedded run --- */
 
 /* The embedded ts_run_t points at our buffers, so a failure dump shows
  * the output and reports as they are now. ts_run_free is never called on
@@ -80,29 +43,6 @@ static void sync_run(st_proc_t *p) {
 
 /* --- Paths and files --- */
 
-void st_make_tmpdir(char *dir, size_t size) {
-  const char *tmp = getenv("TMPDIR");
-  snprintf(dir, size, "%s/leakscope-staging-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-  if (!mkdtemp(dir))
-    fail_msg("staging: mkdtemp %s: %s", dir, strerror(errno));
-}
-
-void st_remove_tmpdir(const char *dir) {
-  DIR *d = opendir(dir);
-  if (!d)
-    return;
-  struct dirent *e;
-  char path[1024];
-  while ((e = readdir(d)) != NULL) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-    unlink(path);
-  }
-  closedir(d);
-  rmdir(dir);
-}
-
 const char *st_expand_pid(char *out, size_t size, const char *tmpl, pid_t pid) {
   size_t n = 0;
   for (const char *s = tmpl; *s && n + 1 < size; s++) {
@@ -117,25 +57,8 @@ const char *st_expand_pid(char *out, size_t size, const char *tmpl, pid_t pid) {
   return out;
 }
 
-char *st_read_file(const char *path, size_t *len) {
-  st_buf_t b = {0};
-  buf_append(&b, "", 0);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char chunk[8192];
-    ssize_t got;
-    while ((got = read(fd, chunk, sizeof(chunk))) > 0 || (got < 0 && errno == EINTR))
-      if (got > 0)
-        buf_append(&b, chunk, (size_t)got);
-    close(fd);
-  }
-  if (len)
-    *len = b.len;
-  return b.data;
-}
-
 size_t st_count_in_file(const char *path, const char *needle) {
-  char *text = st_read_file(path, NULL);
+  char *text = ts_read_text(path, NULL);
   size_t n = 0, k = strlen(needle);
   for (const char *s = text; (s = strstr(s, needle)) != NULL; s += k)
     n++;
@@ -188,7 +111,7 @@ void st_spawn(st_proc_t *p, const char *const *argv, const char *const *env) {
  * Returns false once both are at EOF. */
 static bool pump(st_proc_t *p, int wait_ms) {
   struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-  st_buf_t *bufs[2] = {&p->out, &p->err};
+  ts_buf_t *bufs[2] = {&p->out, &p->err};
   int *ends[2] = {&p->out_fd, &p->err_fd};
   if (p->out_fd < 0 && p->err_fd < 0)
     return false;
@@ -196,13 +119,7 @@ static bool pump(st_proc_t *p, int wait_ms) {
   if (r < 0 && errno != EINTR)
     fail_msg("staging: poll: %s", strerror(errno));
   for (int i = 0; r > 0 && i < 2; i++) {
-    if (fds[i].fd < 0 || !fds[i].revents)
-      continue;
-    char chunk[4096];
-    ssize_t got = read(fds[i].fd, chunk, sizeof(chunk));
-    if (got > 0) {
-      buf_append(bufs[i], chunk, (size_t)got);
-    } else if (got == 0 || errno != EINTR) {
+    if (fds[i].fd >= 0 && fds[i].revents && !ts_buf_read(bufs[i], fds[i].fd)) {
       close(*ends[i]);
       *ends[i] = -1;
     }
@@ -212,7 +129,7 @@ static bool pump(st_proc_t *p, int wait_ms) {
 }
 
 void st_read_line(st_proc_t *p, char *line, size_t size, int timeout_ms) {
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = ts_now_ms() + timeout_ms;
   for (;;) {
     const char *start = p->out.data ? p->out.data + p->out_seen : NULL;
     const char *nl = start ? strchr(start, '\n') : NULL;
@@ -222,7 +139,7 @@ void st_read_line(st_proc_t *p, char *line, size_t size, int timeout_ms) {
       p->out_seen += n + 1;
       return;
     }
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - ts_now_ms();
     if (left <= 0)
       TS_FAIL(&p->run, "timed out after %d ms waiting for a line on stdout", timeout_ms);
     if (p->out_fd < 0)
@@ -257,11 +174,11 @@ void st_finish(st_proc_t *p, int timeout_ms) {
     close(p->in_fd);
     p->in_fd = -1;
   }
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = ts_now_ms() + timeout_ms;
   int status = 0;
   bool done = false;
   for (;;) {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - ts_now_ms();
     bool open = left > 0 && pump(p, (int)(left < 50 ? left : 50));
     pid_t r = waitpid(p->run.pid, &status, WNOHANG);
     if (r == p->run.pid && !open) {
@@ -271,7 +188,7 @@ void st_finish(st_proc_t *p, int timeout_ms) {
     if (r == p->run.pid) {
       /* Reaped, but something it forked may still hold the pipes: give
        * them until the deadline, then stop reading. */
-      while (now_ms() < deadline && pump(p, 50))
+      while (ts_now_ms() < deadline && pump(p, 50))
         ;
       done = true;
       break;
@@ -279,7 +196,7 @@ void st_finish(st_proc_t *p, int timeout_ms) {
     if (left <= 0)
       break;
     if (!open)
-      sleep_ms(5); /* pipes closed, program still running: no busy loop */
+      ts_sleep_ms(5); /* pipes closed, program still running: no busy loop */
   }
   if (!done) {
     p->run.timed_out = true;
@@ -316,9 +233,9 @@ void st_proc_free(st_proc_t *p) {
   for (size_t i = 0; i < p->run.nreports; i++)
     json_free(p->run.reports[i]);
   free(p->run.reports);
-  buf_free(&p->out);
-  buf_free(&p->err);
-  buf_free(&p->reports);
+  ts_buf_free(&p->out);
+  ts_buf_free(&p->err);
+  ts_buf_free(&p->reports);
   memset(p, 0, sizeof(*p));
   p->in_fd = p->out_fd = p->err_fd = -1;
 }
@@ -349,11 +266,11 @@ void st_cmd_free(st_cmd_t *c) {
 /* --- Reports --- */
 
 char *st_load_text(st_proc_t *p, const char *path, size_t *len) {
-  char *text = st_read_file(path, len);
+  char *text = ts_read_text(path, len);
   char header[600];
   snprintf(header, sizeof(header), "[file %s]\n", path);
-  buf_append(&p->reports, header, strlen(header));
-  buf_append(&p->reports, text, *len);
+  ts_buf_append(&p->reports, header, strlen(header));
+  ts_buf_append(&p->reports, text, *len);
   sync_run(p);
   return text;
 }
@@ -387,16 +304,16 @@ size_t st_load_json_reports(st_proc_t *p, const char *path) {
 
 void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t n,
                       int timeout_ms) {
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = ts_now_ms() + timeout_ms;
   size_t have;
   while ((have = st_count_in_file(path, needle)) < n) {
-    if (now_ms() >= deadline) {
+    if (ts_now_ms() >= deadline) {
       st_load_json_reports(p, path);
       TS_FAIL(&p->run, "timed out after %d ms waiting for report %zu in %s (it has %zu)",
               timeout_ms, n, path, have);
     }
     pump(p, 0);
-    sleep_ms(10);
+    ts_sleep_ms(10);
   }
 }
 
@@ -433,21 +350,13 @@ double st_num(const json_value_t *obj, const char *key) {
   return -1;
 }
 
-static bool group_in_function(const json_value_t *g, const char *fn) {
-  const json_value_t *stack = json_get(g, "stack");
-  for (size_t i = 0; i < json_len(stack); i++)
-    if (ts_function_is(json_as_str(json_get(json_at(stack, i), "function")), fn))
-      return true;
-  return false;
-}
-
 st_sum_t st_sum_in_function(const json_value_t *report, const char *kind, const char *fn) {
   st_sum_t s = {0};
   const json_value_t *leaks = json_get(report, "leaks");
   for (size_t i = 0; i < json_len(leaks); i++) {
     const json_value_t *g = json_at(leaks, i);
     const char *k = json_as_str(json_get(g, "kind"));
-    if (!k || strcmp(k, kind) != 0 || !group_in_function(g, fn))
+    if (!k || strcmp(k, kind) != 0 || ts_frame_of_function(g, fn) < 0)
       continue;
     s.groups++;
     s.bytes += int_of(g, "bytes");
@@ -529,22 +438,24 @@ void st_check_report(st_proc_t *p, const json_value_t *report, pid_t pid, const 
   TS_CHECK_INT(run, what, (int64_t)json_len(leaks), int_of(summary, "groups"));
 }
 
-/* --- main --- */
+/* --- Fixture --- */
 
-int st_main(const char *group, const struct CMUnitTest *tests, size_t n, const char *name) {
-  struct CMUnitTest *chosen = calloc(n ? n : 1, sizeof(*chosen));
-  size_t k = 0;
-  if (!chosen)
-    return 1;
-  for (size_t i = 0; i < n; i++)
-    if (!name || strcmp(name, tests[i].name) == 0)
-      chosen[k++] = tests[i];
-  if (k == 0) {
-    fprintf(stderr, "%s: no test named %s\n", group, name);
-    free(chosen);
-    return 1;
+st_proc_t st_prog;
+char *st_dir;
+
+const char *st_output_var(char *var, size_t size, const char *file) {
+  st_dir = ts_tempdir("staging");
+  snprintf(var, size, "LEAKSCOPE_OUTPUT=%s/%s", st_dir, file);
+  return strchr(var, '=') + 1;
+}
+
+int st_teardown(void **state) {
+  (void)state;
+  st_proc_free(&st_prog);
+  if (st_dir) {
+    ts_rm_rf(st_dir);
+    free(st_dir);
+    st_dir = NULL;
   }
-  int failed = _cmocka_run_group_tests(group, chosen, k, NULL, NULL);
-  free(chosen);
-  return failed == 0 && st_skipped ? ST_SKIP_CODE : failed;
+  return 0;
 }

@@ -24,20 +24,17 @@
 
 #include "report.h"
 #include "runner.h"
+#include "testmain.h"
+#include "util.h"
 
 /* Deadlines. Every wait is bounded; none is near CTest's 120 s timeout. */
 #define ST_LINE_TIMEOUT_MS 10000 /* a line the program must print */
 #define ST_EXIT_TIMEOUT_MS 15000 /* the program's exit after st_finish */
 
-typedef struct st_buf {
-  char *data; /* NUL-terminated; NULL until the first append */
-  size_t len, cap;
-} st_buf_t;
-
 typedef struct st_proc {
   ts_run_t run;              /* what the TS_* assertions print on failure */
   int in_fd, out_fd, err_fd; /* our ends of the pipes, -1 once closed */
-  st_buf_t out, err, reports;
+  ts_buf_t out, err, reports;
   size_t out_seen; /* st_read_line's cursor into out */
   bool reaped;
 } st_proc_t;
@@ -49,20 +46,24 @@ typedef struct st_cmd {
   char *out, *err;
 } st_cmd_t;
 
+/* --- The fixture every test uses --- */
+
+/* The program the current test runs, and its temporary directory (NULL
+ * until st_output_var makes it). st_teardown, every test's teardown (or
+ * called by it), kills what is left of the program, frees it and removes
+ * the directory with the report files in it. */
+extern st_proc_t st_prog;
+extern char *st_dir;
+int st_teardown(void **state);
+
+/* Makes st_dir and writes "LEAKSCOPE_OUTPUT=<st_dir>/<file>" into
+ * var[size] (file may hold "%p"). Returns the path, which is in var. */
+const char *st_output_var(char *var, size_t size, const char *file);
+
 /* --- Paths --- */
-
-/* Makes a fresh directory under $TMPDIR (or /tmp) into dir[size]. */
-void st_make_tmpdir(char *dir, size_t size);
-
-/* Removes the files in dir (not recursively) and dir itself. */
-void st_remove_tmpdir(const char *dir);
 
 /* Copies template into out[size] with every "%p" replaced by pid. */
 const char *st_expand_pid(char *out, size_t size, const char *tmpl, pid_t pid);
-
-/* The whole file at path (NUL-terminated, "" if it does not exist). The
- * caller frees it. */
-char *st_read_file(const char *path, size_t *len);
 
 /* Occurrences of needle in the file at path (0 if it does not exist). */
 size_t st_count_in_file(const char *path, const char *needle);
@@ -137,24 +138,5 @@ double st_num(const json_value_t *obj, const char *key);
  * count equals the length of its "fds" (and "paths") and no fd number is
  * listed twice in the report. */
 void st_check_report(st_proc_t *p, const json_value_t *report, pid_t pid, const char *trigger);
-
-/* --- Skipping --- */
-
-/* Tests that cannot run here call st_skip(); main() then returns
- * ST_SKIP_CODE (CTest's SKIP_RETURN_CODE) if nothing failed. */
-#define ST_SKIP_CODE 77
-extern bool st_skipped;
-#define ST_SKIP(...)                                                                               \
-  do {                                                                                             \
-    print_message("SKIP: " __VA_ARGS__);                                                           \
-    print_message("\n");                                                                           \
-    st_skipped = true;                                                                             \
-    skip();                                                                                        \
-  } while (0)
-
-/* Runs the named test of tests[] (all if name is NULL) and returns the
- * process's exit status: cmocka's failure count, or ST_SKIP_CODE. */
-struct CMUnitTest;
-int st_main(const char *group, const struct CMUnitTest *tests, size_t n, const char *name);
 
 #endif

@@ -27,22 +27,17 @@
 
 #define SLEEPER ST_PROG_DIR "/stage_sleeper"
 
-static st_proc_t prog;
 static st_cmd_t dump;
-static char dir[512];
 static char out_var[600], out_path[600];
 
 static int setup(void **state) {
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s/dump-%%p.out", dir);
+  st_output_var(out_var, sizeof(out_var), "dump-%p.out");
   return 0;
 }
 
 static int teardown(void **state) {
-  st_proc_free(&prog);
   st_cmd_free(&dump);
-  st_remove_tmpdir(dir);
-  return 0;
+  return st_teardown(state);
 }
 
 /* Starts stage_sleeper waiting on stdin, under the library unless lib is
@@ -59,44 +54,46 @@ static void start_sleeper(bool lib, const char *extra1, const char *extra2) {
     env[n++] = extra2;
   const char *argv[] = {SLEEPER, "stdin", NULL};
   char line[64];
-  st_spawn(&prog, argv, env);
-  st_expand_pid(out_path, sizeof(out_path), strchr(out_var, '=') + 1, prog.run.pid);
-  st_expect_line(&prog, "ready", line, sizeof(line));
+  st_spawn(&st_prog, argv, env);
+  st_expand_pid(out_path, sizeof(out_path), strchr(out_var, '=') + 1, st_prog.run.pid);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
 }
 
 /* Fails unless the dump exited with `status` and said something. */
 static void check_status(int status, const char *meaning) {
   if (dump.status != status || (status != 0 && !dump.err[0]))
-    TS_FAIL(&prog.run,
+    TS_FAIL(&st_prog.run,
             "leakscope dump: expected exit %d (%s) with a message, got %d\n"
             "--- its stdout ---\n%s\n--- its stderr ---\n%s",
             status, meaning, dump.status, dump.out, dump.err);
 }
 
 static void finish_ok(void) {
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  if (prog.run.timed_out || prog.run.term_signal || prog.run.exit_code != 0)
-    TS_FAIL(&prog.run, "stage_sleeper did not exit with status 0");
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  if (st_prog.run.timed_out || st_prog.run.term_signal || st_prog.run.exit_code != 0)
+    TS_FAIL(&st_prog.run, "stage_sleeper did not exit with status 0");
 }
 
 /* --- Success --- */
 
 static void json(void **state) {
   start_sleeper(true, "LEAKSCOPE_FORMAT=json", NULL);
-  dump = st_dump(&prog, 0, NULL);
+  dump = st_dump(&st_prog, 0, NULL);
   check_status(0, "ok");
   size_t len;
-  char *file = st_read_file(out_path, &len);
+  char *file = ts_read_text(out_path, &len);
   bool same = strcmp(file, dump.out) == 0;
   free(file);
   if (!same || strchr(dump.out, '\n') != dump.out + strlen(dump.out) - 1)
-    TS_FAIL(&prog.run, "dump printed something else than the one line in the file:\n%s", dump.out);
+    TS_FAIL(&st_prog.run, "dump printed something else than the one line in the file:\n%s",
+            dump.out);
   finish_ok();
-  TS_CHECK_INT(&prog.run, "reports in the file", 2, (int64_t)st_load_json_reports(&prog, out_path));
-  st_check_report(&prog, prog.run.reports[0], prog.run.pid, "signal");
-  st_check_report(&prog, prog.run.reports[1], prog.run.pid, "exit");
-  st_sum_t leak = st_sum_in_function(prog.run.reports[0], "memory", "leak_sleeper");
-  TS_CHECK_INT(&prog.run, "dumped: bytes from leak_sleeper", 64, leak.bytes);
+  TS_CHECK_INT(&st_prog.run, "reports in the file", 2,
+               (int64_t)st_load_json_reports(&st_prog, out_path));
+  st_check_report(&st_prog, st_prog.run.reports[0], st_prog.run.pid, "signal");
+  st_check_report(&st_prog, st_prog.run.reports[1], st_prog.run.pid, "exit");
+  st_sum_t leak = st_sum_in_function(st_prog.run.reports[0], "memory", "leak_sleeper");
+  TS_CHECK_INT(&st_prog.run, "dumped: bytes from leak_sleeper", 64, leak.bytes);
 }
 
 /* A second dump, when the file already holds a report: dump must see the
@@ -105,35 +102,37 @@ static void json(void **state) {
 static void again(void **state) {
   start_sleeper(true, "LEAKSCOPE_FORMAT=json", NULL);
   for (int i = 1; i <= 3; i++) {
-    dump = st_dump(&prog, 0, NULL);
+    dump = st_dump(&st_prog, 0, NULL);
     check_status(0, "ok");
     char seq[32];
     snprintf(seq, sizeof(seq), "\"seq\":%d,", i);
     if (!strstr(dump.out, seq) || !strstr(dump.out, "\"trigger\":\"signal\""))
-      TS_FAIL(&prog.run, "dump %d: expected the signal report with %s, got:\n%s", i, seq, dump.out);
+      TS_FAIL(&st_prog.run, "dump %d: expected the signal report with %s, got:\n%s", i, seq,
+              dump.out);
     st_cmd_free(&dump);
   }
   finish_ok();
-  TS_CHECK_INT(&prog.run, "reports in the file", 4, (int64_t)st_load_json_reports(&prog, out_path));
+  TS_CHECK_INT(&st_prog.run, "reports in the file", 4,
+               (int64_t)st_load_json_reports(&st_prog, out_path));
 }
 
 static void text(void **state) {
   start_sleeper(true, "LEAKSCOPE_FORMAT=text", NULL);
-  dump = st_dump(&prog, 0, NULL);
+  dump = st_dump(&st_prog, 0, NULL);
   check_status(0, "ok");
   char end[128];
-  snprintf(end, sizeof(end), "== leakscope: end of report 1 (pid %d) ==\n", (int)prog.run.pid);
+  snprintf(end, sizeof(end), "== leakscope: end of report 1 (pid %d) ==\n", (int)st_prog.run.pid);
   size_t n = strlen(dump.out), k = strlen(end);
-  char *file = st_read_file(out_path, NULL);
+  char *file = ts_read_text(out_path, NULL);
   bool same = strcmp(file, dump.out) == 0;
   free(file);
   if (!same || n < k || strcmp(dump.out + n - k, end) != 0 || !strstr(dump.out, "leak_sleeper"))
-    TS_FAIL(&prog.run,
+    TS_FAIL(&st_prog.run,
             "dump should print the whole text report (the file so far), naming leak_sleeper "
             "and ending with \"%.*s\"; it printed:\n%s",
             (int)k - 1, end, dump.out);
   finish_ok();
-  TS_CHECK_INT(&prog.run, "end lines in the file (the dump, then exit)", 2,
+  TS_CHECK_INT(&st_prog.run, "end lines in the file (the dump, then exit)", 2,
                (int64_t)st_count_in_file(out_path, "== leakscope: end of report"));
 }
 
@@ -144,41 +143,41 @@ static void no_such_process(void **state) {
   if (gone == 0)
     _exit(0);
   waitpid(gone, NULL, 0);
-  dump = st_dump(&prog, gone, NULL);
+  dump = st_dump(&st_prog, gone, NULL);
   check_status(3, "no such process");
 }
 
 static void not_traced(void **state) {
   start_sleeper(false, NULL, NULL);
-  dump = st_dump(&prog, 0, NULL);
+  dump = st_dump(&st_prog, 0, NULL);
   check_status(4, "not under leakscope");
   finish_ok();
 }
 
 static void disabled(void **state) {
   start_sleeper(true, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_SIGNAL=none");
-  dump = st_dump(&prog, 0, NULL);
+  dump = st_dump(&st_prog, 0, NULL);
   check_status(6, "signal dumps disabled");
   finish_ok();
-  TS_CHECK_INT(&prog.run, "reports in the file (exit only)", 1,
-               (int64_t)st_load_json_reports(&prog, out_path));
-  st_check_report(&prog, prog.run.reports[0], prog.run.pid, "exit");
+  TS_CHECK_INT(&st_prog.run, "reports in the file (exit only)", 1,
+               (int64_t)st_load_json_reports(&st_prog, out_path));
+  st_check_report(&st_prog, st_prog.run.reports[0], st_prog.run.pid, "exit");
 }
 
 /* A stopped process cannot run its handler: the signal stays pending and
  * dump gives up. Once continued, the process still writes the report. */
 static void timeout(void **state) {
   start_sleeper(true, "LEAKSCOPE_FORMAT=json", NULL);
-  kill(prog.run.pid, SIGSTOP);
+  kill(st_prog.run.pid, SIGSTOP);
   const char *args[] = {"--wait", "1", NULL};
-  dump = st_dump(&prog, 0, args);
-  kill(prog.run.pid, SIGCONT);
+  dump = st_dump(&st_prog, 0, args);
+  kill(st_prog.run.pid, SIGCONT);
   check_status(7, "timed out");
-  st_wait_for_file(&prog, out_path, "\n", 1, ST_LINE_TIMEOUT_MS);
+  st_wait_for_file(&st_prog, out_path, "\n", 1, ST_LINE_TIMEOUT_MS);
   finish_ok();
-  TS_CHECK_INT(&prog.run, "reports in the file (the late dump, then exit)", 2,
-               (int64_t)st_load_json_reports(&prog, out_path));
-  st_check_report(&prog, prog.run.reports[0], prog.run.pid, "signal");
+  TS_CHECK_INT(&st_prog.run, "reports in the file (the late dump, then exit)", 2,
+               (int64_t)st_load_json_reports(&st_prog, out_path));
+  st_check_report(&st_prog, st_prog.run.reports[0], st_prog.run.pid, "signal");
 }
 
 /* --- Permission: needs root to run processes as other users --- */
@@ -205,13 +204,13 @@ static bool find_in_path(const char *name, char *out, size_t size) {
 static void permission(void **state) {
   char setpriv[1024], env_path[1024];
   if (geteuid() != 0)
-    ST_SKIP("needs root to run the target and the dump as two other users");
+    TS_SKIP("needs root to run the target and the dump as two other users");
   if (!find_in_path("setpriv", setpriv, sizeof(setpriv)))
-    ST_SKIP("setpriv (util-linux) not found");
+    TS_SKIP("setpriv (util-linux) not found");
   if (!find_in_path("env", env_path, sizeof(env_path)))
-    ST_SKIP("env not found");
+    TS_SKIP("env not found");
   /* The target, as nobody, creates its report file here. */
-  chmod(dir, 0777);
+  chmod(st_dir, 0777);
 
 #define AS(uid) setpriv, "--reuid=" uid, "--regid=" uid, "--clear-groups", "--"
 #define PRELOADED env_path, "LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var
@@ -223,7 +222,7 @@ static void permission(void **state) {
     print_message("probe as uid " TARGET_UID " exited %d: %s\n", c.status, c.err);
   st_cmd_free(&c);
   if (!ok)
-    ST_SKIP("cannot run the test program as uid " TARGET_UID " (setpriv, or build dir access)");
+    TS_SKIP("cannot run the test program as uid " TARGET_UID " (setpriv, or build dir access)");
   const char *probe2[] = {AS(DUMPER_UID), ST_CLI, "--version", NULL};
   c = st_run_cmd(probe2, NULL, 10000);
   ok = c.status == 0;
@@ -231,14 +230,14 @@ static void permission(void **state) {
     print_message("probe as uid " DUMPER_UID " exited %d: %s\n", c.status, c.err);
   st_cmd_free(&c);
   if (!ok)
-    ST_SKIP("cannot run leakscope as uid " DUMPER_UID);
+    TS_SKIP("cannot run leakscope as uid " DUMPER_UID);
 
   const char *argv[] = {AS(TARGET_UID), PRELOADED, SLEEPER, "stdin", NULL};
   char line[64], pid_arg[16];
-  st_spawn(&prog, argv, NULL); /* setpriv and env exec: the pid is the sleeper's */
-  st_expand_pid(out_path, sizeof(out_path), strchr(out_var, '=') + 1, prog.run.pid);
-  st_expect_line(&prog, "ready", line, sizeof(line));
-  snprintf(pid_arg, sizeof(pid_arg), "%d", (int)prog.run.pid);
+  st_spawn(&st_prog, argv, NULL); /* setpriv and env exec: the pid is the sleeper's */
+  st_expand_pid(out_path, sizeof(out_path), strchr(out_var, '=') + 1, st_prog.run.pid);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
+  snprintf(pid_arg, sizeof(pid_arg), "%d", (int)st_prog.run.pid);
 
   const char *other[] = {AS(DUMPER_UID), ST_CLI, "dump", pid_arg, "--wait", "5", NULL};
   dump = st_run_cmd(other, NULL, 30000);
@@ -250,15 +249,15 @@ static void permission(void **state) {
   dump = st_run_cmd(same, NULL, 30000);
   check_status(0, "ok, dumped by its own user");
   st_cmd_free(&dump);
-  dump = st_dump(&prog, 0, NULL);
+  dump = st_dump(&st_prog, 0, NULL);
   check_status(0, "ok, dumped by root");
 #undef AS
 #undef PRELOADED
 
   finish_ok();
-  TS_CHECK_INT(&prog.run, "reports in the file (two dumps, then exit)", 3,
-               (int64_t)st_load_json_reports(&prog, out_path));
-  st_check_report(&prog, prog.run.reports[0], prog.run.pid, "signal");
+  TS_CHECK_INT(&st_prog.run, "reports in the file (two dumps, then exit)", 3,
+               (int64_t)st_load_json_reports(&st_prog, out_path));
+  st_check_report(&st_prog, st_prog.run.reports[0], st_prog.run.pid, "signal");
 }
 
 int main(int argc, char **argv) {
@@ -272,6 +271,6 @@ int main(int argc, char **argv) {
       cmocka_unit_test_setup_teardown(timeout, setup, teardown),
       cmocka_unit_test_setup_teardown(permission, setup, teardown),
   };
-  return st_main("staging_dump", tests, sizeof(tests) / sizeof(tests[0]),
+  return ts_main("staging_dump", tests, sizeof(tests) / sizeof(tests[0]),
                  argc > 1 ? argv[1] : NULL);
 }

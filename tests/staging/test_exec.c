@@ -24,15 +24,6 @@
 
 typedef enum mode { FOLLOW, NO_FOLLOW_ENV, NO_FOLLOW_CLI } mode_t_;
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static bool fd_listed(const json_value_t *report, int64_t fd) {
   const json_value_t *leaks = json_get(report, "leaks");
   for (size_t i = 0; i < json_len(leaks); i++) {
@@ -47,36 +38,34 @@ static bool fd_listed(const json_value_t *report, int64_t fd) {
 }
 
 static void run_mode(mode_t_ mode) {
-  char out_path[600], out_var[640], line[160], want[160];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_path, sizeof(out_path), "%s/exec.json", dir);
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s", out_path);
+  char out_var[640], line[160], want[160];
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "exec.json");
   const char *target = ST_PROG_DIR "/stage_exec_target";
   if (mode == NO_FOLLOW_CLI) {
     const char *argv[] = {ST_CLI,     "run",  "--no-follow",
                           "--format", "json", "--output",
                           out_path,   "--",   ST_PROG_DIR "/stage_exec",
                           target,     NULL};
-    st_spawn(&prog, argv, NULL);
+    st_spawn(&st_prog, argv, NULL);
   } else {
     const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var,
                          mode == NO_FOLLOW_ENV ? "LEAKSCOPE_FOLLOW_EXEC=0" : NULL, NULL};
     const char *argv[] = {ST_PROG_DIR "/stage_exec", target, NULL};
-    st_spawn(&prog, argv, env);
+    st_spawn(&st_prog, argv, env);
   }
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  const ts_run_t *run = &prog.run;
-  size_t n = st_load_json_reports(&prog, out_path);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_exec did not exit with status 0");
 
   int pid = (int)run->pid, fd = -1;
   snprintf(want, sizeof(want), "before exec: pid %d tracked 1 fd ", pid);
-  st_expect_line(&prog, want, line, sizeof(line));
+  st_expect_line(&st_prog, want, line, sizeof(line));
   fd = atoi(line + strlen(want));
   snprintf(want, sizeof(want), "after exec: pid %d tracked %d fd %d open 1", pid, mode == FOLLOW,
            fd);
-  st_expect_line(&prog, want, line, sizeof(line));
+  st_expect_line(&st_prog, want, line, sizeof(line));
 
   if (mode != FOLLOW) {
     TS_CHECK_INT(run, "reports written with exec not followed", 0, (int64_t)n);
@@ -84,7 +73,7 @@ static void run_mode(mode_t_ mode) {
   }
   TS_CHECK_INT(run, "reports (the exec'd program's exit report)", 1, (int64_t)n);
   const json_value_t *report = run->reports[0];
-  st_check_report(&prog, report, run->pid, "exit");
+  st_check_report(&st_prog, report, run->pid, "exit");
   st_sum_t after = st_sum_in_function(report, "memory", "leak_after_exec");
   st_sum_t before = st_sum_in_function(report, "memory", "leak_before_exec");
   st_sum_t before_fd = st_sum_in_function(report, "fd", "leak_before_exec");
@@ -102,10 +91,10 @@ static void no_follow_cli(void **state) { run_mode(NO_FOLLOW_CLI); }
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_teardown(follow, teardown),
-      cmocka_unit_test_teardown(no_follow_env, teardown),
-      cmocka_unit_test_teardown(no_follow_cli, teardown),
+      cmocka_unit_test_teardown(follow, st_teardown),
+      cmocka_unit_test_teardown(no_follow_env, st_teardown),
+      cmocka_unit_test_teardown(no_follow_cli, st_teardown),
   };
-  return st_main("staging_exec", tests, sizeof(tests) / sizeof(tests[0]),
+  return ts_main("staging_exec", tests, sizeof(tests) / sizeof(tests[0]),
                  argc > 1 ? argv[1] : NULL);
 }

@@ -37,21 +37,10 @@ static const exit_case_t cases[] = {
     {"cli_leak", true, "42", true, 0, 42},        {"cli_clean", true, "42", false, 5, 5},
 };
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static void run_case(void **state) {
   const exit_case_t *c = *state;
-  char out_path[600], out_var[640], code_var[64], code_arg[64], status[16], lines[16];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_path, sizeof(out_path), "%s/exitcode.json", dir);
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s", out_path);
+  char out_var[640], code_var[64], code_arg[64], status[16], lines[16];
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "exitcode.json");
   snprintf(code_var, sizeof(code_var), "LEAKSCOPE_EXITCODE=%s", c->option ? c->option : "");
   snprintf(code_arg, sizeof(code_arg), "--error-exitcode=%s", c->option ? c->option : "");
   snprintf(status, sizeof(status), "%d", c->status);
@@ -64,16 +53,16 @@ static void run_case(void **state) {
                           code_arg, "--",       ST_PROG_DIR "/stage_exitcode",
                           mode,     status,     lines,
                           NULL};
-    st_spawn(&prog, argv, NULL);
+    st_spawn(&st_prog, argv, NULL);
   } else {
     const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var,
                          c->option ? code_var : NULL, NULL};
     const char *argv[] = {ST_PROG_DIR "/stage_exitcode", mode, status, lines, NULL};
-    st_spawn(&prog, argv, env);
+    st_spawn(&st_prog, argv, env);
   }
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  const ts_run_t *run = &prog.run;
-  size_t n = st_load_json_reports(&prog, out_path);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
   if (run->timed_out || run->term_signal)
     TS_FAIL(run, "stage_exitcode did not exit normally");
   TS_CHECK_INT(run, "exit status", c->expected, run->exit_code);
@@ -90,7 +79,7 @@ static void run_case(void **state) {
             LINES, want_len, run->out_len);
 
   TS_CHECK_INT(run, "reports in the file (exit only)", 1, (int64_t)n);
-  st_check_report(&prog, run->reports[0], run->pid, "exit");
+  st_check_report(&st_prog, run->reports[0], run->pid, "exit");
   st_sum_t leak = st_sum_in_function(run->reports[0], "memory", "leak_exitcode");
   TS_CHECK_INT(run, "bytes leaked by leak_exitcode", c->leak ? 2 * 77 : 0, leak.bytes);
   if (!c->leak)
@@ -102,6 +91,6 @@ int main(int argc, char **argv) {
   enum { N = sizeof(cases) / sizeof(cases[0]) };
   struct CMUnitTest tests[N];
   for (size_t i = 0; i < N; i++)
-    tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, teardown, (void *)&cases[i]};
-  return st_main("staging_exitcode", tests, N, argc > 1 ? argv[1] : NULL);
+    tests[i] = (struct CMUnitTest){cases[i].name, run_case, NULL, st_teardown, (void *)&cases[i]};
+  return ts_main("staging_exitcode", tests, N, argc > 1 ? argv[1] : NULL);
 }

@@ -22,18 +22,14 @@
 
 #include "staging.h"
 
-static st_proc_t prog;
 static st_cmd_t dump;
-static char dir[512];
 static char *folded_text;
 
 static int teardown(void **state) {
   free(folded_text);
   folded_text = NULL;
-  st_proc_free(&prog);
   st_cmd_free(&dump);
-  st_remove_tmpdir(dir);
-  return 0;
+  return st_teardown(state);
 }
 
 typedef struct folded {
@@ -62,7 +58,7 @@ static bool has_frame(const char *frames, size_t len, const char *frame) {
 /* Parses text[0, len) holding whole reports of process pid, numbered from
  * first_seq; fails the test on any malformed line. */
 static folded_t parse(const char *text, size_t len, pid_t pid, int first_seq) {
-  const ts_run_t *run = &prog.run;
+  const ts_run_t *run = &st_prog.run;
   folded_t f = {0};
   for (const char *line = text; line < text + len;) {
     const char *nl = memchr(line, '\n', (size_t)(text + len - line));
@@ -120,7 +116,7 @@ static folded_t parse(const char *text, size_t len, pid_t pid, int first_seq) {
 }
 
 static void check(const folded_t *f, const char *which) {
-  const ts_run_t *run = &prog.run;
+  const ts_run_t *run = &st_prog.run;
   char what[128];
   snprintf(what, sizeof(what), "%s: reports (end lines)", which);
   TS_CHECK_INT(run, what, 1, f->reports);
@@ -142,20 +138,18 @@ static void check(const folded_t *f, const char *which) {
 
 static void report(void **state) {
   char out_var[600], line[64];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s/leaks.folded", dir);
-  const char *out_path = strchr(out_var, '=') + 1;
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "leaks.folded");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=folded", out_var, NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_folded", NULL};
-  st_spawn(&prog, argv, env);
-  st_expect_line(&prog, "ready", line, sizeof(line));
-  dump = st_dump(&prog, 0, NULL);
-  st_check_dump_ok(&prog, &dump);
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  const ts_run_t *run = &prog.run;
+  st_spawn(&st_prog, argv, env);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
+  dump = st_dump(&st_prog, 0, NULL);
+  st_check_dump_ok(&st_prog, &dump);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  const ts_run_t *run = &st_prog.run;
 
   size_t len;
-  char *text = folded_text = st_load_text(&prog, out_path, &len);
+  char *text = folded_text = st_load_text(&st_prog, out_path, &len);
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_folded did not exit with status 0");
   size_t dumped = strlen(dump.out);
@@ -169,5 +163,5 @@ static void report(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(report, teardown)};
-  return st_main("staging_folded", tests, 1, argc > 1 ? argv[1] : NULL);
+  return ts_main("staging_folded", tests, 1, argc > 1 ? argv[1] : NULL);
 }

@@ -21,17 +21,8 @@
 
 #include "staging.h"
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static void check_sums(const json_value_t *report, const char *who, bool has_child_blocks) {
-  const ts_run_t *run = &prog.run;
+  const ts_run_t *run = &st_prog.run;
   char what[128];
   st_sum_t parent = st_sum_in_function(report, "memory", "leak_in_parent");
   st_sum_t parent_fd = st_sum_in_function(report, "fd", "leak_in_parent");
@@ -45,45 +36,43 @@ static void check_sums(const json_value_t *report, const char *who, bool has_chi
 }
 
 static void child(void **state) {
-  char tmpl[600], out_var[640], parent_path[600], child_path[600], line[64];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(tmpl, sizeof(tmpl), "%s/fork-%%p.json", dir);
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s", tmpl);
+  char out_var[640], parent_path[600], child_path[600], line[64];
+  const char *tmpl = st_output_var(out_var, sizeof(out_var), "fork-%p.json");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var, NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_fork", NULL};
-  st_spawn(&prog, argv, env);
-  st_expect_line(&prog, "child ", line, sizeof(line));
+  st_spawn(&st_prog, argv, env);
+  st_expect_line(&st_prog, "child ", line, sizeof(line));
   pid_t child_pid = (pid_t)atoi(line + strlen("child "));
-  if (child_pid <= 0 || child_pid == prog.run.pid)
-    TS_FAIL(&prog.run, "bad child pid in \"%s\"", line);
+  if (child_pid <= 0 || child_pid == st_prog.run.pid)
+    TS_FAIL(&st_prog.run, "bad child pid in \"%s\"", line);
 
-  st_cmd_t dump = st_dump(&prog, child_pid, NULL);
-  st_check_dump_ok(&prog, &dump);
+  st_cmd_t dump = st_dump(&st_prog, child_pid, NULL);
+  st_check_dump_ok(&st_prog, &dump);
   st_cmd_free(&dump);
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  const ts_run_t *run = &prog.run;
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  const ts_run_t *run = &st_prog.run;
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_fork did not exit with status 0");
-  st_expect_line(&prog, "parent: child exited 0", line, sizeof(line));
+  st_expect_line(&st_prog, "parent: child exited 0", line, sizeof(line));
 
   st_expand_pid(parent_path, sizeof(parent_path), tmpl, run->pid);
   st_expand_pid(child_path, sizeof(child_path), tmpl, child_pid);
-  size_t np = st_load_json_reports(&prog, parent_path);
-  size_t nc = st_load_json_reports(&prog, child_path);
+  size_t np = st_load_json_reports(&st_prog, parent_path);
+  size_t nc = st_load_json_reports(&st_prog, child_path);
   TS_CHECK_INT(run, "reports in the parent's file (exit)", 1, (int64_t)np);
   TS_CHECK_INT(run, "reports in the child's file (the dump, then exit)", 2, (int64_t)nc);
 
   const json_value_t *parent_exit = run->reports[0];
   const json_value_t *child_dump = run->reports[1], *child_exit = run->reports[2];
-  st_check_report(&prog, parent_exit, run->pid, "exit");
-  st_check_report(&prog, child_dump, child_pid, "signal");
-  st_check_report(&prog, child_exit, child_pid, "exit");
+  st_check_report(&st_prog, parent_exit, run->pid, "exit");
+  st_check_report(&st_prog, child_dump, child_pid, "signal");
+  st_check_report(&st_prog, child_exit, child_pid, "exit");
   check_sums(parent_exit, "parent's exit report", false);
   check_sums(child_dump, "child's dump", true);
   check_sums(child_exit, "child's exit report", true);
 }
 
 int main(int argc, char **argv) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(child, teardown)};
-  return st_main("staging_fork", tests, 1, argc > 1 ? argv[1] : NULL);
+  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(child, st_teardown)};
+  return ts_main("staging_fork", tests, 1, argc > 1 ? argv[1] : NULL);
 }

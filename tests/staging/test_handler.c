@@ -22,57 +22,46 @@
 
 #define DUMPS 3 /* two through `leakscope dump`, one by kill() */
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static void run_with(const char *how) {
   char out_var[600], line[128], want[64];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s/handler.json", dir);
-  const char *out_path = strchr(out_var, '=') + 1;
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "handler.json");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", out_var, NULL};
   char calls[8];
   snprintf(calls, sizeof(calls), "%d", DUMPS);
   const char *argv[] = {ST_PROG_DIR "/stage_handler", how, calls, NULL};
-  st_spawn(&prog, argv, env);
-  st_expect_line(&prog, "previous: ", line, sizeof(line));
+  st_spawn(&st_prog, argv, env);
+  st_expect_line(&st_prog, "previous: ", line, sizeof(line));
   if (strcmp(line, "previous: default") != 0)
-    TS_FAIL(&prog.run,
+    TS_FAIL(&st_prog.run,
             "installing the handler returned another previous disposition than "
             "SIG_DFL (\"%s\")",
             line);
-  st_expect_line(&prog, "query: ", line, sizeof(line));
+  st_expect_line(&st_prog, "query: ", line, sizeof(line));
   if (strcmp(line, "query: own") != 0)
-    TS_FAIL(&prog.run, "sigaction(SIGUSR2, NULL, &old) does not return the program's handler");
-  st_expect_line(&prog, "ready", line, sizeof(line));
+    TS_FAIL(&st_prog.run, "sigaction(SIGUSR2, NULL, &old) does not return the program's handler");
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
 
   for (int i = 0; i < DUMPS - 1; i++) {
-    st_cmd_t dump = st_dump(&prog, 0, NULL);
-    st_check_dump_ok(&prog, &dump);
+    st_cmd_t dump = st_dump(&st_prog, 0, NULL);
+    st_check_dump_ok(&st_prog, &dump);
     st_cmd_free(&dump);
   }
-  kill(prog.run.pid, SIGUSR2);
-  st_wait_for_file(&prog, out_path, "\n", DUMPS, ST_LINE_TIMEOUT_MS);
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
+  kill(st_prog.run.pid, SIGUSR2);
+  st_wait_for_file(&st_prog, out_path, "\n", DUMPS, ST_LINE_TIMEOUT_MS);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
 
-  const ts_run_t *run = &prog.run;
+  const ts_run_t *run = &st_prog.run;
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_handler did not exit with status 0");
   snprintf(want, sizeof(want), "handler calls: %d", DUMPS);
-  st_expect_line(&prog, "handler calls: ", line, sizeof(line));
+  st_expect_line(&st_prog, "handler calls: ", line, sizeof(line));
   if (strcmp(line, want) != 0)
     TS_FAIL(run, "the program's own handler: expected \"%s\", got \"%s\"", want, line);
 
-  size_t n = st_load_json_reports(&prog, out_path);
+  size_t n = st_load_json_reports(&st_prog, out_path);
   TS_CHECK_INT(run, "reports (the dumps, then exit)", DUMPS + 1, (int64_t)n);
   for (size_t i = 0; i < n; i++)
-    st_check_report(&prog, run->reports[i], run->pid, i + 1 < n ? "signal" : "exit");
+    st_check_report(&st_prog, run->reports[i], run->pid, i + 1 < n ? "signal" : "exit");
 }
 
 static void with_sigaction(void **state) { run_with("sigaction"); }
@@ -80,9 +69,9 @@ static void with_signal(void **state) { run_with("signal"); }
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      {"sigaction", with_sigaction, NULL, teardown, NULL},
-      {"signal", with_signal, NULL, teardown, NULL},
+      {"sigaction", with_sigaction, NULL, st_teardown, NULL},
+      {"signal", with_signal, NULL, st_teardown, NULL},
   };
-  return st_main("staging_handler", tests, sizeof(tests) / sizeof(tests[0]),
+  return ts_main("staging_handler", tests, sizeof(tests) / sizeof(tests[0]),
                  argc > 1 ? argv[1] : NULL);
 }

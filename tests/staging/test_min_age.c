@@ -24,40 +24,29 @@
 
 #include "staging.h"
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static void only_old(void **state) {
   char out_var[600], line[128];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s/ages.json", dir);
-  const char *out_path = strchr(out_var, '=') + 1;
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "ages.json");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_MIN_AGE=1",
                        out_var, NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_ages", NULL};
-  st_spawn(&prog, argv, env);
-  st_expect_line(&prog, "ready", line, sizeof(line));
-  st_cmd_t dump = st_dump(&prog, 0, NULL);
-  st_check_dump_ok(&prog, &dump);
+  st_spawn(&st_prog, argv, env);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
+  st_cmd_t dump = st_dump(&st_prog, 0, NULL);
+  st_check_dump_ok(&st_prog, &dump);
   st_cmd_free(&dump);
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
 
-  const ts_run_t *run = &prog.run;
-  size_t n = st_load_json_reports(&prog, out_path);
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_ages did not exit with status 0");
   TS_CHECK_INT(run, "reports (the dump, then exit)", 2, (int64_t)n);
 
   const json_value_t *dumped = run->reports[0], *at_exit = run->reports[1];
-  st_check_report(&prog, dumped, run->pid, "signal");
-  st_check_report(&prog, at_exit, run->pid, "exit");
-  st_expect_line(&prog, "oldest short-lived block: ", line, sizeof(line));
+  st_check_report(&st_prog, dumped, run->pid, "signal");
+  st_check_report(&st_prog, at_exit, run->pid, "exit");
+  st_expect_line(&st_prog, "oldest short-lived block: ", line, sizeof(line));
   long oldest_ms = atol(line + strlen("oldest short-lived block: "));
 
   st_sum_t old = st_sum_in_function(dumped, "memory", "keep_long_lived");
@@ -65,7 +54,7 @@ static void only_old(void **state) {
   TS_CHECK_INT(run, "dump: bytes of the long-lived group", 4 * 256, old.bytes);
   TS_CHECK_INT(run, "dump: blocks of the long-lived group", 4, old.count);
   if (young.count && oldest_ms >= 900)
-    ST_SKIP("the machine is too loaded for this test: a short-lived block lived %ld ms", oldest_ms);
+    TS_SKIP("the machine is too loaded for this test: a short-lived block lived %ld ms", oldest_ms);
   TS_CHECK_INT(run, "dump: short-lived blocks listed despite MIN_AGE=1", 0, young.count);
 
   const json_value_t *leaks = json_get(dumped, "leaks");
@@ -88,6 +77,6 @@ static void only_old(void **state) {
 }
 
 int main(int argc, char **argv) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(only_old, teardown)};
-  return st_main("staging_min_age", tests, 1, argc > 1 ? argv[1] : NULL);
+  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(only_old, st_teardown)};
+  return ts_main("staging_min_age", tests, 1, argc > 1 ? argv[1] : NULL);
 }

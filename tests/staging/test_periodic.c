@@ -18,28 +18,17 @@
 
 #include "staging.h"
 
-static st_proc_t prog;
-static char dir[512];
-
-static int teardown(void **state) {
-  st_proc_free(&prog);
-  st_remove_tmpdir(dir);
-  return 0;
-}
-
 static void interval(void **state) {
   char out_var[600];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_var, sizeof(out_var), "LEAKSCOPE_OUTPUT=%s/periodic.json", dir);
-  const char *out_path = strchr(out_var, '=') + 1;
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "periodic.json");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_INTERVAL=1",
                        out_var, NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_sleeper", "3500", NULL};
-  st_spawn(&prog, argv, env);
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
+  st_spawn(&st_prog, argv, env);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
 
-  const ts_run_t *run = &prog.run;
-  size_t n = st_load_json_reports(&prog, out_path);
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_sleeper did not exit with status 0");
   if (n < 3)
@@ -48,7 +37,7 @@ static void interval(void **state) {
     TS_FAIL(run, "expected at most 4 periodic reports in 3.5 s, got %zu", n - 1);
   for (size_t i = 0; i < n; i++) {
     const json_value_t *report = run->reports[i];
-    st_check_report(&prog, report, run->pid, i + 1 < n ? "periodic" : "exit");
+    st_check_report(&st_prog, report, run->pid, i + 1 < n ? "periodic" : "exit");
     int64_t seq = -1;
     json_as_int(json_get(report, "seq"), &seq);
     TS_CHECK_INT(run, "seq (numbered from 1, in file order)", (int64_t)i + 1, seq);
@@ -58,6 +47,6 @@ static void interval(void **state) {
 }
 
 int main(int argc, char **argv) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(interval, teardown)};
-  return st_main("staging_periodic", tests, 1, argc > 1 ? argv[1] : NULL);
+  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(interval, st_teardown)};
+  return ts_main("staging_periodic", tests, 1, argc > 1 ? argv[1] : NULL);
 }

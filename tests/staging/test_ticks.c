@@ -40,24 +40,20 @@ typedef struct expect {
   char *cli_out; /* `leakscope dump` output, or NULL for a kill */
 } expect_t;
 
-static st_proc_t prog;
-static char dir[512];
 static expect_t expect[sizeof(script)];
 static size_t nexpect;
 
 static int teardown(void **state) {
-  st_proc_free(&prog);
   for (size_t i = 0; i < nexpect; i++)
     free(expect[i].cli_out);
   nexpect = 0;
-  st_remove_tmpdir(dir);
-  return 0;
+  return st_teardown(state);
 }
 
 /* The leak_tick groups of report (number `index` in the file) against
  * `ticks` ticks in all and `before` at the previous report. */
 static void check_ticks(const json_value_t *report, size_t index, int ticks, int before) {
-  const ts_run_t *run = &prog.run;
+  const ts_run_t *run = &st_prog.run;
   char what[160];
   st_sum_t mem = st_sum_in_function(report, "memory", "leak_tick");
   st_sum_t fd = st_sum_in_function(report, "fd", "leak_tick");
@@ -99,38 +95,37 @@ static bool line_is(const char *text, size_t i, const char *want) {
 
 static void growth(void **state) {
   char out_tmpl[600], out_path[600], line[256];
-  st_make_tmpdir(dir, sizeof(dir));
-  snprintf(out_tmpl, sizeof(out_tmpl), "LEAKSCOPE_OUTPUT=%s/ticks-%%p.json", dir);
+  st_output_var(out_tmpl, sizeof(out_tmpl), "ticks-%p.json");
   const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_DIFF=1", out_tmpl,
                        NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_ticks", NULL};
-  st_spawn(&prog, argv, env);
-  st_expand_pid(out_path, sizeof(out_path), strchr(out_tmpl, '=') + 1, prog.run.pid);
-  st_expect_line(&prog, "ready", line, sizeof(line));
+  st_spawn(&st_prog, argv, env);
+  st_expand_pid(out_path, sizeof(out_path), strchr(out_tmpl, '=') + 1, st_prog.run.pid);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
 
   int ticks = 0;
   for (const char *s = script; *s; s++) {
     if (*s == 't') {
       char want[32];
-      st_write(&prog, "t\n");
+      st_write(&st_prog, "t\n");
       snprintf(want, sizeof(want), "tick %d", ++ticks);
-      st_expect_line(&prog, want, line, sizeof(line));
+      st_expect_line(&st_prog, want, line, sizeof(line));
     } else if (*s == 'D') {
-      st_cmd_t dump = st_dump(&prog, 0, NULL);
-      st_check_dump_ok(&prog, &dump);
+      st_cmd_t dump = st_dump(&st_prog, 0, NULL);
+      st_check_dump_ok(&st_prog, &dump);
       expect[nexpect++] = (expect_t){ticks, dump.out};
       dump.out = NULL;
       st_cmd_free(&dump);
     } else {
-      kill(prog.run.pid, SIGUSR2);
+      kill(st_prog.run.pid, SIGUSR2);
       expect[nexpect++] = (expect_t){ticks, NULL};
-      st_wait_for_file(&prog, out_path, "\n", nexpect, ST_LINE_TIMEOUT_MS);
+      st_wait_for_file(&st_prog, out_path, "\n", nexpect, ST_LINE_TIMEOUT_MS);
     }
   }
-  st_write(&prog, "q\n");
-  st_finish(&prog, ST_EXIT_TIMEOUT_MS);
-  const ts_run_t *run = &prog.run;
-  size_t n = st_load_json_reports(&prog, out_path);
+  st_write(&st_prog, "q\n");
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
   if (run->timed_out || run->term_signal || run->exit_code != 0)
     TS_FAIL(run, "stage_ticks did not exit with status 0");
   TS_CHECK_INT(run, "reports in the file (one per dump, then the exit report)",
@@ -138,13 +133,13 @@ static void growth(void **state) {
   if (run->err_len)
     TS_FAIL(run, "the library wrote to stderr");
 
-  char *text = st_read_file(out_path, NULL);
+  char *text = ts_read_text(out_path, NULL);
   int before = 0;
   for (size_t i = 0; i < n; i++) {
     const json_value_t *report = run->reports[i];
     bool last = i == n - 1;
     int at = last ? ticks : expect[i].ticks;
-    st_check_report(&prog, report, run->pid, last ? "exit" : "signal");
+    st_check_report(&st_prog, report, run->pid, last ? "exit" : "signal");
     int64_t seq = -1, untracked = -1;
     json_as_int(json_get(report, "seq"), &seq);
     json_as_int(json_get(json_get(report, "summary"), "untracked"), &untracked);
@@ -170,8 +165,8 @@ static void growth(void **state) {
     st_write(&plain, "t\n");
   st_write(&plain, "q\n");
   st_finish(&plain, ST_EXIT_TIMEOUT_MS);
-  bool same = plain.run.exit_code == 0 && plain.out.len == prog.out.len &&
-              memcmp(plain.out.data, prog.out.data, plain.out.len) == 0;
+  bool same = plain.run.exit_code == 0 && plain.out.len == st_prog.out.len &&
+              memcmp(plain.out.data, st_prog.out.data, plain.out.len) == 0;
   if (!same) {
     print_error("----- stdout without the library -----\n%s\n",
                 plain.out.data ? plain.out.data : "");
@@ -183,5 +178,5 @@ static void growth(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(growth, teardown)};
-  return st_main("staging_ticks", tests, 1, argc > 1 ? argv[1] : NULL);
+  return ts_main("staging_ticks", tests, 1, argc > 1 ? argv[1] : NULL);
 }

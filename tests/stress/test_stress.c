@@ -50,30 +50,6 @@
 #define STRESS_OPS 20000 /* per thread */
 #define STRESS_FORKS 8
 
-typedef struct fixture {
-  char *dir;
-} fixture_t;
-
-static int setup(void **state) {
-  fixture_t *f = calloc(1, sizeof *f);
-  f->dir = rel_tempdir("stress");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_t *f = *state;
-  rel_rm_rf(f->dir);
-  free(f->dir);
-  free(f);
-  return 0;
-}
-
-static void show(const rel_proc_t *p, const char *title) {
-  print_error("%s: %s\n----- stdout -----\n%.4000s\n----- stderr -----\n%.4000s\n", title,
-              rel_describe(p), p->out, p->err);
-}
-
 /* Starts stress_prog (under leakscope if traced) and sends SIGUSR2 every
  * 50 ms from its "ready" line until it exits. Returns the number of
  * signals sent. */
@@ -98,29 +74,9 @@ static int run_signalled(rel_proc_t *p, const char *dir, const char *const *argv
   return sent;
 }
 
-static void load_top(rel_reports_t *r, const char *dir, const rel_proc_t *p) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/r.%d", dir, (int)p->pid);
-  rel_reports_load(r, path);
-  if (!r->complete || r->n == 0 || !rel_exit_report(r, p->pid)) {
-    show(p, "program");
-    fail_msg("%s: %zu reports, complete=%d, exit report %s: %s", path, r->n, r->complete,
-             rel_exit_report(r, p->pid) ? "present" : "missing", r->error);
-  }
-}
-
-static void expect_sum(const json_value_t *report, const char *kind, const char *fn,
-                       int64_t bytes, int64_t count) {
-  rel_sum_t s = rel_sum_in_function(report, kind, fn);
-  if (s.count != count || (bytes >= 0 && s.bytes != bytes))
-    fail_msg("%s leaks in %s(): expected %lld bytes in %lld, got %lld bytes in %lld (%lld groups)",
-             kind, fn, (long long)bytes, (long long)count, (long long)s.bytes, (long long)s.count,
-             (long long)s.groups);
-}
-
 /* --- threads --- */
 
-static void stress_threads(fixture_t *f, int threads, long ops, int forks, int timeout_ms) {
+static void stress_threads(rel_fixture_t *f, int threads, long ops, int forks, int timeout_ms) {
   char a_threads[16], a_ops[32], a_forks[16];
   snprintf(a_threads, sizeof a_threads, "%d", threads);
   snprintf(a_ops, sizeof a_ops, "%ld", ops);
@@ -132,17 +88,16 @@ static void stress_threads(fixture_t *f, int threads, long ops, int forks, int t
   int sent = run_signalled(&p, f->dir, argv, timeout_ms, true);
   clock_gettime(CLOCK_MONOTONIC, &t1);
   if (p.exit_code != 0 || !strstr(p.out, "done ")) {
-    show(&p, "stress_prog threads");
+    rel_show(&p, "stress_prog threads");
     fail_msg("stress_prog did not finish cleanly (%s)", rel_describe(&p));
   }
   rel_reports_t r;
-  load_top(&r, f->dir, &p);
-  const json_value_t *exit_report = rel_exit_report(&r, p.pid);
-  expect_sum(exit_report, "memory", "leak_memory", LEAK_BLOCKS * LEAK_SIZE, LEAK_BLOCKS);
-  expect_sum(exit_report, "fd", "leak_fds", -1, LEAK_FDS);
+  const json_value_t *exit_report = rel_expect_report(&r, f->dir, &p);
+  rel_expect_sum(exit_report, "memory", "leak_memory", LEAK_BLOCKS * LEAK_SIZE, LEAK_BLOCKS);
+  rel_expect_sum(exit_report, "fd", "leak_fds", -1, LEAK_FDS);
   /* Everything the workers allocated or opened was released. */
-  expect_sum(exit_report, "memory", "worker", 0, 0);
-  expect_sum(exit_report, "fd", "worker", -1, 0);
+  rel_expect_sum(exit_report, "memory", "worker", 0, 0);
+  rel_expect_sum(exit_report, "fd", "worker", -1, 0);
   if (rel_summary(exit_report, "untracked") != 0)
     fail_msg("untracked resources: %lld", (long long)rel_summary(exit_report, "untracked"));
   if (r.signal < 1)
@@ -170,8 +125,8 @@ static void stress_threads(fixture_t *f, int threads, long ops, int forks, int t
     if (c.signal < 1)
       fail_msg("%s: the child wrote no signal report", path);
     child_dumps += c.signal;
-    expect_sum(rel_exit_report(&c, atoi(de->d_name + 2)), "memory", "child_leak",
-               CHILD_LEAK_BLOCKS * CHILD_LEAK_SIZE, CHILD_LEAK_BLOCKS);
+    rel_expect_sum(rel_exit_report(&c, atoi(de->d_name + 2)), "memory", "child_leak",
+                   CHILD_LEAK_BLOCKS * CHILD_LEAK_SIZE, CHILD_LEAK_BLOCKS);
     rel_reports_free(&c);
   }
   if (d)
@@ -191,39 +146,11 @@ static void test_threads(void **state) {
 static void test_threads_long(void **state) {
   const char *on = getenv("LEAKSCOPE_STRESS_LONG");
   if (!on || strcmp(on, "1") != 0)
-    rel_skip("the long stress run needs LEAKSCOPE_STRESS_LONG=1 (ctest -L stress-long)");
+    TS_SKIP("the long stress run needs LEAKSCOPE_STRESS_LONG=1 (ctest -L stress-long)");
   stress_threads(*state, STRESS_THREADS, STRESS_OPS * 10, STRESS_FORKS * 5, 600000);
 }
 
 /* --- the program's own signal handling --- */
-
-/* Runs argv bare and under leakscope (both signalled every 50 ms when
- * `signal` is set); returns the traced run's reports in *r and the signals
- * sent to each run in sent[0] (bare) and sent[1]. */
-static void bare_and_traced(fixture_t *f, const char *const *argv, bool signal, rel_proc_t *bare,
-                            rel_proc_t *traced, rel_reports_t *r, int sent[2]) {
-  rel_env_t env;
-  if (signal) {
-    sent[0] = run_signalled(bare, f->dir, argv, 20000, false);
-    sent[1] = run_signalled(traced, f->dir, argv, 20000, true);
-  } else {
-    rel_env_base(&env, f->dir);
-    rel_run(bare, &(rel_opts_t){.argv = argv, .env = &env, .umask = -1});
-    rel_env_free(&env);
-    rel_env_base(&env, f->dir);
-    rel_env_preload(&env, LS_TEST_LIB, f->dir);
-    rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
-    rel_run(traced, &(rel_opts_t){.argv = argv, .env = &env, .umask = -1});
-    rel_env_free(&env);
-    sent[0] = sent[1] = 0;
-  }
-  if (bare->exit_code != 0 || traced->exit_code != 0) {
-    show(bare, "bare run");
-    show(traced, "run under leakscope");
-    fail_msg("exit status: bare %s, under leakscope %s", rel_describe(bare), rel_describe(traced));
-  }
-  load_top(r, f->dir, traced);
-}
 
 static void expect_same_output(const rel_proc_t *bare, const rel_proc_t *traced) {
   char *a = strdup(bare->out), *b = strdup(traced->out);
@@ -234,8 +161,8 @@ static void expect_same_output(const rel_proc_t *bare, const rel_proc_t *traced)
     *s = '\0';
   char *err = rel_strip_leakscope(traced->err);
   if (strcmp(a, b) != 0 || strcmp(bare->err, err) != 0) {
-    show(bare, "bare run");
-    show(traced, "run under leakscope");
+    rel_show(bare, "bare run");
+    rel_show(traced, "run under leakscope");
     fail_msg("the program's output differs under leakscope");
   }
   free(a);
@@ -243,34 +170,68 @@ static void expect_same_output(const rel_proc_t *bare, const rel_proc_t *traced)
   free(err);
 }
 
-static void test_handler(void **state) {
-  fixture_t *f = *state;
-  const char *argv[] = {LS_STRESS_PROG, "handler", NULL};
+/* A program run bare and under leakscope. */
+typedef struct pair {
   rel_proc_t bare, traced;
-  rel_reports_t r;
-  int sent[2];
-  bare_and_traced(f, argv, false, &bare, &traced, &r, sent);
-  expect_same_output(&bare, &traced);
-  if (r.signal < 1)
+  rel_reports_t r; /* the traced run's report file */
+  int sent[2];     /* SIGUSR2 sent to the bare run and to the traced one */
+} pair_t;
+
+/* Runs argv bare and under leakscope (both signalled every 50 ms when
+ * `signal` is set) into *t: both must exit 0 with the same output, and the
+ * traced run must leave a complete report file. */
+static void bare_and_traced(rel_fixture_t *f, const char *const *argv, bool signal, pair_t *t) {
+  rel_env_t env;
+  if (signal) {
+    t->sent[0] = run_signalled(&t->bare, f->dir, argv, 20000, false);
+    t->sent[1] = run_signalled(&t->traced, f->dir, argv, 20000, true);
+  } else {
+    rel_env_base(&env, f->dir);
+    rel_run(&t->bare, &(rel_opts_t){.argv = argv, .env = &env, .umask = -1});
+    rel_env_free(&env);
+    rel_env_base(&env, f->dir);
+    rel_env_preload(&env, LS_TEST_LIB, f->dir);
+    rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
+    rel_run(&t->traced, &(rel_opts_t){.argv = argv, .env = &env, .umask = -1});
+    rel_env_free(&env);
+    t->sent[0] = t->sent[1] = 0;
+  }
+  if (t->bare.exit_code != 0 || t->traced.exit_code != 0) {
+    rel_show(&t->bare, "bare run");
+    rel_show(&t->traced, "run under leakscope");
+    fail_msg("exit status: bare %s, under leakscope %s", rel_describe(&t->bare),
+             rel_describe(&t->traced));
+  }
+  rel_expect_report(&t->r, f->dir, &t->traced);
+  expect_same_output(&t->bare, &t->traced);
+}
+
+static void pair_free(pair_t *t) {
+  rel_reports_free(&t->r);
+  rel_proc_free(&t->bare);
+  rel_proc_free(&t->traced);
+}
+
+static void test_handler(void **state) {
+  rel_fixture_t *f = *state;
+  const char *argv[] = {LS_STRESS_PROG, "handler", NULL};
+  pair_t t;
+  bare_and_traced(f, argv, false, &t);
+  if (t.r.signal < 1)
     fail_msg("the program's raise(SIGUSR2) produced no dump");
-  expect_sum(rel_exit_report(&r, traced.pid), "memory", "handler_leak", 200, 4);
-  print_message("handler: output identical (%zu bytes), %zu dumps\n", bare.out_len, r.signal);
-  rel_reports_free(&r);
-  rel_proc_free(&bare);
-  rel_proc_free(&traced);
+  rel_expect_sum(rel_exit_report(&t.r, t.traced.pid), "memory", "handler_leak", 200, 4);
+  print_message("handler: output identical (%zu bytes), %zu dumps\n", t.bare.out_len, t.r.signal);
+  pair_free(&t);
 }
 
 static void test_signalfd(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   const char *argv[] = {LS_STRESS_PROG, "signalfd", NULL};
-  rel_proc_t bare, traced;
-  rel_reports_t r;
-  int sent[2];
-  bare_and_traced(f, argv, true, &bare, &traced, &r, sent);
-  expect_same_output(&bare, &traced);
+  pair_t t;
+  bare_and_traced(f, argv, true, &t);
   /* The bare run shows what the program is owed: every signal. */
   int ext[2] = {-1, -1}, own[2] = {-1, -1};
-  const char *outs[2] = {bare.out, traced.out};
+  const char *outs[2] = {t.bare.out, t.traced.out};
   for (int i = 0; i < 2; i++) {
     const char *e = strstr(outs[i], "external kill(): "), *o = strstr(outs[i], "own kill(): ");
     if (e)
@@ -280,49 +241,32 @@ static void test_signalfd(void **state) {
   }
   print_message("signalfd: SIGUSR2 from outside: bare run read %d of %d sent, under leakscope %d of"
                 " %d (%zu dumps); its own kill(): bare %d of 3, under leakscope %d of 3\n",
-                ext[0], sent[0], ext[1], sent[1], r.signal, own[0], own[1]);
+                ext[0], t.sent[0], ext[1], t.sent[1], t.r.signal, own[0], own[1]);
   if (own[0] != 3 || ext[0] < 1)
     fail_msg("bare run: the signalfd should get every process-directed SIGUSR2");
-  rel_reports_free(&r);
-  rel_proc_free(&bare);
-  rel_proc_free(&traced);
+  pair_free(&t);
 }
 
 static void test_blocked(void **state) {
-  fixture_t *f = *state;
+  rel_fixture_t *f = *state;
   const char *argv[] = {LS_STRESS_PROG, "blocked", "8", "20000", NULL};
-  rel_proc_t bare, traced;
-  rel_reports_t r;
-  int sent[2];
-  bare_and_traced(f, argv, true, &bare, &traced, &r, sent);
-  expect_same_output(&bare, &traced);
-  if (r.signal < 1)
-    fail_msg("%d signals sent, no dump", sent[1]);
-  expect_sum(rel_exit_report(&r, traced.pid), "memory", "leak_memory", LEAK_BLOCKS * LEAK_SIZE,
-             LEAK_BLOCKS);
-  print_message("blocked: %d SIGUSR2 sent, %zu dumps, output identical\n", sent[1], r.signal);
-  rel_reports_free(&r);
-  rel_proc_free(&bare);
-  rel_proc_free(&traced);
+  pair_t t;
+  bare_and_traced(f, argv, true, &t);
+  if (t.r.signal < 1)
+    fail_msg("%d signals sent, no dump", t.sent[1]);
+  rel_expect_sum(rel_exit_report(&t.r, t.traced.pid), "memory", "leak_memory",
+                 LEAK_BLOCKS * LEAK_SIZE, LEAK_BLOCKS);
+  print_message("blocked: %d SIGUSR2 sent, %zu dumps, output identical\n", t.sent[1], t.r.signal);
+  pair_free(&t);
 }
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_threads_long, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_handler, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_signalfd, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_blocked, setup, teardown),
+      REL_TEST(test_threads),
+      REL_TEST(test_threads_long),
+      REL_TEST(test_handler),
+      REL_TEST(test_signalfd),
+      REL_TEST(test_blocked),
   };
-  struct CMUnitTest tests[sizeof all / sizeof all[0]];
-  size_t n = 0;
-  for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-    if (argc < 2 || !strcmp(argv[1], all[i].name + strlen("test_")))
-      tests[n++] = all[i];
-  if (n == 0) {
-    fprintf(stderr, "test_stress: no case named %s\n", argv[1]);
-    return 1;
-  }
-  int failed = _cmocka_run_group_tests("stress", tests, n, NULL, NULL);
-  return failed ? 1 : rel_skipped ? REL_SKIP_CODE : 0;
+  return ts_main("stress", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

@@ -2,7 +2,7 @@
  * report.c: marker lookup, report shape check and leak-group queries (see
  * report.h).
  *
- * All three queries are one walk over the memory groups with a different
+ * All queries are one walk over the groups of a kind with a different
  * "which frame matches" callback, so they agree on what a group's bytes,
  * count and frames are.
  */
@@ -107,7 +107,6 @@ void ts_check_report_shape(const ts_run_t *run, const json_value_t *report) {
     need(run, g, "resource", STR, where);
     need_nonneg(run, g, "bytes", where);
     need_nonneg(run, g, "count", where);
-    need(run, g, "stack", ARR, where);
     int64_t bytes = 0, count = 0;
     json_as_int(json_get(g, "bytes"), &bytes);
     json_as_int(json_get(g, "count"), &count);
@@ -119,22 +118,37 @@ void ts_check_report_shape(const ts_run_t *run, const json_value_t *report) {
       TS_FAIL(run, "%s: %lld bytes follows a group of %lld: not sorted biggest first", where,
               (long long)bytes, (long long)prev_bytes);
     prev_bytes = bytes;
-    const json_value_t *stack = json_get(g, "stack");
-    for (size_t f = 0; f < json_len(stack); f++) {
-      const json_value_t *frame = json_at(stack, f);
-      char fwhere[96];
-      snprintf(fwhere, sizeof(fwhere), "%s.stack[%zu]", where, f);
-      need(run, frame, "address", STR, fwhere);
-      need(run, frame, "module", STR_OR_NULL, fwhere);
-      need(run, frame, "offset", STR_OR_NULL, fwhere);
-      need(run, frame, "function", STR_OR_NULL, fwhere);
-      need(run, frame, "file", STR_OR_NULL, fwhere);
-      need(run, frame, "line", INT_OR_NULL, fwhere);
-      need(run, frame, "inlined", BOOL, fwhere);
-      if (strncmp(json_as_str(json_get(frame, "address")), "0x", 2) != 0)
-        TS_FAIL(run, "%s: address should be \"0x...\"", fwhere);
-    }
+    ts_check_stack(run, g, where);
   }
+}
+
+void ts_check_stack(const ts_run_t *run, const json_value_t *group, const char *where) {
+  need(run, group, "stack", ARR, where);
+  const json_value_t *stack = json_get(group, "stack");
+  for (size_t f = 0; f < json_len(stack); f++) {
+    const json_value_t *frame = json_at(stack, f);
+    char fwhere[96];
+    snprintf(fwhere, sizeof(fwhere), "%s.stack[%zu]", where, f);
+    need(run, frame, "address", STR, fwhere);
+    need(run, frame, "module", STR_OR_NULL, fwhere);
+    need(run, frame, "offset", STR_OR_NULL, fwhere);
+    need(run, frame, "function", STR_OR_NULL, fwhere);
+    need(run, frame, "file", STR_OR_NULL, fwhere);
+    need(run, frame, "line", INT_OR_NULL, fwhere);
+    need(run, frame, "inlined", BOOL, fwhere);
+    if (strncmp(json_as_str(json_get(frame, "address")), "0x", 2) != 0)
+      TS_FAIL(run, "%s: address should be \"0x...\"", fwhere);
+  }
+}
+
+const json_value_t *ts_clean_exit_report(const ts_run_t *run) {
+  if (run->timed_out || run->term_signal || run->exit_code != 0)
+    TS_FAIL(run, "program did not exit with status 0");
+  if (run->parse_error[0])
+    TS_FAIL(run, "report is not valid JSON Lines: %s", run->parse_error);
+  const json_value_t *report = ts_run_exit_report(run);
+  ts_check_report_shape(run, report);
+  return report;
 }
 
 /* --- Frames --- */
@@ -177,21 +191,29 @@ bool ts_function_is(const char *reported, const char *fn) {
   return reported && strncmp(reported, fn, n) == 0 && (reported[n] == '\0' || reported[n] == '(');
 }
 
+int ts_frame_of_function(const json_value_t *group, const char *fn) {
+  const json_value_t *stack = json_get(group, "stack");
+  for (size_t i = 0; i < json_len(stack); i++)
+    if (ts_function_is(json_as_str(json_get(json_at(stack, i), "function")), fn))
+      return (int)i;
+  return -1;
+}
+
 /* --- Queries --- */
 
-/* Returns the index of the frame that makes group match, or -1. */
-typedef int (*match_fn)(const json_value_t *group, const void *ctx);
+/* Whether group matches; *frame is set to the index of the frame that
+ * makes it match (-1 for a match that names no frame). */
+typedef bool (*match_fn)(const json_value_t *group, const void *ctx, int *frame);
 
-static ts_leaks_t select_groups(const json_value_t *report, match_fn match, const void *ctx) {
+static ts_leaks_t select_groups(const json_value_t *report, const char *kind, match_fn match,
+                                const void *ctx) {
   ts_leaks_t r = {0};
   const json_value_t *leaks = json_get(report, "leaks");
   for (size_t i = 0; i < json_len(leaks); i++) {
     const json_value_t *g = json_at(leaks, i);
-    const char *kind = json_as_str(json_get(g, "kind"));
-    if (!kind || strcmp(kind, "memory") != 0)
-      continue;
-    int frame = match(g, ctx);
-    if (frame < 0)
+    const char *k = json_as_str(json_get(g, "kind"));
+    int frame = -1;
+    if (!k || strcmp(k, kind) != 0 || !match(g, ctx, &frame))
       continue;
     int64_t bytes = 0, count = 0;
     json_as_int(json_get(g, "bytes"), &bytes);
@@ -207,38 +229,52 @@ static ts_leaks_t select_groups(const json_value_t *report, match_fn match, cons
   return r;
 }
 
+static bool match_all(const json_value_t *group, const void *ctx, int *frame) {
+  (void)group, (void)ctx, (void)frame;
+  return true;
+}
+
 typedef struct at_line {
   const char *source;
   int line;
 } at_line_t;
 
-static int match_at_line(const json_value_t *group, const void *ctx) {
+static bool match_at_line(const json_value_t *group, const void *ctx, int *frame) {
   const at_line_t *want = ctx;
-  int i = ts_first_frame_in(group, want->source);
-  return i >= 0 && ts_frame_line(ts_frame(group, i)) == want->line ? i : -1;
+  *frame = ts_first_frame_in(group, want->source);
+  return *frame >= 0 && ts_frame_line(ts_frame(group, *frame)) == want->line;
 }
 
-static int match_touching(const json_value_t *group, const void *ctx) {
-  return ts_first_frame_in(group, ctx);
+static bool match_touching(const json_value_t *group, const void *ctx, int *frame) {
+  return (*frame = ts_first_frame_in(group, ctx)) >= 0;
 }
 
-static int match_function(const json_value_t *group, const void *ctx) {
-  const json_value_t *stack = json_get(group, "stack");
-  for (size_t i = 0; i < json_len(stack); i++)
-    if (ts_function_is(json_as_str(json_get(json_at(stack, i), "function")), ctx))
-      return (int)i;
-  return -1;
+static bool match_function(const json_value_t *group, const void *ctx, int *frame) {
+  return (*frame = ts_frame_of_function(group, ctx)) >= 0;
+}
+
+ts_leaks_t ts_groups_all(const json_value_t *report, const char *kind) {
+  return select_groups(report, kind, match_all, NULL);
+}
+
+ts_leaks_t ts_groups_at(const json_value_t *report, const char *kind, const char *source_path,
+                        int line) {
+  at_line_t want = {source_path, line};
+  return select_groups(report, kind, match_at_line, &want);
+}
+
+ts_leaks_t ts_groups_in_function(const json_value_t *report, const char *kind, const char *fn) {
+  return select_groups(report, kind, match_function, fn);
 }
 
 ts_leaks_t ts_leaks_at(const json_value_t *report, const char *source_path, int line) {
-  at_line_t want = {source_path, line};
-  return select_groups(report, match_at_line, &want);
+  return ts_groups_at(report, "memory", source_path, line);
 }
 
 ts_leaks_t ts_leaks_touching(const json_value_t *report, const char *source_path) {
-  return select_groups(report, match_touching, source_path);
+  return select_groups(report, "memory", match_touching, source_path);
 }
 
 ts_leaks_t ts_leaks_in_function(const json_value_t *report, const char *fn) {
-  return select_groups(report, match_function, fn);
+  return ts_groups_in_function(report, "memory", fn);
 }

@@ -8,8 +8,10 @@
  * summed, because the optimiser may legitimately split one source line
  * into several call sites (several stacks, several groups).
  *
- * Queries assume a report that passed ts_check_report_shape(); they only
- * look at "kind":"memory" groups and ignore fields they do not know.
+ * Queries assume a report that passed ts_check_report_shape(); the
+ * ts_leaks_* ones look only at "kind":"memory" groups, the ts_groups_*
+ * ones at the kind they are given (for "fd" groups, count is the number
+ * of fds and bytes 0). They ignore fields they do not know.
  */
 #ifndef LS_TEST_REPORT_H
 #define LS_TEST_REPORT_H
@@ -36,6 +38,15 @@ int ts_marker_line(const char *path, const char *name);
  * leak-group layout, with every known field of the documented type. */
 void ts_check_report_shape(const ts_run_t *run, const json_value_t *report);
 
+/* The exit report of a run that must have gone well: fails the test
+ * unless the program exited with status 0, every report line parsed and
+ * the exit report passes ts_check_report_shape. */
+const json_value_t *ts_clean_exit_report(const ts_run_t *run);
+
+/* Fails the test unless group has a "stack" of frames with the documented
+ * layout (the part of the shape check every kind of group shares). */
+void ts_check_stack(const ts_run_t *run, const json_value_t *group, const char *where);
+
 /* Whether frame's "file" is source_path or has the same base name (the
  * library may print the path DWARF recorded, relative or absolute). */
 bool ts_frame_in_source(const json_value_t *frame, const char *source_path);
@@ -46,6 +57,18 @@ int ts_first_frame_in(const json_value_t *group, const char *source_path);
 /* Whether a reported function name denotes fn: the same, or fn followed by
  * a C++ parameter list ("leak_string()"). */
 bool ts_function_is(const char *reported, const char *fn);
+
+/* Index of the first frame of group's stack whose function is fn (as
+ * ts_function_is), or -1. */
+int ts_frame_of_function(const json_value_t *group, const char *fn);
+
+/* Groups of kind ("memory", "fd") whose first frame in source_path is on
+ * `line`; every group of kind (frame[] = -1); groups of kind with a frame
+ * whose function is fn (frame[] = that frame). */
+ts_leaks_t ts_groups_at(const json_value_t *report, const char *kind, const char *source_path,
+                        int line);
+ts_leaks_t ts_groups_all(const json_value_t *report, const char *kind);
+ts_leaks_t ts_groups_in_function(const json_value_t *report, const char *kind, const char *fn);
 
 /* Memory groups whose first frame in source_path is on `line`. */
 ts_leaks_t ts_leaks_at(const json_value_t *report, const char *source_path, int line);

@@ -9,6 +9,8 @@
  */
 #include "runner.h"
 
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -27,33 +29,12 @@
 
 extern char **environ;
 
-/* --- Growable buffers --- */
-
-typedef struct buf {
-  char *data;
-  size_t len, cap;
-} buf_t;
-
-static void buf_append(buf_t *b, const char *p, size_t n) {
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n + 1)
-      cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d)
-      fail_msg("runner: out of memory");
-    b->data = d;
-    b->cap = cap;
-  }
-  memcpy(b->data + b->len, p, n);
-  b->len += n;
-  b->data[b->len] = '\0';
-}
+/* --- Buffers --- */
 
 /* Always a valid string, even when nothing was appended. */
-static char *buf_take(buf_t *b, size_t *len) {
+static char *buf_take(ts_buf_t *b, size_t *len) {
   if (!b->data)
-    buf_append(b, "", 0);
+    ts_buf_append(b, "", 0);
   *len = b->len;
   return b->data;
 }
@@ -130,12 +111,6 @@ static const char **build_env(const char *lib, const char *report_path,
 
 /* --- Process --- */
 
-static int64_t now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static pid_t spawn(const char *path, char *const argv[], char *const envp[], int out_fd,
                    int err_fd) {
   pid_t pid = fork();
@@ -155,12 +130,12 @@ static pid_t spawn(const char *path, char *const argv[], char *const envp[], int
 
 /* Reads both pipes until they close or the deadline passes. Returns false
  * on timeout. */
-static bool drain(int out_fd, int err_fd, buf_t *out, buf_t *err, int64_t deadline) {
+static bool drain(int out_fd, int err_fd, ts_buf_t *out, ts_buf_t *err, int64_t deadline) {
   struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  buf_t *bufs[2] = {out, err};
+  ts_buf_t *bufs[2] = {out, err};
   int open_fds = 2;
   while (open_fds > 0) {
-    int64_t left = deadline - now_ms();
+    int64_t left = deadline - ts_now_ms();
     if (left <= 0)
       return false;
     int r = poll(fds, 2, (int)left);
@@ -169,13 +144,7 @@ static bool drain(int out_fd, int err_fd, buf_t *out, buf_t *err, int64_t deadli
     if (r < 0)
       fail_msg("runner: poll: %s", strerror(errno));
     for (int i = 0; i < 2; i++) {
-      if (fds[i].fd < 0 || !fds[i].revents)
-        continue;
-      char chunk[4096];
-      ssize_t got = read(fds[i].fd, chunk, sizeof(chunk));
-      if (got > 0) {
-        buf_append(bufs[i], chunk, (size_t)got);
-      } else if (got == 0 || errno != EINTR) {
+      if (fds[i].fd >= 0 && fds[i].revents && !ts_buf_read(bufs[i], fds[i].fd)) {
         fds[i].fd = -1;
         open_fds--;
       }
@@ -192,27 +161,13 @@ static bool wait_until(pid_t pid, int *status, int64_t deadline) {
       return true;
     if (r < 0 && errno != EINTR)
       fail_msg("runner: waitpid: %s", strerror(errno));
-    if (now_ms() >= deadline)
+    if (ts_now_ms() >= deadline)
       return false;
     nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
   }
 }
 
 /* --- Report --- */
-
-static char *read_file(const char *path, size_t *len) {
-  buf_t b = {0};
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    char chunk[8192];
-    ssize_t got;
-    while ((got = read(fd, chunk, sizeof(chunk))) > 0 || (got < 0 && errno == EINTR))
-      if (got > 0)
-        buf_append(&b, chunk, (size_t)got);
-    close(fd);
-  }
-  return buf_take(&b, len);
-}
 
 static void parse_lines(ts_run_t *run) {
   const char *p = run->report_text, *end = p + run->report_len;
@@ -265,7 +220,7 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
   if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
     fail_msg("runner: pipe: %s", strerror(errno));
 
-  int64_t deadline = now_ms() + timeout_ms;
+  int64_t deadline = ts_now_ms() + timeout_ms;
   run->pid = spawn(path, (char *const *)(argv ? argv : default_argv), (char *const *)envp,
                    out_pipe[1], err_pipe[1]);
   if (run->pid < 0)
@@ -276,7 +231,7 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
   close(out_pipe[1]);
   close(err_pipe[1]);
 
-  buf_t out = {0}, err = {0};
+  ts_buf_t out = {0}, err = {0};
   int status = 0;
   bool done = drain(out_pipe[0], err_pipe[0], &out, &err, deadline) &&
               wait_until(run->pid, &status, deadline);
@@ -295,7 +250,7 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
 
   run->out = buf_take(&out, &run->out_len);
   run->err = buf_take(&err, &run->err_len);
-  run->report_text = read_file(report_path, &run->report_len);
+  run->report_text = ts_read_text(report_path, &run->report_len);
   unlink(report_path);
   parse_lines(run);
 

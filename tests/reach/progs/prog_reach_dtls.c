@@ -5,9 +5,7 @@
  * reachable; a block nobody holds is definitely lost.
  */
 #include <dlfcn.h>
-#include <pthread.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "prog_reach.h"
 
@@ -22,10 +20,8 @@ static void *worker(void *arg) {
   keep_in_thread();
   reach_scrub_stack();
   started = 1;
-  for (;;) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
+  for (;;)
+    reach_sleep_ms(10);
   return arg;
 }
 
@@ -42,13 +38,8 @@ int main(void) {
     return 2;
   }
   keep_in_main();
-  pthread_t t;
-  if (pthread_create(&t, NULL, worker, NULL) != 0)
+  if (!reach_start_thread(worker, &started))
     return 2;
-  while (!started) {
-    struct timespec ts = {0, 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
   reach_scrub_stack();
   return 0; /* the worker is still running */
 }

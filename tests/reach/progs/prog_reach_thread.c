@@ -7,11 +7,9 @@
  * Under leakscope (LEAKSCOPE_OUTPUT set) main asks for a dump and waits
  * until the report file is written; under valgrind it does not.
  */
-#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "prog_reach.h"
 
@@ -20,10 +18,8 @@ static volatile int started;
 PROG_LEAKY static void hold(void) {
   void *volatile mine = malloc(72); /* LEAK:held */
   started = 1;
-  for (;;) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
+  for (;;)
+    reach_sleep_ms(10);
   (void)mine;
 }
 
@@ -43,8 +39,7 @@ static void dump_and_wait(const char *path) {
   off_t before = stat(path, &st) == 0 ? st.st_size : 0;
   kill(getpid(), SIGUSR2);
   for (int i = 0; i < 1000; i++) {
-    struct timespec ts = {0, 10 * 1000 * 1000};
-    nanosleep(&ts, NULL);
+    reach_sleep_ms(10);
     if (stat(path, &st) == 0 && st.st_size > before)
       return;
   }
@@ -52,13 +47,8 @@ static void dump_and_wait(const char *path) {
 }
 
 int main(void) {
-  pthread_t t;
-  if (pthread_create(&t, NULL, worker, NULL) != 0)
+  if (!reach_start_thread(worker, &started))
     return 2;
-  while (!started) {
-    struct timespec ts = {0, 1000 * 1000};
-    nanosleep(&ts, NULL);
-  }
   lose();
   reach_scrub_stack();
   const char *out = getenv("LEAKSCOPE_OUTPUT");
