@@ -7,7 +7,8 @@
  *  - PROG_LEAKY keeps a leaking function a real frame with its own name.
  *    noclone as well as noinline: IPA-CP would otherwise emit a clone named
  *    "leak.constprop.0" and the function name under test would change.
- *  - Every allocation's pointer is stored to prog_sink, a volatile global.
+ *  - Every allocation's pointer is stored to prog_sink, a volatile
+ *    thread-local (a shared one would let two threads free one block).
  *    A volatile store is an observable side effect, so the compiler must
  *    perform the allocation (GCC deletes malloc/free pairs and unused
  *    mallocs otherwise) without needing -fno-builtin.
@@ -37,7 +38,7 @@
 #define PROG_UNUSED __attribute__((unused))
 #endif
 
-PROG_UNUSED static void *volatile prog_sink;
+PROG_UNUSED static __thread void *volatile prog_sink; /* per thread: threads store and free through it */
 
 /* printf to stdout through a stack buffer and write(2): no allocation. */
 PROG_UNUSED __attribute__((format(printf, 1, 2))) static void prog_say(const char *fmt, ...) {
