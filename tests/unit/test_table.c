@@ -103,9 +103,8 @@ static void *churn(void *arg) {
   return NULL;
 }
 
-static void test_concurrent_exact(void **state) {
-  ls_table_init();
-  static worker_t w[THREADS];
+/* Runs THREADS churn workers to completion. */
+static void run_churn(worker_t w[THREADS]) {
   pthread_t th[THREADS];
   for (int t = 0; t < THREADS; t++) {
     memset(&w[t], 0, sizeof w[t]);
@@ -114,6 +113,12 @@ static void test_concurrent_exact(void **state) {
   }
   for (int t = 0; t < THREADS; t++)
     pthread_join(th[t], NULL);
+}
+
+static void test_concurrent_exact(void **state) {
+  ls_table_init();
+  static worker_t w[THREADS];
+  run_churn(w);
   uint64_t expect_blocks = 0, expect_bytes = 0;
   for (int t = 0; t < THREADS; t++) {
     expect_blocks += w[t].nlive;
@@ -169,17 +174,11 @@ static void test_visit_during_churn(void **state) {
     assert_true(ls_table_insert(&b));
   }
   static worker_t w[THREADS];
-  pthread_t th[THREADS], vt;
+  pthread_t vt;
   int bad = 0;
   stop_visits = 0;
   pthread_create(&vt, NULL, visitor, &bad);
-  for (int t = 0; t < THREADS; t++) {
-    memset(&w[t], 0, sizeof w[t]);
-    w[t].t = t;
-    pthread_create(&th[t], NULL, churn, &w[t]);
-  }
-  for (int t = 0; t < THREADS; t++)
-    pthread_join(th[t], NULL);
+  run_churn(w);
   stop_visits = 1;
   pthread_join(vt, NULL);
   assert_int_equal(bad, 0);
