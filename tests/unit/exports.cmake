@@ -1,0 +1,34 @@
+# SPDX-License-Identifier: MIT
+# The library exports only the libc names it interposes and leakscope_*:
+# anything else would interpose on the host by accident. The interposed
+# names are read from src/real.h's LS_REAL_FUNCS list (plus reallocarray,
+# built on realloc), so the check follows that list.
+# Run: cmake -DLIB=<libleakscope.so> -DREAL_H=<src/real.h> -P exports.cmake
+cmake_minimum_required(VERSION 3.18)
+execute_process(COMMAND nm -D --defined-only ${LIB} OUTPUT_VARIABLE nm_out RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "nm failed on ${LIB}")
+endif()
+file(READ ${REAL_H} real)
+string(REGEX MATCHALL "X\\([01], [^,]+, ([A-Za-z_0-9]+)," entries "${real}")
+set(allowed reallocarray)
+foreach(e IN LISTS entries)
+  string(REGEX REPLACE "X\\([01], [^,]+, ([A-Za-z_0-9]+)," "\\1" name "${e}")
+  list(APPEND allowed ${name})
+endforeach()
+string(REPLACE "\n" ";" lines "${nm_out}")
+set(count 0)
+foreach(line IN LISTS lines)
+  # Global (upper-case type) symbols only; local ones are not exported.
+  if(line MATCHES "^[0-9a-f]+ [A-Z] (.+)$")
+    set(sym ${CMAKE_MATCH_1})
+    math(EXPR count "${count} + 1")
+    if(NOT sym MATCHES "^leakscope_" AND NOT sym IN_LIST allowed)
+      message(FATAL_ERROR "unexpected exported symbol: ${sym}")
+    endif()
+  endif()
+endforeach()
+if(count LESS 20)
+  message(FATAL_ERROR "only ${count} exported symbols: nm output not understood")
+endif()
+message(STATUS "${count} exported symbols, all interposed libc names or leakscope_*")
