@@ -90,7 +90,7 @@ LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_
   ls_suppress_rules(&nrules);
   if (nrules && r.ngroups) {
     /* Suppressed leaks do not count, as they are not reported. */
-    ls_symbolizer_t *sym = ls_sym_open();
+    ls_symbolizer_t *sym = ls_report_symbolizer();
     ls_report_suppress(&r, sym);
     if (sym)
       ls_sym_close(sym);

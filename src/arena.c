@@ -17,26 +17,18 @@ typedef struct chunk {
 } chunk_t;
 
 static _Atomic(chunk_t *) current;
-static _Atomic size_t mapped_bytes;
 
 void *ls_map(size_t size) {
   size = (size + 4095) & ~(size_t)4095;
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  if (p == MAP_FAILED)
-    return NULL;
-  /* relaxed: a statistic */
-  ls_atomic_add_relaxed(&mapped_bytes, size);
-  return p;
+  return p == MAP_FAILED ? NULL : p;
 }
 
 void ls_unmap(void *p, size_t size) {
   size = (size + 4095) & ~(size_t)4095;
   munmap(p, size);
-  ls_atomic_add_relaxed(&mapped_bytes, -size);
 }
-
-size_t ls_map_bytes(void) { return ls_atomic_load_relaxed(&mapped_bytes); }
 
 void *ls_arena_alloc(size_t size, size_t align) {
   if (size > LS_CHUNK_SIZE / 2)

@@ -4,8 +4,7 @@
  *
  * ls_arena_alloc hands out small, zeroed, never-freed pieces (thread
  * records, module history). ls_map/ls_unmap wrap whole mappings (tables,
- * report buffers) and keep the bookkeeping byte count that
- * leakscope_stats reports.
+ * report buffers).
  */
 #ifndef LS_ARENA_H
 #define LS_ARENA_H
@@ -17,11 +16,8 @@
 void *ls_arena_alloc(size_t size, size_t align);
 
 /* A fresh zeroed mapping of `size` bytes (rounded up to pages), reserved
- * lazily (MAP_NORESERVE); NULL on failure. Counted in ls_map_bytes(). */
+ * lazily (MAP_NORESERVE); NULL on failure. */
 void *ls_map(size_t size);
 void ls_unmap(void *p, size_t size);
-
-/* Bytes of bookkeeping mappings currently held (tables, arena chunks). */
-size_t ls_map_bytes(void);
 
 #endif

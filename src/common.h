@@ -24,17 +24,4 @@
 /* Write msg to stderr with write(2) and abort. Never allocates. */
 LS_COLD __attribute__((noreturn)) void ls_fatal(const char *msg);
 
-/* Debug level 0 (default): no checks. 1: ls_assert. */
-#ifndef LEAKSCOPE_DEBUG_LEVEL
-#define LEAKSCOPE_DEBUG_LEVEL 0
-#endif
-#if LEAKSCOPE_DEBUG_LEVEL >= 1
-#define LS_STR2(x) #x
-#define LS_STR(x) LS_STR2(x)
-#define ls_assert(c) \
-  ((c) ? (void)0 : ls_fatal("assertion failed: " #c " at " __FILE__ ":" LS_STR(__LINE__)))
-#else
-#define ls_assert(c) ((void)0)
-#endif
-
 #endif

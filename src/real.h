@@ -114,10 +114,6 @@ extern _Atomic int ls_real_ready;
  * the thread already resolves (the interposers check the guard first). */
 void ls_real_resolve(void);
 
-/* True while the calling thread must be served by the bootstrap arena:
- * the real functions are not resolved yet and this thread is resolving. */
-static inline bool ls_real_booting(void);
-
 /* The bootstrap arena: 16-aligned, zeroed, never reused. */
 void *ls_boot_alloc(size_t size, size_t align);
 bool ls_boot_owns(const void *p);
@@ -136,7 +132,5 @@ static inline bool ls_real_ensure(void) {
   ls_real_resolve();
   return true;
 }
-
-static inline bool ls_real_booting(void) { return !ls_real_ensure(); }
 
 #endif

@@ -673,18 +673,17 @@ void ls_report_output(const ls_buf_t *b) {
   }
 }
 
-/* libdw does not survive its own allocation failures (it crashes). After
- * the program ran out of memory, symbolize only if room for libdw's work
- * can be had now; otherwise frames come from the loader alone (module,
- * exported names). */
-static bool memory_to_symbolize(void) {
+/* See report.h: an out-of-memory program gets libdw only if 32 MiB of
+ * address space can be had now. */
+ls_symbolizer_t *ls_report_symbolizer(void) {
   enum { LIBDW_ROOM = 32 << 20 };
-  if (!ls_track_out_of_memory())
-    return true;
-  void *room = ls_map(LIBDW_ROOM);
-  if (room)
+  if (ls_track_out_of_memory()) {
+    void *room = ls_map(LIBDW_ROOM);
+    if (!room)
+      return NULL;
     ls_unmap(room, LIBDW_ROOM);
-  return room != NULL;
+  }
+  return ls_sym_open();
 }
 
 int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out) {
@@ -699,7 +698,7 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
   r.seq = ++reports;
   if (f->diff)
     apply_diff(&r);
-  ls_symbolizer_t *sym = memory_to_symbolize() ? ls_sym_open() : NULL;
+  ls_symbolizer_t *sym = ls_report_symbolizer();
   ls_report_suppress(&r, sym);
   ls_report_format(&r, sym, format, out);
   if (sym)

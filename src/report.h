@@ -93,6 +93,13 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
 
+/* The symbolizer for a report, or NULL when there is none to be had:
+ * libdw does not survive its own allocation failures (it crashes), so
+ * after the program ran out of memory it is used only if room for its
+ * work can be had now; NULL frames come from the loader alone. Close it
+ * with ls_sym_close. */
+ls_symbolizer_t *ls_report_symbolizer(void);
+
 /* Marks the groups that suppression rules match and takes them out of
  * the totals; each rule's counters then describe this report. */
 void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym);

@@ -138,11 +138,6 @@ void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
   atomic_store_explicit(&e->ready, true, memory_order_release);
 }
 
-size_t ls_modhist_dropped(void) {
-  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
-  return n > LS_MODHIST_CAP ? n - LS_MODHIST_CAP : 0;
-}
-
 /* --- Separate debug info, found locally only --- */
 
 /* The gnu_debuglink checksum: CRC-32 (IEEE, reflected) of the whole file. */

@@ -71,11 +71,7 @@ void ls_sym_close(ls_symbolizer_t *sym);
  * own. `depot_mark` is ls_depot_mark() at that moment: stacks with an id
  * below it were captured while the module was mapped. Keeps at most 256
  * entries (a module unloaded repeatedly from the same place takes one);
- * later ones are dropped and counted. */
+ * later ones are dropped (their addresses show as unknown frames). */
 void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark);
-
-/* Unloaded modules the history had no room for: addresses in them may show
- * as unknown frames. Thread-safe. */
-size_t ls_modhist_dropped(void);
 
 #endif

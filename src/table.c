@@ -33,8 +33,8 @@
 
 #include "arena.h"
 #include "atomic.h"
+#include "clock.h"
 #include "thread.h"
-#include "track.h"
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)

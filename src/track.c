@@ -6,7 +6,6 @@
 #include "track.h"
 
 #include <errno.h>
-#include <time.h>
 
 #include "atomic.h"
 #include "config.h"
@@ -17,7 +16,6 @@
 #include "thread.h"
 
 static _Atomic uint64_t untracked;
-static struct timespec start_time;
 static _Atomic int initialised;
 
 void ls_track_init(void) {
@@ -26,18 +24,11 @@ void ls_track_init(void) {
    * structure below also initialises itself on first use */
   if (!ls_atomic_cas_acq_rel(&initialised, &expected, 1))
     return;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &start_time);
+  ls_clock_start();
   ls_thread_init();
   ls_table_init();
   ls_fdtable_init();
   ls_stack_init();
-}
-
-uint32_t ls_now_ms(void) {
-  struct timespec now;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
-  return (uint32_t)((now.tv_sec - start_time.tv_sec) * 1000 +
-                    (now.tv_nsec - start_time.tv_nsec) / 1000000);
 }
 
 static uint32_t capture(void) {

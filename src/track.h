@@ -10,15 +10,12 @@
 #ifndef LS_TRACK_H
 #define LS_TRACK_H
 
+#include "clock.h"
 #include "common.h"
 #include "fdtable.h"
 
 /* One-time set-up of tables and unwinder; idempotent. */
 void ls_track_init(void);
-
-/* Milliseconds since leakscope started (coarse clock, a few ms of
- * resolution; monotonic). */
-uint32_t ls_now_ms(void);
 
 #include "table.h"
 
