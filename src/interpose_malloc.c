@@ -86,33 +86,32 @@ LS_EXPORT void *realloc(void *p, size_t n) {
   }
   if (p && ls_boot_owns(p))
     return realloc_boot(p, n);
-  if (!ls_guard_enter()) {
-    /* Inside a guarded call: a tracked block keeps its stack when libc
-     * resizes it for us. */
-    ls_block_t old;
-    bool was_tracked = p && ls_track_free(p, &old);
-    void *q = ls_real.realloc(p, n);
-    if (was_tracked && (q || n)) {
-      if (q) {
-        old.addr = (uintptr_t)q;
-        old.size = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
-      }
-      ls_track_restore(&old);
-    }
-    return q;
-  }
   /* Forget the old block first: once the real realloc returns, its address
-   * may belong to another thread's new block. If the real call fails, the
-   * old block is still live and its entry goes back unchanged.
-   * realloc(p, 0) frees p and returns NULL (glibc): nothing to record. */
+   * may belong to another thread's new block. Then:
+   *  - success from the program: a new block with the realloc's stack;
+   *  - success inside a guarded call (libc resizing the program's block
+   *    for it): the block keeps its stack, at its new address and size;
+   *  - failure: the old block is still live, its entry goes back;
+   *  - realloc(p, 0) frees p and returns NULL (glibc): nothing to record. */
+  bool entered = ls_guard_enter();
+  if (!entered)
+    ls_guard_push();
   ls_block_t old;
   bool was_tracked = p && ls_track_free(p, &old);
   void *q = ls_real.realloc(p, n);
-  if (q)
+  if (q && entered) {
     ls_track_alloc(q, n);
-  else if (was_tracked && n)
+  } else if (was_tracked && (q || n)) {
+    if (q) {
+      old.addr = (uintptr_t)q;
+      old.size = n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
+    }
     ls_track_restore(&old);
-  ls_guard_leave();
+  }
+  if (entered)
+    ls_guard_leave();
+  else
+    ls_guard_pop();
   return q;
 }
 
