@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "depot.h"
 #include "unwind_cfi.h"
 
 /* Linker-defined bounds of this shared object's headers and code. Hidden,
@@ -80,7 +81,9 @@ void ls_stack_init(void) {
    * LEAKSCOPE_UNWIND (another library's constructor allocated first). */
   dl_iterate_phdr(find_nofp, NULL);
   uintptr_t frames[8];
-  ls_stack_capture(frames, 8);
+  uint32_t *tag;
+  if (!ls_cfi_backtrace(frames, 8, &tag))
+    unw_backtrace((void **)frames, 8);
 }
 
 /* Frame-pointer walk. Returns the depth, or 0 when the chain cannot be
@@ -112,23 +115,29 @@ static LS_NOINLINE uint32_t capture_fp(uintptr_t *frames, uint32_t max) {
   return depth >= 2 || depth == max ? depth : 0;
 }
 
-uint32_t ls_stack_capture(uintptr_t *frames, uint32_t max) {
+uint32_t ls_stack_intern(uint32_t max) {
   uintptr_t raw[LS_MAX_DEPTH + LS_OWN_FRAMES];
   if (max > LS_MAX_DEPTH)
     max = LS_MAX_DEPTH;
   if (ls_config.unwind == LS_UNWIND_FP) {
-    uint32_t depth = capture_fp(frames, max);
+    uint32_t depth = capture_fp(raw, max);
     if (depth)
-      return depth;
+      return ls_depot_intern(raw, depth);
   }
-  int n = (int)ls_cfi_backtrace(raw, max + LS_OWN_FRAMES);
+  /* A stack the unwinder's memo already holds under a depot id needs no
+   * copy, cut or depot lookup: the id names exactly these frames. */
+  uint32_t *tag;
+  int n = (int)ls_cfi_backtrace(raw, max + LS_OWN_FRAMES, &tag);
+  if (tag && *tag)
+    return *tag;
   if (n == 0)
     n = unw_backtrace((void **)raw, (int)(max + LS_OWN_FRAMES));
   int skip = 0;
   while (skip < n && is_ours(raw[skip]))
     skip++;
-  uint32_t depth = 0;
-  for (int i = skip; i < n && depth < max; i++)
-    frames[depth++] = raw[i];
-  return depth;
+  uint32_t depth = (uint32_t)(n - skip) < max ? (uint32_t)(n - skip) : max;
+  uint32_t id = ls_depot_intern(raw + skip, depth);
+  if (tag)
+    *tag = id;
+  return id;
 }

@@ -18,8 +18,8 @@
  * list) so the first tracked allocation does not pay for it. */
 void ls_stack_init(void);
 
-/* Captures up to `max` frames (<= LS_MAX_DEPTH) into frames; returns the
- * number captured. Guard held. */
-uint32_t ls_stack_capture(uintptr_t *frames, uint32_t max);
+/* Captures the current stack, up to `max` frames (<= LS_MAX_DEPTH), and
+ * returns its depot id (0: the depot is full). Guard held. */
+uint32_t ls_stack_intern(uint32_t max);
 
 #endif

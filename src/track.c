@@ -9,7 +9,6 @@
 
 #include "atomic.h"
 #include "config.h"
-#include "depot.h"
 #include "guard.h"
 #include "stack.h"
 #include "table.h"
@@ -31,11 +30,6 @@ void ls_track_init(void) {
   ls_stack_init();
 }
 
-static uint32_t capture(void) {
-  uintptr_t frames[LS_MAX_DEPTH];
-  uint32_t depth = ls_stack_capture(frames, (uint32_t)ls_config.depth);
-  return ls_depot_intern(frames, depth);
-}
 
 static void count_untracked(void) {
   /* relaxed: a statistic */
@@ -55,7 +49,7 @@ static bool origin_now(origin_t *o) {
     return false;
   if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
     ls_track_init();
-  *o = (origin_t){.stack = capture(), .stamp = ls_now_ms(), .thread = ls_thread_self()->id};
+  *o = (origin_t){.stack = ls_stack_intern((uint32_t)ls_config.depth), .stamp = ls_now_ms(), .thread = ls_thread_self()->id};
   return true;
 }
 

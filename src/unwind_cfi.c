@@ -737,6 +737,8 @@ typedef struct memo_way {
   uint32_t nchk;  /* checks in chk */
   uint32_t hot;   /* the check that failed last: tried first */
   bool natural;   /* ended by the stack's end, not by max */
+  uint32_t tag;   /* the caller's name for this stack, 0: none yet (see
+                     ls_cfi_backtrace); reset by every new walk */
   uint64_t needfp;                  /* bit i (0..k): frame i's walk uses its fp */
   uintptr_t sp[MEMO_DEPTH + 1];     /* state entering frame i */
   uintptr_t fp[MEMO_DEPTH + 1];
@@ -749,6 +751,7 @@ typedef struct memo_way {
 typedef struct memo {
   uint32_t mru, next; /* way to try first; next way to overwrite */
   uint32_t busy;      /* a capture on this thread is using it */
+  struct memo_way *got; /* the way holding the current capture's stack, if any */
   struct memo *next_free;
   memo_way_t way[MEMO_WAYS];
 } memo_t;
@@ -951,8 +954,10 @@ static void memo_finish(memo_t *m, memo_way_t *w, uint32_t k, uint32_t n, bool n
   w->natural = natural;
   w->max = max;
   w->epoch = ep;
+  w->tag = 0;
   w->k = k;
   m->mru = (uint32_t)(w - m->way);
+  m->got = w;
 }
 
 /* Copies t frames of ref from rc on (and the state after them) to w from
@@ -1066,6 +1071,7 @@ static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, u
   }
 }
 
+/* A named stack's frames are not copied: the caller only needs its name. */
 static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, uintptr_t sp,
                                    uintptr_t fp, uint32_t ep) {
   for (uint32_t t = 0; t < MEMO_WAYS; t++) {
@@ -1073,15 +1079,17 @@ static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, u
     memo_way_t *w = &m->way[i];
     if (w->k && w->sp[0] == sp && fp_matches(w, 0, fp) && w->epoch == ep && w->max == max &&
         memo_verify(w, 0)) {
-      copy_frames(frames, w->ra, w->n);
+      if (!w->tag)
+        copy_frames(frames, w->ra, w->n);
       m->mru = i;
+      m->got = w;
       return w->n;
     }
   }
   return 0;
 }
 
-LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max) {
+LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t **tag) {
   uintptr_t pc, sp, fp;
   /* pc is the instruction after the lea, which is where sp and fp are
    * read: the row for pc describes exactly this sp. */
@@ -1089,6 +1097,7 @@ LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max) {
                    "mov %%rsp, %1\n\t"
                    "mov %%rbp, %2"
                    : "=r"(pc), "=r"(sp), "=r"(fp));
+  *tag = NULL;
   if (ls_unlikely(sp < stk.lo || sp >= stk.hi) && !stack_setup(sp))
     return 0;
   _Atomic uint64_t *c = cache_get();
@@ -1101,9 +1110,12 @@ LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max) {
     return walk(frames, max, pc, sp, fp, c, ep, NULL);
   m->busy = 1;
   ls_compiler_fence();
+  m->got = NULL;
   uint32_t n = memo_lookup(m, frames, max, sp, fp, ep);
   if (!n)
     n = walk(frames, max, pc, sp, fp, c, ep, m);
+  if (n && m->got) /* walk() keeps no way for stacks too deep */
+    *tag = &m->got->tag;
   ls_compiler_fence();
   m->busy = 0;
   return n;

@@ -31,7 +31,12 @@
  * takes a try-lock (busy: returns 0), calls dl_iterate_phdr and parses the
  * module's .eh_frame. Otherwise: no locks, no malloc, no system calls.
  * Not async-signal-safe on a miss (dl_iterate_phdr). */
-uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max);
+/* *tag: a word kept with the thread's memo of this stack, for the
+ * caller's own name for it (stack.c keeps the depot id there), valid until
+ * the thread's next capture; NULL when the stack is not memoized. When
+ * **tag is non-zero on return, the stack is the one so named and frames
+ * is left unwritten. A new walk resets the word to 0. */
+uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t **tag);
 
 /* Forgets every cached rule, for when code may have been unmapped and
  * other code mapped at the same addresses (dlclose). Misses notice a
