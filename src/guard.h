@@ -20,6 +20,9 @@ typedef struct ls_tls {
   struct ls_thread *thread; /* registry record, NULL until first tracked op */
   uint32_t depot_recent[4]; /* depot ids this thread interned last (depot.c) */
   uint32_t depot_next;      /* where the next one goes, round robin */
+  /* Frame address of the interposer that entered (NULL outside): stack
+   * walks start there, not in our own frames (stack.c). */
+  const uintptr_t *entry;
 } ls_tls_t;
 
 extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
@@ -27,15 +30,24 @@ extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));
 /* Enters leakscope on this thread. Returns false when the thread is
  * already inside, in which case the caller must pass through and must not
  * call ls_guard_leave(). (A paused thread still enters: its releases must
- * be seen; ls_track_* skip recording new resources instead.) */
-static inline bool ls_guard_enter(void) {
+ * be seen; ls_track_* skip recording new resources instead.) A macro, so
+ * that the frame recorded is the calling interposer's, however the
+ * compiler inlines: the library is built with frame pointers, so the
+ * caller's return address and frame pointer sit at that frame address. */
+#define ls_guard_enter() ls_guard_enter_from(__builtin_frame_address(0))
+
+static inline bool ls_guard_enter_from(const void *frame) {
   if (ls_tls.depth)
     return false;
   ls_tls.depth = 1;
+  ls_tls.entry = frame;
   return true;
 }
 
-static inline void ls_guard_leave(void) { ls_tls.depth = 0; }
+static inline void ls_guard_leave(void) {
+  ls_tls.entry = NULL;
+  ls_tls.depth = 0;
+}
 
 /* Unconditional nesting, for report and API paths that must pass through
  * even when they were entered from an already-guarded context. */

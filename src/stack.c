@@ -7,10 +7,11 @@
  * walks cached unwind info; ~150 ns for 13 frames on this project's
  * machine, where an unw_step loop costs microseconds).
  *
- * Frames inside libleakscope itself are cut by address: everything between
- * our ELF header and the end of our text. That works whatever the
- * compiler inlined and whichever interposer called us, unlike a fixed
- * skip count.
+ * Walks start in the caller of the interposer that entered leakscope
+ * (ls_tls.entry, its frame address), so our own frames cost nothing.
+ * Whatever frames of ours remain (an interposer calling another, a walk
+ * started here) are cut by address: everything between our ELF header and
+ * the end of our text, whatever the compiler inlined.
  *
  * LEAKSCOPE_UNWIND=fp walks the frame-pointer chain instead (~1 ns per
  * frame; the library is built with frame pointers for it). A chain is only
@@ -30,6 +31,7 @@
 
 #include "config.h"
 #include "depot.h"
+#include "guard.h"
 #include "unwind_cfi.h"
 
 /* Linker-defined bounds of this shared object's headers and code. Hidden,
@@ -82,7 +84,7 @@ void ls_stack_init(void) {
   dl_iterate_phdr(find_nofp, NULL);
   uintptr_t frames[8];
   uint32_t *tag;
-  if (!ls_cfi_backtrace(frames, 8, &tag))
+  if (!ls_cfi_backtrace(frames, 8, NULL, &tag))
     unw_backtrace((void **)frames, 8);
 }
 
@@ -93,7 +95,7 @@ void ls_stack_init(void) {
  * first implausible link, which is accepted only after a few user
  * frames (the libc frames above main have no frame pointers). */
 static LS_NOINLINE uint32_t capture_fp(uintptr_t *frames, uint32_t max) {
-  const uintptr_t *fp = __builtin_frame_address(0);
+  const uintptr_t *fp = ls_tls.entry ? ls_tls.entry : __builtin_frame_address(0);
   uint32_t depth = 0;
   bool ours = true;
   while (depth < max) {
@@ -127,7 +129,7 @@ uint32_t ls_stack_intern(uint32_t max) {
   /* A stack the unwinder's memo already holds under a depot id needs no
    * copy, cut or depot lookup: the id names exactly these frames. */
   uint32_t *tag;
-  int n = (int)ls_cfi_backtrace(raw, max + LS_OWN_FRAMES, &tag);
+  int n = (int)ls_cfi_backtrace(raw, max + LS_OWN_FRAMES, ls_tls.entry, &tag);
   if (tag && *tag)
     return *tag;
   if (n == 0)

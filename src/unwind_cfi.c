@@ -739,6 +739,7 @@ typedef struct memo_way {
   bool natural;   /* ended by the stack's end, not by max */
   uint32_t tag;   /* the caller's name for this stack, 0: none yet (see
                      ls_cfi_backtrace); reset by every new walk */
+  uintptr_t pc0;  /* the pc the walk started at */
   uint64_t needfp;                  /* bit i (0..k): frame i's walk uses its fp */
   uintptr_t sp[MEMO_DEPTH + 1];     /* state entering frame i */
   uintptr_t fp[MEMO_DEPTH + 1];
@@ -987,6 +988,7 @@ static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, u
     m->next = (v + 1) % MEMO_WAYS;
     rec = &m->way[v];
     rec->k = 0; /* invalid until memo_finish */
+    rec->pc0 = at;
   }
   /* Frame i's pc is `at`; for i > 0 it is a return address minus one: the
    * row that applies is the call's (the call may end its function). */
@@ -1072,12 +1074,13 @@ static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, u
 }
 
 /* A named stack's frames are not copied: the caller only needs its name. */
-static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, uintptr_t sp,
-                                   uintptr_t fp, uint32_t ep) {
+static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, uintptr_t pc,
+                                   uintptr_t sp, uintptr_t fp, uint32_t ep) {
   for (uint32_t t = 0; t < MEMO_WAYS; t++) {
     uint32_t i = (m->mru + t) % MEMO_WAYS;
     memo_way_t *w = &m->way[i];
-    if (w->k && w->sp[0] == sp && fp_matches(w, 0, fp) && w->epoch == ep && w->max == max &&
+    if (w->k && w->sp[0] == sp && w->pc0 == pc && fp_matches(w, 0, fp) && w->epoch == ep &&
+        w->max == max &&
         memo_verify(w, 0)) {
       if (!w->tag)
         copy_frames(frames, w->ra, w->n);
@@ -1089,7 +1092,8 @@ static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, u
   return 0;
 }
 
-LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t **tag) {
+LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, const uintptr_t *from,
+                                      uint32_t **tag) {
   uintptr_t pc, sp, fp;
   /* pc is the instruction after the lea, which is where sp and fp are
    * read: the row for pc describes exactly this sp. */
@@ -1098,6 +1102,20 @@ LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t 
                    "mov %%rbp, %2"
                    : "=r"(pc), "=r"(sp), "=r"(fp));
   *tag = NULL;
+  uint32_t first = 0;
+  if (from && max) {
+    /* from's frame is [saved rbp, return address]: the caller's state
+     * after the return is pc = return address, sp just above, rbp the
+     * saved one. The return address is frame 0, and as the walk's first
+     * pc it is part of the memo's key. */
+    pc = from[1] - 1;
+    sp = (uintptr_t)(from + 2);
+    fp = from[0];
+    frames[0] = from[1];
+    frames++;
+    max--;
+    first = 1;
+  }
   if (ls_unlikely(sp < stk.lo || sp >= stk.hi) && !stack_setup(sp))
     return 0;
   _Atomic uint64_t *c = cache_get();
@@ -1106,17 +1124,19 @@ LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t 
   /* relaxed: a stale epoch only means the flush window in unwind_cfi.h */
   const uint32_t ep = ls_atomic_load_relaxed(&epoch);
   memo_t *m = stk.memo;
-  if (!m || m->busy) /* busy: re-entered from a signal handler */
-    return walk(frames, max, pc, sp, fp, c, ep, NULL);
+  if (!m || m->busy) { /* busy: re-entered from a signal handler */
+    uint32_t n = walk(frames, max, pc, sp, fp, c, ep, NULL);
+    return n ? first + n : 0;
+  }
   m->busy = 1;
   ls_compiler_fence();
   m->got = NULL;
-  uint32_t n = memo_lookup(m, frames, max, sp, fp, ep);
+  uint32_t n = memo_lookup(m, frames, max, pc, sp, fp, ep);
   if (!n)
     n = walk(frames, max, pc, sp, fp, c, ep, m);
   if (n && m->got) /* walk() keeps no way for stacks too deep */
     *tag = &m->got->tag;
   ls_compiler_fence();
   m->busy = 0;
-  return n;
+  return n ? first + n : 0;
 }

@@ -36,7 +36,11 @@
  * the thread's next capture; NULL when the stack is not memoized. When
  * **tag is non-zero on return, the stack is the one so named and frames
  * is left unwritten. A new walk resets the word to 0. */
-uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, uint32_t **tag);
+/* from: NULL, or the frame address of a function built with frame
+ * pointers that is still running below this call (the interposer that
+ * entered leakscope): the walk then starts in its caller, frames[0] being
+ * from's return address, and skips the frames in between. */
+uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, const uintptr_t *from, uint32_t **tag);
 
 /* Forgets every cached rule, for when code may have been unmapped and
  * other code mapped at the same addresses (dlclose). Misses notice a
