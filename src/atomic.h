@@ -20,6 +20,7 @@
   atomic_compare_exchange_strong_explicit((p), (exp), (des),                \
                                           memory_order_acq_rel, memory_order_acquire)
 #define ls_atomic_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
+#define ls_atomic_sub_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
 #define ls_atomic_add_acq_rel(p, v) atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)
 #define ls_atomic_exchange_acq_rel(p, v) atomic_exchange_explicit((p), (v), memory_order_acq_rel)
 /* Compiler-only barrier: orders our accesses against a signal handler or

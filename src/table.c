@@ -48,10 +48,14 @@
 #define KEY_MOVED 2u
 #define KEY_ADDR_MASK 0x0000fffffffffffcull
 #define KEY_TID_SHIFT 48
-/* One insert in FILL_SAMPLE that takes an EMPTY slot bumps the shard's
- * fill counter: an estimate that keeps every allocation from writing a
+/* The shard counts the live keys of one address in LIVE_SAMPLE (chosen
+ * by hash, so the insert and the remove of a key agree): an exact count
+ * of a sample that estimates the load without every allocation writing a
  * shared cache line. */
-#define FILL_SAMPLE 8
+#define LIVE_SAMPLE 8
+/* A search that ran this far without finding its key asks for a purge of
+ * the shard's tombstones (a migration to a table of the same size). */
+#define PURGE_PROBE 64
 #define MAX_PROBE 512
 #define RETRY_MS 10
 
@@ -67,7 +71,6 @@ LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
 
 typedef struct tab {
   uint32_t log2;
-  _Atomic uint32_t fill; /* sampled count of EMPTY slots taken */
   size_t bytes;          /* size of this mapping */
   slot_t *slots;
   _Atomic uint32_t *stamps;
@@ -81,10 +84,16 @@ typedef struct shard {
   _Atomic uint32_t busy;
   _Atomic uint32_t no_memory; /* 1 + ls_now_ms() of the last failure to get
                                  a new table, or 0 */
+  /* Live sampled keys (LIVE_SAMPLE), whichever table holds them. Its own
+   * cache line: written by 1 in LIVE_SAMPLE operations, while the line
+   * above is read by all of them. Signed: a fork child may forget an
+   * insert it counts, then see the remove. */
+  _Atomic int32_t live __attribute__((aligned(LS_CACHE_LINE)));
 } __attribute__((aligned(LS_CACHE_LINE))) shard_t;
 
 static shard_t shards[SHARDS];
 static _Atomic uint64_t table_dropped; /* entries a migration had to forget */
+static _Atomic uint64_t migrations;    /* completed, a statistic */
 
 /* Locality: the 16 granules (16 bytes each) of a 256-byte run of
  * addresses share a hash and land in 16 consecutive slots, so blocks that
@@ -103,6 +112,13 @@ static inline size_t home_of(const tab_t *t, uint64_t h) {
   return run | (size_t)(h & ((1u << RUN_BITS) - 1));
 }
 static inline void cpu_relax(void) { __builtin_ia32_pause(); }
+
+/* Whether h is one of the sampled keys: the run's bits just below the
+ * shard's (well mixed even for arithmetic runs of addresses, where low
+ * bits repeat) must equal the granule's: one in 8 of every run, so
+ * allocations side by side do not all count or all not count. */
+static inline bool sampled(uint64_t h) { return ((h << SHARD_BITS) >> (64 - 3)) == (h & 7); }
+LS_STATIC_ASSERT(LIVE_SAMPLE == 8, "sampled() takes 3 bits");
 
 static tab_t *tab_new(uint32_t log2) {
   size_t cap = (size_t)1 << log2;
@@ -127,7 +143,7 @@ enum { INS_OK, INS_FROZEN, INS_FULL };
  * key becomes live; without, it stays BUSY (a migration copy, published
  * or discarded by the migrator). */
 static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, bool publish,
-                      size_t *where, bool *took_empty) {
+                      size_t *where) {
   size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
   /* A probe this long means the table is as good as full (below 5/8 load
@@ -151,7 +167,6 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
            * key in tab_remove, migrate_slot and ls_table_foreach */
           ls_atomic_store_release(&s->key, key);
         *where = i;
-        *took_empty = k == KEY_EMPTY;
         return INS_OK;
       }
     }
@@ -163,7 +178,8 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
 
 enum { RM_OK, RM_ABSENT, RM_MOVED };
 
-static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
+/* *probes: how many slots an RM_ABSENT answer looked at. */
+static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, size_t *probes) {
   size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
   /* No insert goes further than MAX_PROBE from home: an untracked address
@@ -173,6 +189,7 @@ static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
     slot_t *s = &t->slots[i];
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&s->key);
+    *probes = n;
     if (k == KEY_EMPTY || k == KEY_FROZEN)
       return RM_ABSENT; /* end of the probe chain */
     if ((k & KEY_ADDR_MASK) != addr || (k & KEY_BUSY))
@@ -190,12 +207,13 @@ static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old) {
       return RM_OK;
     return RM_MOVED;
   }
+  *probes = limit + 1;
   return RM_ABSENT;
 }
 
 /* Seals slot i of old, copying a live entry into new. Runs only in the
  * migrator (shard busy). */
-static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live, uint64_t *dropped) {
+static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t *dropped) {
   slot_t *s = &old->slots[i];
   for (;;) {
     uint64_t k = ls_atomic_load_acquire(&s->key);
@@ -214,13 +232,15 @@ static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live, uint6
                     .size = ls_atomic_load_relaxed(&s->size),
                     .stamp = ls_atomic_load_relaxed(&old->stamps[i])};
     size_t j;
-    bool took_empty;
-    if (tab_insert(new, k, hash_addr(k & KEY_ADDR_MASK), &b, false, &j, &took_empty) != INS_OK) {
+    uint64_t h = hash_addr(k & KEY_ADDR_MASK);
+    if (tab_insert(new, k, h, &b, false, &j) != INS_OK) {
       /* A probe run longer than MAX_PROBE in a table at most 1/4 full:
        * not seen in practice, but the host must never pay for it. Forget
        * the block (a later free simply misses) rather than abort. */
       if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_FROZEN_TOMB)) {
         (*dropped)++;
+        if (sampled(h))
+          ls_atomic_sub_relaxed(&sh->live, 1);
         return;
       }
       continue; /* a remover took it first */
@@ -229,7 +249,6 @@ static void migrate_slot(tab_t *old, tab_t *new, size_t i, uint32_t *live, uint6
      * remover that then sees MOVED waits for the copy to be published */
     if (ls_atomic_cas_acq_rel(&s->key, &k, k | KEY_MOVED)) {
       ls_atomic_store_release(&new->slots[j].key, k);
-      (*live)++;
       return;
     }
     /* A remover won the race: drop our copy and seal the tombstone. */
@@ -252,8 +271,10 @@ static void take_busy(shard_t *s, uint32_t why) {
 
 static void put_busy(shard_t *s) { ls_atomic_store_release(&s->busy, BUSY_FREE); }
 
-static bool needs_growth(const tab_t *t) {
-  return (uint64_t)ls_atomic_load_relaxed(&t->fill) * FILL_SAMPLE * 8 >= ((uint64_t)5 << t->log2);
+/* Live keys (estimated) at 5/8 of t's slots. relaxed: a heuristic. */
+static bool needs_growth(shard_t *s, const tab_t *t) {
+  int32_t live = ls_atomic_load_relaxed(&s->live);
+  return live > 0 && (uint64_t)live * LIVE_SAMPLE * 8 >= ((uint64_t)5 << t->log2);
 }
 
 /* Migrates shard s to a table sized for its live entries (which may be
@@ -269,7 +290,7 @@ static bool grow(shard_t *s, bool force) {
   if (!try_busy(s, BUSY_MIGRATING))
     return true; /* someone else is migrating or visiting this shard */
   tab_t *old = ls_atomic_load_acquire(&s->cur);
-  if (!force && !needs_growth(old)) {
+  if (!force && !needs_growth(s, old)) {
     put_busy(s); /* another migrator got here first */
     return true;
   }
@@ -278,6 +299,11 @@ static bool grow(shard_t *s, bool force) {
     uint64_t k = ls_atomic_load_relaxed(&old->slots[i].key);
     live_guess += k > KEY_LAST_STATE;
   }
+  /* The sample may overstate a small shard's load: sizing by it too
+   * keeps a growth it triggered from repeating at the same size. */
+  int32_t sampled_live = ls_atomic_load_relaxed(&s->live);
+  if (!force && sampled_live > 0 && (size_t)sampled_live * LIVE_SAMPLE > live_guess)
+    live_guess = (size_t)sampled_live * LIVE_SAMPLE;
   uint32_t log2 = MIN_LOG2;
   /* At most 1/4 full after the move: a shard that grows is likely to keep
    * growing, and each move costs a pass over every live entry. */
@@ -292,19 +318,18 @@ static bool grow(shard_t *s, bool force) {
   ls_atomic_store_relaxed(&s->no_memory, 0);
   /* release: the new table's header before anyone inserts into it */
   ls_atomic_store_release(&s->next, new);
-  uint32_t live = 0;
   uint64_t dropped = 0;
   for (size_t i = 0; i < cap; i++)
-    migrate_slot(old, new, i, &live, &dropped);
+    migrate_slot(s, old, new, i, &dropped);
   if (dropped)
     /* relaxed: a statistic */
     ls_atomic_add_relaxed(&table_dropped, dropped);
-  ls_atomic_add_relaxed(&new->fill, live / FILL_SAMPLE);
   /* release: every copy before the table becomes current */
   ls_atomic_store_release(&s->cur, new);
   ls_atomic_store_release(&s->next, NULL);
   ls_thread_quiesce(); /* nobody still reads `old` */
   ls_unmap(old, old->bytes);
+  ls_atomic_add_relaxed(&migrations, 1); /* relaxed: a statistic */
   put_busy(s);
   return true;
 }
@@ -334,7 +359,7 @@ bool ls_table_insert(const ls_block_t *b) {
   ls_thread_t *self = ls_thread_self();
   tab_t *t;
   size_t where;
-  bool took_empty = false, full = false;
+  bool full = false;
   ls_thread_enter(self);
   for (;;) {
     /* acquire: pairs with the release stores of cur/next in grow() */
@@ -342,7 +367,7 @@ bool ls_table_insert(const ls_block_t *b) {
     tab_t *n = ls_atomic_load_acquire(&s->next);
     if (n)
       t = n;
-    int r = tab_insert(t, key, h, b, true, &where, &took_empty);
+    int r = tab_insert(t, key, h, b, true, &where);
     if (r == INS_OK)
       break;
     if (r == INS_FULL) {
@@ -357,13 +382,10 @@ bool ls_table_insert(const ls_block_t *b) {
       ls_thread_enter(self);
     }
   }
-  /* Sample with the product's bits just below the slot index: high bits
-   * are well mixed even for arithmetic runs of addresses (an allocator
-   * handing out consecutive blocks), where low bits repeat. */
-  if (took_empty && ((h << SHARD_BITS << (t->log2 - RUN_BITS)) >> (64 - 3)) % FILL_SAMPLE == 0) {
+  if (sampled(h)) {
     /* relaxed: a growth heuristic, nothing is published through it */
-    ls_atomic_add_relaxed(&t->fill, 1);
-    full = needs_growth(t);
+    ls_atomic_add_relaxed(&s->live, 1);
+    full = needs_growth(s, t);
   }
   ls_thread_exit(self);
   if (full)
@@ -378,10 +400,11 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   shard_t *s = shard_of(h);
   ls_thread_t *self = ls_thread_self();
   bool found = false;
+  size_t probes = 0, more;
   ls_thread_enter(self);
   for (;;) {
     tab_t *t = ls_atomic_load_acquire(&s->cur);
-    int r = tab_remove(t, addr, h, old);
+    int r = tab_remove(t, addr, h, old, &probes);
     if (r == RM_OK) {
       found = true;
       break;
@@ -393,7 +416,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
        * can start meanwhile: the first one's grace period waits for us. */
       for (;;) {
         tab_t *n2 = n ? n : ls_atomic_load_acquire(&s->cur);
-        if (tab_remove(n2, addr, h, old) == RM_OK)
+        if (tab_remove(n2, addr, h, old, &more) == RM_OK)
           break;
         cpu_relax();
         n = ls_atomic_load_acquire(&s->next);
@@ -404,13 +427,19 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
     /* Absent from t: it may have been inserted straight into `next`
      * during a migration, or t may have been replaced since we loaded it. */
     if (n) {
-      found = tab_remove(n, addr, h, old) == RM_OK;
+      found = tab_remove(n, addr, h, old, &more) == RM_OK;
       break;
     }
     if (ls_atomic_load_acquire(&s->cur) == t)
       break; /* never tracked */
   }
   ls_thread_exit(self);
+  if (found && sampled(h))
+    ls_atomic_sub_relaxed(&s->live, 1); /* relaxed: as in ls_table_insert */
+  else if (!found && probes > PURGE_PROBE)
+    /* Tombstones (or a full table) made this search long: purge them, so
+     * that untracked addresses stay cheap. */
+    (void)grow(s, true);
   return found;
 }
 
@@ -472,6 +501,8 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
 }
 
 uint64_t ls_table_dropped(void) { return ls_atomic_load_relaxed(&table_dropped); }
+
+uint64_t ls_table_migrations(void) { return ls_atomic_load_relaxed(&migrations); }
 
 size_t ls_table_bytes(void) {
   size_t total = 0;

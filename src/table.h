@@ -50,6 +50,9 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx);
 /* Entries a migration could not place and forgot (counted as untracked). */
 uint64_t ls_table_dropped(void);
 
+/* Migrations (growths and tombstone purges) completed so far. */
+uint64_t ls_table_migrations(void);
+
 /* Bytes of table memory held. */
 size_t ls_table_bytes(void);
 
