@@ -105,7 +105,40 @@ static inline uint64_t hash_addr(uintptr_t a) {
   return ((uint64_t)(a >> 8) * 0x9E3779B97F4A7C15ull & ~(uint64_t)((1u << RUN_BITS) - 1)) |
          ((a >> 4) & ((1u << RUN_BITS) - 1));
 }
-static inline shard_t *shard_of(uint64_t h) { return &shards[h >> (64 - SHARD_BITS)]; }
+/* Threads should not write the same cache lines: so blocks of different
+ * heaps go to different shards. glibc gives each thread an arena of its
+ * own, made of 64 MiB-aligned heaps (the main arena grows by brk, also
+ * away from them). Each 64 MiB region of addresses is given one of
+ * GROUPS groups of shards the first time a block in it is recorded,
+ * round robin, so the first GROUPS regions never share a shard; within a
+ * group the hash picks the shard. The map is 4 MiB of .bss: pages are
+ * only committed where blocks are (one 4 KiB page per 256 GiB of
+ * address space). */
+#define REGION_SHIFT 26
+#define GROUP_BITS 3
+#define GROUPS (1u << GROUP_BITS)
+#define REGIONS ((size_t)1 << (48 - REGION_SHIFT)) /* keys are below 2^48 */
+/* group + 1 of each region, 0 until its first block; only ever set once
+ * (by CAS), so relaxed loads suffice: a remover of a block loads after
+ * the insert that set its region's group happened (the program frees
+ * what was allocated), and sees it. */
+static _Atomic uint8_t regions[REGIONS];
+static _Atomic uint32_t next_group; /* relaxed: a round-robin counter */
+
+static LS_NOINLINE unsigned claim_group(_Atomic uint8_t *r) {
+  uint8_t expected = 0;
+  uint8_t want = (uint8_t)(ls_atomic_add_relaxed(&next_group, 1) % GROUPS + 1);
+  if (!ls_atomic_cas_acq_rel(r, &expected, want))
+    return expected - 1u; /* another thread gave it a group first */
+  return want - 1u;
+}
+
+static inline shard_t *shard_of(uintptr_t addr, uint64_t h) {
+  _Atomic uint8_t *r = &regions[addr >> REGION_SHIFT];
+  uint8_t g = ls_atomic_load_relaxed(r);
+  unsigned group = ls_likely(g != 0) ? g - 1u : claim_group(r);
+  return &shards[group << (SHARD_BITS - GROUP_BITS) | h >> (64 - SHARD_BITS + GROUP_BITS)];
+}
 static inline size_t home_of(const tab_t *t, uint64_t h) {
   /* the run's slots are consecutive: the granule bits are the low ones */
   size_t run = (size_t)((h << SHARD_BITS) >> (64 - t->log2 + RUN_BITS)) << RUN_BITS;
@@ -349,7 +382,7 @@ bool ls_table_insert(const ls_block_t *b) {
   if ((b->addr & ~KEY_ADDR_MASK) != 0)
     return false; /* not 4-aligned, or above 2^48: not representable */
   uint64_t h = hash_addr(b->addr);
-  shard_t *s = shard_of(h);
+  shard_t *s = shard_of(b->addr, h);
   uint64_t key = b->addr | (uint64_t)b->thread << KEY_TID_SHIFT;
   /* relaxed: a hint. The shard is full and had no memory to grow: the
    * block goes untracked without a probe, until a retry (in grow) finds
@@ -397,7 +430,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   if ((addr & ~KEY_ADDR_MASK) != 0)
     return false;
   uint64_t h = hash_addr(addr);
-  shard_t *s = shard_of(h);
+  shard_t *s = shard_of(addr, h);
   ls_thread_t *self = ls_thread_self();
   bool found = false;
   size_t probes = 0, more;
@@ -464,7 +497,7 @@ bool ls_table_contains(uintptr_t addr) {
   if ((addr & ~KEY_ADDR_MASK) != 0)
     return false;
   uint64_t h = hash_addr(addr);
-  shard_t *s = shard_of(h);
+  shard_t *s = shard_of(addr, h);
   ls_thread_t *self = ls_thread_self();
   ls_thread_enter(self); /* keeps a migration from unmapping what we read */
   /* acquire: pairs with the release stores of cur/next in grow() */

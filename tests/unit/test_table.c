@@ -200,7 +200,7 @@ static void test_tombstone_churn(void **state) {
   ls_table_init();
   size_t before = ls_table_bytes();
   uint64_t migrations = ls_table_migrations();
-  enum { LIVE = 500, ROUNDS = 300000 };
+  enum { LIVE = 200, ROUNDS = 300000 };
   for (uint32_t r = 0; r < ROUNDS; r++) {
     ls_block_t b = {.addr = addr_of(5, r), .size = 1};
     assert_true(ls_table_insert(&b));
