@@ -96,21 +96,26 @@ void ls_stack_init(void) {
  * frames (the libc frames above main have no frame pointers). */
 static LS_NOINLINE uint32_t capture_fp(uintptr_t *frames, uint32_t max) {
   const uintptr_t *fp = ls_tls.entry ? ls_tls.entry : __builtin_frame_address(0);
+  /* Our own frames first (none when the walk starts at the interposer). */
+  while (is_ours(fp[1])) {
+    const uintptr_t *next = (const uintptr_t *)fp[0];
+    if (next <= fp)
+      return 0;
+    fp = next;
+  }
+  if (in_nofp(fp[1]))
+    return 0; /* called from libc: its caller would be skipped */
   uint32_t depth = 0;
-  bool ours = true;
   while (depth < max) {
     uintptr_t ra = fp[1];
+    const uintptr_t *next = (const uintptr_t *)fp[0];
     if (ra < 4096)
       break;
-    if (ours && !is_ours(ra)) {
-      ours = false;
-      if (in_nofp(ra))
-        return 0; /* called from libc: its caller would be skipped */
-    }
-    if (!ours)
-      frames[depth++] = ra;
-    const uintptr_t *next = (const uintptr_t *)fp[0];
-    if (next <= fp || (uintptr_t)next - (uintptr_t)fp > (8u << 20) || ((uintptr_t)next & 7))
+    frames[depth++] = ra;
+    /* next must be 8-aligned and 8 B to 8 MiB above fp: one unsigned
+     * compare (a misaligned next sets the top bits) */
+    uintptr_t step = (uintptr_t)next - (uintptr_t)fp - 8;
+    if ((step | (uintptr_t)next << 61) >= (8u << 20))
       break;
     fp = next;
   }
