@@ -16,7 +16,7 @@
  * acquire. Tombstones are reused by inserts: safe because a key is never
  * inserted while another copy of it is live (table.h).
  *
- * Growth: a shard's first thread to see it 5/8 full (or to find no slot)
+ * Growth: a shard's first thread to see it 3/4 full (or to find no slot)
  * becomes the migrator: it installs `next`, seals every slot of the old
  * table (EMPTY/TOMB -> FROZEN; live -> copy into next, then MOVED), swaps
  * `cur`, waits for a grace period (thread.c) and unmaps the old table.
@@ -38,7 +38,7 @@
 
 #define SHARD_BITS 6
 #define SHARDS (1u << SHARD_BITS)
-#define MIN_LOG2 7
+#define MIN_RUNS 8 /* a new shard's table: 8 runs of 16 slots */
 #define KEY_EMPTY 0u
 #define KEY_TOMB 1u
 #define KEY_FROZEN 2u
@@ -70,7 +70,8 @@ typedef struct slot {
 LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
 
 typedef struct tab {
-  uint32_t log2;
+  size_t cap;   /* slots: runs << RUN_BITS */
+  uint64_t runs; /* any number: tables grow by half, not by doubling */
   size_t bytes;          /* size of this mapping */
   slot_t *slots;
   _Atomic uint32_t *stamps;
@@ -140,10 +141,16 @@ static inline shard_t *shard_of(uintptr_t addr, uint64_t h) {
   return &shards[group << (SHARD_BITS - GROUP_BITS) | h >> (64 - SHARD_BITS + GROUP_BITS)];
 }
 static inline size_t home_of(const tab_t *t, uint64_t h) {
-  /* the run's slots are consecutive: the granule bits are the low ones */
-  size_t run = (size_t)((h << SHARD_BITS) >> (64 - t->log2 + RUN_BITS)) << RUN_BITS;
+  /* The run: 32 hash bits below the shard's scaled to [0, runs) by a
+   * multiply (Lemire's reduction), so a table may have any number of
+   * runs. Its slots are consecutive: the granule bits are the low ones. */
+  size_t run = (size_t)(((h << SHARD_BITS) >> 32) * t->runs >> 32) << RUN_BITS;
   return run | (size_t)(h & ((1u << RUN_BITS) - 1));
 }
+static inline size_t next_slot(const tab_t *t, size_t i) { return ++i == t->cap ? 0 : i; }
+/* No insert goes further than this from home: an untracked address in a
+ * full table costs that much, not a pass over the table. */
+static inline size_t probe_limit(const tab_t *t) { return t->cap - 1 < MAX_PROBE ? t->cap - 1 : MAX_PROBE; }
 static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 
 /* Whether h is one of the sampled keys: the run's bits just below the
@@ -153,8 +160,8 @@ static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 static inline bool sampled(uint64_t h) { return ((h << SHARD_BITS) >> (64 - 3)) == (h & 7); }
 LS_STATIC_ASSERT(LIVE_SAMPLE == 8, "sampled() takes 3 bits");
 
-static tab_t *tab_new(uint32_t log2) {
-  size_t cap = (size_t)1 << log2;
+static tab_t *tab_new(uint64_t runs) {
+  size_t cap = (size_t)runs << RUN_BITS;
   size_t bytes = sizeof(tab_t) + cap * sizeof(slot_t) + cap * sizeof(uint32_t);
   tab_t *t = ls_map(bytes);
   if (!t)
@@ -163,7 +170,8 @@ static tab_t *tab_new(uint32_t log2) {
    * rather than twice each (a read maps the zero page, the first write
    * copies it). Best effort: older kernels lack it. */
   madvise(t, bytes, MADV_POPULATE_WRITE);
-  t->log2 = log2;
+  t->cap = cap;
+  t->runs = runs;
   t->bytes = bytes;
   t->slots = (slot_t *)(t + 1);
   t->stamps = (_Atomic uint32_t *)(t->slots + cap);
@@ -177,13 +185,12 @@ enum { INS_OK, INS_FROZEN, INS_FULL };
  * or discarded by the migrator). */
 static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, bool publish,
                       size_t *where) {
-  size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  /* A probe this long means the table is as good as full (below 5/8 load
+  /* A probe this long means the table is as good as full (below 3/4 load
    * probes are a few slots): growing beats searching on, and when memory
    * for a bigger table is gone, each failed insert stays cheap. */
-  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
-  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
+  size_t limit = probe_limit(t);
+  for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     slot_t *s = &t->slots[i];
     /* relaxed: only a hint; the CAS below decides */
     uint64_t k = ls_atomic_load_relaxed(&s->key);
@@ -213,12 +220,9 @@ enum { RM_OK, RM_ABSENT, RM_MOVED };
 
 /* *probes: how many slots an RM_ABSENT answer looked at. */
 static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, size_t *probes) {
-  size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  /* No insert goes further than MAX_PROBE from home: an untracked address
-   * in a full table costs that much, not a pass over the table. */
-  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
-  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
+  size_t limit = probe_limit(t);
+  for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     slot_t *s = &t->slots[i];
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&s->key);
@@ -267,7 +271,7 @@ static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t
     size_t j;
     uint64_t h = hash_addr(k & KEY_ADDR_MASK);
     if (tab_insert(new, k, h, &b, false, &j) != INS_OK) {
-      /* A probe run longer than MAX_PROBE in a table at most 1/4 full:
+      /* A probe run longer than MAX_PROBE in a table at most 1/2 full:
        * not seen in practice, but the host must never pay for it. Forget
        * the block (a later free simply misses) rather than abort. */
       if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_FROZEN_TOMB)) {
@@ -304,10 +308,10 @@ static void take_busy(shard_t *s, uint32_t why) {
 
 static void put_busy(shard_t *s) { ls_atomic_store_release(&s->busy, BUSY_FREE); }
 
-/* Live keys (estimated) at 5/8 of t's slots. relaxed: a heuristic. */
+/* Live keys (estimated) at 3/4 of t's slots. relaxed: a heuristic. */
 static bool needs_growth(shard_t *s, const tab_t *t) {
   int32_t live = ls_atomic_load_relaxed(&s->live);
-  return live > 0 && (uint64_t)live * LIVE_SAMPLE * 8 >= ((uint64_t)5 << t->log2);
+  return live > 0 && (uint64_t)live * LIVE_SAMPLE * 4 >= (uint64_t)t->cap * 3;
 }
 
 /* Migrates shard s to a table sized for its live entries (which may be
@@ -327,7 +331,7 @@ static bool grow(shard_t *s, bool force) {
     put_busy(s); /* another migrator got here first */
     return true;
   }
-  size_t cap = (size_t)1 << old->log2, live_guess = 0;
+  size_t cap = old->cap, live_guess = 0;
   for (size_t i = 0; i < cap; i++) {
     uint64_t k = ls_atomic_load_relaxed(&old->slots[i].key);
     live_guess += k > KEY_LAST_STATE;
@@ -337,12 +341,11 @@ static bool grow(shard_t *s, bool force) {
   int32_t sampled_live = ls_atomic_load_relaxed(&s->live);
   if (!force && sampled_live > 0 && (size_t)sampled_live * LIVE_SAMPLE > live_guess)
     live_guess = (size_t)sampled_live * LIVE_SAMPLE;
-  uint32_t log2 = MIN_LOG2;
-  /* At most 1/4 full after the move: a shard that grows is likely to keep
-   * growing, and each move costs a pass over every live entry. */
-  while (((size_t)1 << log2) < live_guess * 4 + 4)
-    log2++;
-  tab_t *new = tab_new(log2);
+  /* Half full after the move, so a growing shard grows by half each time
+   * (3/4 -> 1/2): load stays between 1/2 and 3/4, and each live entry is
+   * moved about three times in all. */
+  uint64_t runs = (live_guess * 2 + (1u << RUN_BITS) - 1) >> RUN_BITS;
+  tab_t *new = tab_new(runs > MIN_RUNS ? runs : MIN_RUNS);
   if (!new) {
     ls_atomic_store_relaxed(&s->no_memory, ls_now_ms() + 1); /* 0 means "no failure" */
     put_busy(s);
@@ -371,7 +374,7 @@ void ls_table_init(void) {
   for (unsigned i = 0; i < SHARDS; i++) {
     if (ls_atomic_load_relaxed(&shards[i].cur))
       continue;
-    tab_t *t = tab_new(MIN_LOG2);
+    tab_t *t = tab_new(MIN_RUNS);
     if (!t)
       ls_fatal("cannot map the block table");
     ls_atomic_store_release(&shards[i].cur, t);
@@ -479,10 +482,9 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
 /* Whether t holds addr live: published, or MOVED (its copy in `next` may
  * not be published yet; the entry is live either way). */
 static bool tab_contains(tab_t *t, uintptr_t addr, uint64_t h) {
-  size_t mask = ((size_t)1 << t->log2) - 1;
   size_t i = home_of(t, h);
-  size_t limit = mask < MAX_PROBE ? mask : MAX_PROBE;
-  for (size_t n = 0; n <= limit; n++, i = (i + 1) & mask) {
+  size_t limit = probe_limit(t);
+  for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&t->slots[i].key);
     if (k == KEY_EMPTY || k == KEY_FROZEN)
@@ -512,7 +514,7 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
     shard_t *s = &shards[si];
     take_busy(s, BUSY_VISITING);
     tab_t *t = ls_atomic_load_acquire(&s->cur);
-    size_t cap = t ? (size_t)1 << t->log2 : 0;
+    size_t cap = t ? t->cap : 0;
     for (size_t i = 0; i < cap; i++) {
       slot_t *sl = &t->slots[i];
       /* acquire: pairs with the release that published the payload */
@@ -557,7 +559,7 @@ void ls_table_after_fork(bool child) {
     if (child && t) {
       /* Inserts that other threads had claimed but not published at the
        * fork will never be: those threads do not exist in the child. */
-      size_t cap = (size_t)1 << t->log2;
+      size_t cap = t->cap;
       for (size_t j = 0; j < cap; j++) {
         uint64_t k = ls_atomic_load_relaxed(&t->slots[j].key);
         if (k > KEY_LAST_STATE && (k & KEY_BUSY))
