@@ -172,6 +172,8 @@ static const struct run_option {
   {"unwind", "libunwind|fp", VALUE_ONE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
   {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
    "list reachable leaks too"},
+  {"show-below-main", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_BELOW_MAIN", "1",
+   "show the C runtime's frames below main and thread starts"},
   {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
    "classify blocks by a pointer scan in every report, not only at exit"},
   {"no-reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "0",

@@ -37,6 +37,7 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
   X(reachability, ENUM, LS_REACH_AT_EXIT, 0, 0, "exit|1|0",                       \
     "classify leaks by scanning memory for pointers: at exit, for every report (1), never (0)") \
   X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
+  X(show_below_main, BOOL, 0, 0, 1, "", "also show the C runtime's frames below main and thread starts") \
   X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
   X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
 

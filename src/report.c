@@ -466,17 +466,53 @@ size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_f
   return 1;
 }
 
-size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max) {
+/* Whether pc is in the C library, by the loader's module list (no DWARF). */
+static bool in_libc(uintptr_t pc) {
+  Dl_info info;
+  if (!dladdr((void *)(pc - 1), &info) || !info.dli_fname)
+    return false;
+  const char *base = strrchr(info.dli_fname, '/');
+  return strncmp(base ? base + 1 : info.dli_fname, "libc.so", 7) == 0;
+}
+
+/* Below the program's entry points every stack ends in the same frames
+ * of the C runtime: __libc_start_call_main, __libc_start_main, _start
+ * below main; start_thread and clone3 below a thread's start routine.
+ * Like Valgrind, reports leave them out (LEAKSCOPE_SHOW_BELOW_MAIN=1 keeps
+ * them): they say nothing, and naming them would make libdw load the C
+ * library's separate debug file, ~50 ms per process. A complete stack's
+ * outermost libc frames are the thread start; a stack cut at the capture
+ * depth keeps them (they may be anywhere in a deep libc call); main ends
+ * the walk in ls_report_frames. */
+static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
+  if (ls_config.show_below_main || depth >= ls_config.depth)
+    return depth;
+  while (depth > 1 && in_libc(pcs[depth - 1]))
+    depth--;
+  return depth;
+}
+
+size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, uintptr_t *pcs,
+                        size_t max) {
   uint32_t depth;
-  const uintptr_t *pcs = ls_depot_get(id, &depth);
+  const uintptr_t *stack = ls_depot_get(id, &depth);
+  depth = shown_pcs(stack, depth);
   size_t n = 0;
-  for (uint32_t i = 0; i < depth && n < max; i++)
-    n += ls_report_expand_pc(sym, pcs[i], id, out + n, max - n);
+  for (uint32_t i = 0; i < depth && n < max; i++) {
+    size_t k = ls_report_expand_pc(sym, stack[i], id, out + n, max - n);
+    for (size_t j = 0; pcs && j < k; j++)
+      pcs[n + j] = stack[i];
+    n += k;
+    /* the last frame of a pc's inline chain is its physical function */
+    if (!ls_config.show_below_main && n && out[n - 1].function &&
+        strcmp(out[n - 1].function, "main") == 0)
+      break;
+  }
   return n;
 }
 
 void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
-  static ls_frame_info_t frames[1024]; /* under the report lock */
+  static ls_frame_info_t frames[LS_MAX_FRAMES]; /* under the report lock */
   size_t nrules;
   ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
@@ -485,7 +521,7 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
   for (size_t i = 0; i < r->ngroups; i++) {
     ls_group_t *g = &r->groups[i];
     ls_rule_t *rule = nrules ? ls_suppress_find(g->kind == LS_GROUP_FD, frames,
-                                                ls_report_frames(sym, g->stack, frames, 1024))
+                                                ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES))
                              : NULL;
     if (!rule) {
       r->listed++;

@@ -84,9 +84,17 @@ void ls_report_release(ls_report_t *r);
 size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_frame_info_t *out,
                            size_t max);
 
+/* Source frames a writer shows per stack at most (inline chains make
+ * more frames than return addresses). */
+#define LS_MAX_FRAMES 1024
+
 /* Expands stack `id` into source frames (inlined calls included),
- * innermost first; returns how many were written (at most max). */
-size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, size_t max);
+ * innermost first, as reports show them (the C runtime's frames below
+ * main and thread starts left out unless LEAKSCOPE_SHOW_BELOW_MAIN=1);
+ * returns how many were written (at most max). With pcs, pcs[k] receives
+ * the return address frame k was expanded from. */
+size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, uintptr_t *pcs,
+                        size_t max);
 
 /* The writers: one per format, over the same model. */
 void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);

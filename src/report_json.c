@@ -4,12 +4,9 @@
  * report. Field names are fixed by docs/report-format.md: add, never
  * rename.
  */
-#include "depot.h"
 #include "reach.h"
 #include "report.h"
 #include "suppress.h"
-
-#define LS_MAX_FRAMES 1024
 
 static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
 
@@ -23,33 +20,29 @@ static void put_seconds(ls_buf_t *b, uint32_t ms) {
 
 static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
   static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
-  uint32_t depth;
-  const uintptr_t *pcs = ls_depot_get(stack, &depth);
+  static uintptr_t pcs[LS_MAX_FRAMES];
+  size_t n = ls_report_frames(sym, stack, frames, pcs, LS_MAX_FRAMES);
   ls_buf_puts(b, "\"stack\":[");
-  size_t out = 0;
-  for (uint32_t i = 0; i < depth; i++) {
-    size_t n = ls_report_expand_pc(sym, pcs[i], stack, frames, LS_MAX_FRAMES);
-    for (size_t k = 0; k < n; k++, out++) {
-      const ls_frame_info_t *f = &frames[k];
-      if (out)
-        ls_buf_putc(b, ',');
-      ls_buf_puts(b, "{\"address\":\"");
-      ls_buf_put_hex(b, pcs[i]);
-      ls_buf_puts(b, "\",\"module\":");
-      ls_buf_put_json_str(b, f->module);
-      ls_buf_puts(b, ",\"offset\":\"");
-      ls_buf_put_hex(b, f->offset);
-      ls_buf_puts(b, "\",\"function\":");
-      ls_buf_put_json_str(b, f->function);
-      ls_buf_puts(b, ",\"file\":");
-      ls_buf_put_json_str(b, f->file);
-      ls_buf_puts(b, ",\"line\":");
-      if (f->line > 0)
-        ls_buf_put_i64(b, f->line);
-      else
-        ls_buf_puts(b, "null");
-      ls_buf_printf(b, ",\"inlined\":%s}", f->inlined ? "true" : "false");
-    }
+  for (size_t k = 0; k < n; k++) {
+    const ls_frame_info_t *f = &frames[k];
+    if (k)
+      ls_buf_putc(b, ',');
+    ls_buf_puts(b, "{\"address\":\"");
+    ls_buf_put_hex(b, pcs[k]);
+    ls_buf_puts(b, "\",\"module\":");
+    ls_buf_put_json_str(b, f->module);
+    ls_buf_puts(b, ",\"offset\":\"");
+    ls_buf_put_hex(b, f->offset);
+    ls_buf_puts(b, "\",\"function\":");
+    ls_buf_put_json_str(b, f->function);
+    ls_buf_puts(b, ",\"file\":");
+    ls_buf_put_json_str(b, f->file);
+    ls_buf_puts(b, ",\"line\":");
+    if (f->line > 0)
+      ls_buf_put_i64(b, f->line);
+    else
+      ls_buf_puts(b, "null");
+    ls_buf_printf(b, ",\"inlined\":%s}", f->inlined ? "true" : "false");
   }
   ls_buf_putc(b, ']');
 }

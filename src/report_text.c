@@ -9,8 +9,6 @@
 #include "report.h"
 #include "suppress.h"
 
-#define LS_MAX_FRAMES 1024
-
 static void put_seconds(ls_buf_t *b, uint32_t ms) {
   ls_buf_put_u64(b, ms / 1000);
   ls_buf_putc(b, '.');
@@ -36,7 +34,7 @@ static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, cons
 
 static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
   static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
-  size_t n = ls_report_frames(sym, stack, frames, LS_MAX_FRAMES);
+  size_t n = ls_report_frames(sym, stack, frames, NULL, LS_MAX_FRAMES);
   if (n == 0)
     ls_buf_puts(b, "    (no stack recorded)\n");
   for (size_t i = 0; i < n; i++)
@@ -141,7 +139,7 @@ void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
     const ls_group_t *g = &r->groups[i];
     if (g->suppressed)
       continue;
-    size_t n = ls_report_frames(sym, g->stack, frames, LS_MAX_FRAMES);
+    size_t n = ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES);
     if (g->kind == LS_GROUP_FD)
       ls_buf_printf(b, "[fd:%s];", ls_fd_kind_name(g->resource));
     for (size_t k = n; k-- > 0;) {

@@ -165,6 +165,50 @@ static void extra_dlopen(const ts_run_t *run, const json_value_t *report, const 
   }
 }
 
+/* The function of the outermost frame a group shows. */
+static const char *last_function(const json_value_t *group) {
+  const json_value_t *frames = json_get(group, "stack");
+  size_t n = frames ? json_len(frames) : 0;
+  return n ? ts_frame_str(ts_frame(group, (int)n - 1), "function") : NULL;
+}
+
+/* Checks the outermost frame of every memory group is `fn` (the C
+ * runtime's frames below it are left out). */
+static void check_last_frames(const ts_run_t *run, const json_value_t *report, const char *fn) {
+  ts_leaks_t all = ts_groups_all(report, "memory");
+  if (!all.groups)
+    TS_FAIL(run, "no memory group in the report");
+  for (size_t i = 0; i < all.groups && i < TS_MAX_MATCHES; i++) {
+    const char *got = last_function(all.group[i]);
+    if (!got || !ts_function_is(got, fn))
+      TS_FAIL(run, "outermost frame of memory group %zu: expected %s, got %s", i, fn,
+              got ? got : "null");
+  }
+}
+
+/* Stacks end at main; LEAKSCOPE_SHOW_BELOW_MAIN=1 shows the frames of
+ * the C runtime that called it. */
+static void extra_below_main(const ts_run_t *run, const json_value_t *report,
+                             const ts_opt_case_t *t) {
+  check_last_frames(run, report, "main");
+  const prog_case_t *c = t->c;
+  char path[1024];
+  snprintf(path, sizeof(path), "%s/prog_%s_%s", LS_PROG_DIR, c->name, t->opt);
+  static const char *const env[] = {"LEAKSCOPE_SHOW_BELOW_MAIN=1", NULL};
+  ts_run_t shown;
+  ts_run(&shown, LS_TEST_LIB, path, NULL, env);
+  ts_leaks_t start = ts_leaks_in_function(ts_clean_exit_report(&shown), "__libc_start_call_main");
+  TS_CHECK_INT(&shown, "blocks in groups with a __libc_start_call_main frame (shown)", 3,
+               start.count);
+  ts_run_free(&shown);
+}
+
+/* A thread's stacks end at its start routine, not in start_thread. */
+static void extra_thread_start(const ts_run_t *run, const json_value_t *report,
+                               const ts_opt_case_t *t) {
+  check_last_frames(run, report, "leak_in_thread");
+}
+
 /* --- The cases --- */
 
 /* A direct call of an allocator leaking `count` blocks of `size` bytes
@@ -173,7 +217,8 @@ static void extra_dlopen(const ts_run_t *run, const json_value_t *report, const 
 #define NOTHING_AT(marker) {marker, NULL, NULL, 0, 0, ANY, ANY}
 
 static const prog_case_t cases[] = {
-    {"malloc", "prog_malloc.c", false, NULL, {DIRECT("malloc", "leak_malloc", 1234, 3)}},
+    {"malloc", "prog_malloc.c", false, extra_below_main,
+     {DIRECT("malloc", "leak_malloc", 1234, 3)}},
     {"calloc", "prog_calloc.c", false, NULL, {DIRECT("calloc", "leak_calloc", 13 * 101, 2)}},
     {"realloc_null", "prog_realloc_null.c", false, NULL,
      {DIRECT("realloc_null", "leak_realloc_null", 2222, 4)}},
@@ -188,7 +233,7 @@ static const prog_case_t cases[] = {
     /* The requested size, not the page-rounded 8192 that pvalloc allocates. */
     {"pvalloc", "prog_pvalloc.c", false, NULL, {DIRECT("pvalloc", "leak_pvalloc", 5000, 2)}},
     {"loop", "prog_loop.c", false, NULL, {{"loop", NULL, "leak_in_loop", 4800, 100, 1, 0}}},
-    {"threads", "prog_threads.c", false, NULL,
+    {"threads", "prog_threads.c", false, extra_thread_start,
      {{"thread", NULL, "leak_in_thread", 40 * 64, 40, 1, 0}}},
     /* Only the last realloc's size and stack; the earlier blocks are gone. */
     {"realloc", "prog_realloc.c", false, NULL,
