@@ -22,7 +22,7 @@ static _Atomic(ls_thread_t *) registry;
 static _Atomic uint32_t next_id = 1;
 static pthread_key_t exit_key;
 static pthread_once_t exit_key_once = PTHREAD_ONCE_INIT;
-static ls_thread_t fallback; /* shared by threads we could not register */
+ls_thread_t ls_thread_fallback; /* shared by threads we could not register */
 
 /* Thread exit: hand the record to the next new thread. The record is not
  * in an operation (the thread is exiting), so active is already 0. */
@@ -40,7 +40,7 @@ static ls_thread_t *claim_record(void) {
    * for in_use/active. */
   for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {
     uint32_t expected = 0;
-    if (t != &fallback && ls_atomic_load_relaxed(&t->in_use) == 0 &&
+    if (t != &ls_thread_fallback && ls_atomic_load_relaxed(&t->in_use) == 0 &&
         ls_atomic_cas_acq_rel(&t->in_use, &expected, 1))
       return t;
   }
@@ -61,13 +61,10 @@ static ls_thread_t *claim_record(void) {
   return t;
 }
 
-ls_thread_t *ls_thread_self(void) {
-  ls_thread_t *t = ls_tls.thread;
-  if (ls_likely(t != NULL))
-    return t;
-  t = claim_record();
+ls_thread_t *ls_thread_register(void) {
+  ls_thread_t *t = claim_record();
   if (!t) {
-    t = &fallback;
+    t = &ls_thread_fallback;
   } else {
     pthread_once(&exit_key_once, create_exit_key);
     pthread_setspecific(exit_key, t);
@@ -82,39 +79,14 @@ ls_thread_t *ls_thread_self(void) {
  * it (the asymmetric Dekker used by liburcu). Without it, the store must be
  * a seq_cst RMW. Set once by ls_thread_init before any table operation
  * matters; a thread that reads a stale false only pays the slower path. */
-static bool use_membarrier;
+bool ls_thread_plain;
 
 void ls_thread_init(void) {
-  use_membarrier = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
-}
-
-void ls_thread_enter(ls_thread_t *t) {
-  if (ls_likely(use_membarrier && t != &fallback)) {
-    /* relaxed + compiler fence: ordered against the table loads by the
-     * quiescer's membarrier (see use_membarrier). A count, not a flag: a
-     * signal handler may nest an operation inside ours. Only this thread
-     * writes it. */
-    ls_atomic_store_relaxed(&t->active, ls_atomic_load_relaxed(&t->active) + 1);
-    ls_compiler_fence();
-    return;
-  }
-  /* seq_cst RMW: the flag is visible before this thread loads any table
-   * pointer; pairs with the seq_cst loads in ls_thread_quiesce (Dekker:
-   * either the quiescer sees us active, or we see the new table). The
-   * shared fallback record counts nested users. */
-  atomic_fetch_add_explicit(&t->active, 1, memory_order_seq_cst);
-}
-
-void ls_thread_exit(ls_thread_t *t) {
-  /* release: our reads of the old table happen-before its unmapping */
-  if (ls_likely(use_membarrier && t != &fallback))
-    ls_atomic_store_release(&t->active, ls_atomic_load_relaxed(&t->active) - 1);
-  else
-    atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+  ls_thread_plain = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
 }
 
 void ls_thread_quiesce(void) {
-  if (use_membarrier)
+  if (ls_thread_plain)
     syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
   atomic_thread_fence(memory_order_seq_cst);
   ls_thread_t *self = ls_tls.thread;
@@ -135,6 +107,6 @@ void ls_thread_after_fork_child(void) {
       continue;
     /* relaxed: single-threaded now */
     ls_atomic_store_relaxed(&t->active, 0);
-    ls_atomic_store_relaxed(&t->in_use, t == &fallback);
+    ls_atomic_store_relaxed(&t->in_use, t == &ls_thread_fallback);
   }
 }

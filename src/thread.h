@@ -15,6 +15,7 @@
 
 #include <stdatomic.h>
 #include "common.h"
+#include "guard.h"
 
 typedef struct ls_thread {
   _Atomic uint32_t active;   /* 1 during a table operation */
@@ -27,13 +28,49 @@ typedef struct ls_thread {
  * Called once at start-up, before the first table operation. */
 void ls_thread_init(void);
 
+/* Registers the calling thread (ls_thread_self's slow path). */
+ls_thread_t *ls_thread_register(void);
+
 /* The calling thread's record, registering it on first use. Never NULL (a
  * static fallback record is used if memory runs out). Guard held. */
-ls_thread_t *ls_thread_self(void);
+static inline ls_thread_t *ls_thread_self(void) {
+  ls_thread_t *t = ls_tls.thread;
+  return ls_likely(t != NULL) ? t : ls_thread_register();
+}
 
-/* Marks the start and end of a table operation on this thread. */
-void ls_thread_enter(ls_thread_t *t);
-void ls_thread_exit(ls_thread_t *t);
+/* Whether operations need no fence: membarrier(2) is registered and the
+ * record is the thread's own (thread.c). Set once at start-up. */
+extern bool ls_thread_plain;
+extern ls_thread_t ls_thread_fallback;
+
+/* Marks the start and end of a table operation on this thread. Inline:
+ * they run twice per allocation and twice per free. */
+static inline void ls_thread_enter(ls_thread_t *t) {
+  if (ls_likely(ls_thread_plain && t != &ls_thread_fallback)) {
+    /* relaxed + compiler fence: ordered against the table loads by the
+     * quiescer's membarrier (see ls_thread_plain in thread.c). A count,
+     * not a flag: a signal handler may nest an operation inside ours.
+     * Only this thread writes it. */
+    atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_signal_fence(memory_order_seq_cst);
+    return;
+  }
+  /* seq_cst RMW: the flag is visible before this thread loads any table
+   * pointer; pairs with the seq_cst loads in ls_thread_quiesce (Dekker:
+   * either the quiescer sees us active, or we see the new table). The
+   * shared fallback record counts nested users. */
+  atomic_fetch_add_explicit(&t->active, 1, memory_order_seq_cst);
+}
+
+static inline void ls_thread_exit(ls_thread_t *t) {
+  /* release: our reads of the old table happen-before its unmapping */
+  if (ls_likely(ls_thread_plain && t != &ls_thread_fallback))
+    atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) - 1,
+                          memory_order_release);
+  else
+    atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+}
 
 /* Waits until every thread other than the caller has been outside a table
  * operation at least once since the call started. The caller must not be
