@@ -218,8 +218,10 @@ static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, b
 
 enum { RM_OK, RM_ABSENT, RM_MOVED };
 
-/* *probes: how many slots an RM_ABSENT answer looked at. */
-static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, size_t *probes) {
+/* *probes: how many slots an RM_ABSENT answer looked at. alone: no
+ * migration can seal t's slots during this call (ls_table_remove). */
+static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, size_t *probes,
+                      bool alone) {
   size_t i = home_of(t, h);
   size_t limit = probe_limit(t);
   for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
@@ -238,8 +240,14 @@ static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, siz
                           .stack = ls_atomic_load_relaxed(&s->stack),
                           .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
                           .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
-    /* acq_rel: the tombstone is ordered after our reads; fails only if
-     * the migrator marked the slot MOVED in between */
+    if (alone) {
+      /* release: the tombstone is ordered after our reads. Only this
+       * thread removes this key and no migrator runs: no CAS needed. */
+      ls_atomic_store_release(&s->key, (uint64_t)KEY_TOMB);
+      return RM_OK;
+    }
+    /* acq_rel: as above; fails only if the migrator marked the slot MOVED
+     * in between */
     if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)KEY_TOMB))
       return RM_OK;
     return RM_MOVED;
@@ -354,6 +362,10 @@ static bool grow(shard_t *s, bool force) {
   ls_atomic_store_relaxed(&s->no_memory, 0);
   /* release: the new table's header before anyone inserts into it */
   ls_atomic_store_release(&s->next, new);
+  /* Operations that began before `next` was set finish before any slot is
+   * sealed: a remover that saw no migration may then tombstone its slot
+   * with a plain store (ls_table_remove). */
+  ls_thread_quiesce();
   uint64_t dropped = 0;
   for (size_t i = 0; i < cap; i++)
     migrate_slot(s, old, new, i, &dropped);
@@ -438,9 +450,14 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   bool found = false;
   size_t probes = 0, more;
   ls_thread_enter(self);
+  /* acquire: pairs with the release store of next in grow(). No migration
+   * was running as this operation began; one that starts now waits for it
+   * to end before sealing any slot (grow), so the remove needs no CAS and
+   * `cur` cannot change under it. */
+  bool alone = ls_atomic_load_acquire(&s->next) == NULL;
   for (;;) {
     tab_t *t = ls_atomic_load_acquire(&s->cur);
-    int r = tab_remove(t, addr, h, old, &probes);
+    int r = tab_remove(t, addr, h, old, &probes, alone);
     if (r == RM_OK) {
       found = true;
       break;
@@ -452,7 +469,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
        * can start meanwhile: the first one's grace period waits for us. */
       for (;;) {
         tab_t *n2 = n ? n : ls_atomic_load_acquire(&s->cur);
-        if (tab_remove(n2, addr, h, old, &more) == RM_OK)
+        if (tab_remove(n2, addr, h, old, &more, false) == RM_OK)
           break;
         cpu_relax();
         n = ls_atomic_load_acquire(&s->next);
@@ -463,7 +480,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
     /* Absent from t: it may have been inserted straight into `next`
      * during a migration, or t may have been replaced since we loaded it. */
     if (n) {
-      found = tab_remove(n, addr, h, old, &more) == RM_OK;
+      found = tab_remove(n, addr, h, old, &more, false) == RM_OK;
       break;
     }
     if (ls_atomic_load_acquire(&s->cur) == t)
