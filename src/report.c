@@ -476,18 +476,26 @@ static bool in_libc(uintptr_t pc) {
 }
 
 /* Below the program's entry points every stack ends in the same frames
- * of the C runtime: __libc_start_call_main, __libc_start_main, _start
- * below main; start_thread and clone3 below a thread's start routine.
- * Like Valgrind, reports leave them out (LEAKSCOPE_SHOW_BELOW_MAIN=1 keeps
+ * of the C runtime: _start (the executable's entry point), then
+ * __libc_start_main and __libc_start_call_main (libc) below main;
+ * start_thread and clone3 (libc) below a thread's start routine. Like
+ * Valgrind, reports leave them out (LEAKSCOPE_SHOW_BELOW_MAIN=1 keeps
  * them): they say nothing, and naming them would make libdw load the C
- * library's separate debug file, ~50 ms per process. A complete stack's
- * outermost libc frames are the thread start; a stack cut at the capture
- * depth keeps them (they may be anywhere in a deep libc call); main ends
- * the walk in ls_report_frames. */
+ * library's separate debug file, ~50 ms per process. Found by address,
+ * without symbols, so stripped programs are covered: the outermost frame
+ * if it lies in _start (AT_ENTRY), then the outermost frames in libc. A
+ * stack cut at the capture depth that does not reach _start keeps its
+ * libc frames: they may be the middle of a deep libc call. */
 static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
-  if (ls_config.show_below_main || depth >= ls_config.depth)
+  if (ls_config.show_below_main || depth < 2)
     return depth;
-  while (depth > 1 && in_libc(pcs[depth - 1]))
+  /* _start calls __libc_start_main within its first few instructions */
+  bool complete = depth < ls_config.depth;
+  if (pcs[depth - 1] - 1 - getauxval(AT_ENTRY) < 64) {
+    depth--;
+    complete = true;
+  }
+  while (complete && depth > 1 && in_libc(pcs[depth - 1]))
     depth--;
   return depth;
 }
@@ -503,10 +511,6 @@ size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out,
     for (size_t j = 0; pcs && j < k; j++)
       pcs[n + j] = stack[i];
     n += k;
-    /* the last frame of a pc's inline chain is its physical function */
-    if (!ls_config.show_below_main && n && out[n - 1].function &&
-        strcmp(out[n - 1].function, "main") == 0)
-      break;
   }
   return n;
 }
