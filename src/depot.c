@@ -118,6 +118,12 @@ uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth) {
   return remember(lookup_or_insert(frames, depth));
 }
 
+uint32_t ls_depot_intern_missed(const uintptr_t *frames, uint32_t depth) {
+  if (ls_unlikely(!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)))
+    depot_init();
+  return lookup_or_insert(frames, depth);
+}
+
 /* The depot proper: find the stack's node through its bucket, or link a
  * new one. */
 static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth) {

@@ -13,8 +13,15 @@
 #include "common.h"
 
 /* Interns frames[0..depth) and returns its id, or 0 if the depot is full.
+ * Compares with the stacks this thread interned last before hashing.
  * Hot path: lock-free, no allocation but from the depot's own region. */
 uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth);
+
+/* The same without that first comparison, for a caller whose own
+ * per-thread cache has just missed (the unwinder's memo): a stack it
+ * brings is almost never one of the last few (python3, cc1, git: under
+ * 1 in 150). */
+uint32_t ls_depot_intern_missed(const uintptr_t *frames, uint32_t depth);
 
 /* Frames of stack `id`, innermost first; sets *depth. NULL for id 0 or an
  * id never returned by ls_depot_intern. */
