@@ -482,21 +482,27 @@ static bool in_libc(uintptr_t pc) {
  * Valgrind, reports leave them out (LEAKSCOPE_SHOW_BELOW_MAIN=1 keeps
  * them): they say nothing, and naming them would make libdw load the C
  * library's separate debug file, ~50 ms per process. Found by address,
- * without symbols, so stripped programs are covered: the outermost frame
- * if it lies in _start (AT_ENTRY), then the outermost frames in libc. A
- * stack cut at the capture depth that does not reach _start keeps its
- * libc frames: they may be the middle of a deep libc call. */
+ * without symbols, so stripped programs are covered: an outermost frame
+ * in _start (AT_ENTRY) goes, with at most the two libc frames above it
+ * (exit and __run_exit_handlers, for a block allocated by an atexit
+ * handler, stay); a thread's stack loses its two outermost frames if both
+ * are in libc and the walk was complete, which only the unwind-table
+ * walkers tell (shorter than the capture depth; a frame-pointer walk may
+ * have stopped at any libc frame). A frame-pointer walk of the main
+ * thread usually stops in libc before _start: ls_report_frames also ends
+ * a stack at the frame whose function is main. */
 static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
-  if (ls_config.show_below_main || depth < 2)
+  if (ls_config.show_below_main || depth < 3)
     return depth;
   /* _start calls __libc_start_main within its first few instructions */
-  bool complete = depth < ls_config.depth;
   if (pcs[depth - 1] - 1 - getauxval(AT_ENTRY) < 64) {
     depth--;
-    complete = true;
+    for (int n = 0; n < 2 && depth > 1 && in_libc(pcs[depth - 1]); n++)
+      depth--;
+  } else if (depth < ls_config.depth && ls_config.unwind != LS_UNWIND_FP &&
+             in_libc(pcs[depth - 1]) && in_libc(pcs[depth - 2])) {
+    depth -= 2;
   }
-  while (complete && depth > 1 && in_libc(pcs[depth - 1]))
-    depth--;
   return depth;
 }
 
@@ -511,6 +517,9 @@ size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out,
     for (size_t j = 0; pcs && j < k; j++)
       pcs[n + j] = stack[i];
     n += k;
+    /* the last frame of a pc's inline chain is its physical function */
+    if (!ls_config.show_below_main && out[n - 1].function && !strcmp(out[n - 1].function, "main"))
+      break;
   }
   return n;
 }

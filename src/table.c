@@ -56,6 +56,7 @@
 /* A search that ran this far without finding its key asks for a purge of
  * the shard's tombstones (a migration to a table of the same size). */
 #define PURGE_PROBE 64
+#define PURGE_MS 100 /* at most one purge per shard in this time */
 #define MAX_PROBE 512
 #define RETRY_MS 10
 
@@ -85,6 +86,7 @@ typedef struct shard {
   _Atomic uint32_t busy;
   _Atomic uint32_t no_memory; /* 1 + ls_now_ms() of the last failure to get
                                  a new table, or 0 */
+  _Atomic uint32_t purged;    /* ls_now_ms() of the last purge */
   /* Live sampled keys (LIVE_SAMPLE), whichever table holds them. Its own
    * cache line: written by 1 in LIVE_SAMPLE operations, while the line
    * above is read by all of them. Signed: a fork child may forget an
@@ -353,6 +355,11 @@ static bool grow(shard_t *s, bool force) {
    * (3/4 -> 1/2): load stays between 1/2 and 3/4, and each live entry is
    * moved about three times in all. */
   uint64_t runs = (live_guess * 2 + (1u << RUN_BITS) - 1) >> RUN_BITS;
+  /* Never smaller: other threads insert into the new table while the old
+   * one is copied, and a purge of a big table with few live keys must not
+   * leave them (or the copies) without room. */
+  if (runs < old->runs)
+    runs = old->runs;
   tab_t *new = tab_new(runs > MIN_RUNS ? runs : MIN_RUNS);
   if (!new) {
     ls_atomic_store_relaxed(&s->no_memory, ls_now_ms() + 1); /* 0 means "no failure" */
@@ -393,6 +400,16 @@ void ls_table_init(void) {
   }
 }
 
+/* Whether this thread may migrate a shard now, after leaving its
+ * operation. The grace period does not wait for the calling thread, so it
+ * must not be inside another operation (a signal handler's free that
+ * interrupted an insert or a remove on this thread), and the shared
+ * fallback record cannot tell whose operation it counts. */
+static bool may_migrate(ls_thread_t *self) {
+  /* relaxed: only this thread writes its own count */
+  return self != &ls_thread_fallback && ls_atomic_load_relaxed(&self->active) == 0;
+}
+
 bool ls_table_insert(const ls_block_t *b) {
   if ((b->addr & ~KEY_ADDR_MASK) != 0)
     return false; /* not 4-aligned, or above 2^48: not representable */
@@ -424,7 +441,7 @@ bool ls_table_insert(const ls_block_t *b) {
        * no memory for a bigger table the block goes untracked: the
        * program must not wait for memory that may never come. */
       ls_thread_exit(self);
-      if (!n && !grow(s, true))
+      if (!n && (!may_migrate(self) || !grow(s, true)))
         return false;
       sched_yield();
       ls_thread_enter(self);
@@ -436,8 +453,20 @@ bool ls_table_insert(const ls_block_t *b) {
     full = needs_growth(s, t);
   }
   ls_thread_exit(self);
-  if (full)
+  if (full && may_migrate(self))
     (void)grow(s, false); /* out of memory: keep filling this table */
+  return true;
+}
+
+/* Rate limit for purges: a search past PURGE_PROBE costs at most
+ * MAX_PROBE slots, a purge a pass over the table and two grace periods. */
+static bool purge_due(shard_t *s) {
+  uint32_t now = ls_now_ms();
+  /* relaxed: a hint; two threads purging at once find the shard busy */
+  uint32_t last = ls_atomic_load_relaxed(&s->purged);
+  if (last && now - last < PURGE_MS)
+    return false;
+  ls_atomic_store_relaxed(&s->purged, now ? now : 1);
   return true;
 }
 
@@ -489,7 +518,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   ls_thread_exit(self);
   if (found && sampled(h))
     ls_atomic_sub_relaxed(&s->live, 1); /* relaxed: as in ls_table_insert */
-  else if (!found && probes > PURGE_PROBE)
+  else if (!found && probes > PURGE_PROBE && may_migrate(self) && purge_due(s))
     /* Tombstones (or a full table) made this search long: purge them, so
      * that untracked addresses stay cheap. */
     (void)grow(s, true);

@@ -4,6 +4,8 @@
  * visits that run during churn without missing or repeating an entry.
  */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/time.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -224,9 +226,46 @@ static void test_tombstone_churn(void **state) {
   assert_int_equal(c.blocks, 0);
 }
 
+/* A signal handler that frees (removes untracked addresses, whose long
+ * searches ask for a purge) while the thread it interrupted is inside an
+ * insert or a remove of the same shards: the purge must wait for the
+ * thread to leave its operation, not migrate under it (that hung on a
+ * BUSY slot, or stored a tombstone into an unmapped table). */
+static volatile sig_atomic_t handler_runs;
+static void remove_untracked(int sig) {
+  (void)sig;
+  for (uint32_t i = 0; i < 64; i++)
+    ls_table_remove(addr_of(5, (1u << 21) + (uint32_t)handler_runs * 64 + i), NULL);
+  handler_runs++;
+}
+
+static void test_purge_in_signal_handler(void **state) {
+  ls_table_init();
+  struct sigaction sa = {.sa_handler = remove_untracked};
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval every = {{0, 200}, {0, 200}}, off = {{0, 0}, {0, 0}};
+  setitimer(ITIMER_REAL, &every, NULL);
+  enum { LIVE = 300 };
+  uint32_t r = 0;
+  while (handler_runs < 2000) {
+    ls_block_t b = {.addr = addr_of(5, r), .size = 1};
+    assert_true(ls_table_insert(&b));
+    if (r >= LIVE)
+      assert_true(ls_table_remove(addr_of(5, r - LIVE), NULL));
+    r++;
+  }
+  setitimer(ITIMER_REAL, &off, NULL);
+  count_t c = {0};
+  ls_table_foreach(count_visit, &c);
+  assert_int_equal(c.blocks, r < LIVE ? r : LIVE);
+  for (uint32_t i = r < LIVE ? 0 : r - LIVE; i < r; i++)
+    assert_true(ls_table_remove(addr_of(5, i), NULL));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_tombstone_churn),
+      cmocka_unit_test(test_purge_in_signal_handler),
       cmocka_unit_test(test_single_thread),
       cmocka_unit_test(test_concurrent_exact),
       cmocka_unit_test(test_visit_during_churn),
