@@ -51,6 +51,7 @@ static ls_thread_t *claim_record(void) {
   uint32_t id = ls_atomic_add_relaxed(&next_id, 1);
   t->id = id <= 0xffff ? (uint16_t)id : 0;
   atomic_init(&t->active, 0);
+  atomic_init(&t->idle, 0);
   atomic_init(&t->in_use, 1);
   ls_thread_t *head = ls_atomic_load_relaxed(&registry);
   do
@@ -94,8 +95,13 @@ void ls_thread_quiesce(void) {
     if (t == self)
       continue;
     /* An active thread finishes its operation in bounded time (no
-     * operation blocks), so yield until it has. */
-    while (atomic_load_explicit(&t->active, memory_order_seq_cst) != 0)
+     * operation blocks), so yield until it has: until it is seen outside,
+     * or its idle count moved (it was outside at some moment since: a
+     * busy thread is rarely caught between two operations). The shared
+     * fallback record keeps no idle count. */
+    uint32_t idle = atomic_load_explicit(&t->idle, memory_order_seq_cst);
+    while (atomic_load_explicit(&t->active, memory_order_seq_cst) != 0 &&
+           (t == &ls_thread_fallback || atomic_load_explicit(&t->idle, memory_order_seq_cst) == idle))
       sched_yield();
   }
 }

@@ -18,7 +18,11 @@
 #include "guard.h"
 
 typedef struct ls_thread {
-  _Atomic uint32_t active;   /* 1 during a table operation */
+  _Atomic uint32_t active;   /* table operations in progress (nested by
+                                signal handlers) */
+  _Atomic uint32_t idle;     /* times active went back to 0: a quiescer
+                                waits for a change, not for the moment the
+                                thread happens to be outside */
   _Atomic uint32_t in_use;   /* 0: free for a new thread to claim */
   uint16_t id;               /* 1..65535; 0 if the registry ran out */
   struct ls_thread *next;    /* registry list, append-only */
@@ -64,12 +68,17 @@ static inline void ls_thread_enter(ls_thread_t *t) {
 }
 
 static inline void ls_thread_exit(ls_thread_t *t) {
-  /* release: our reads of the old table happen-before its unmapping */
-  if (ls_likely(ls_thread_plain && t != &ls_thread_fallback))
-    atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) - 1,
-                          memory_order_release);
-  else
+  /* release (both): our reads of the old table happen-before its
+   * unmapping */
+  if (ls_likely(ls_thread_plain && t != &ls_thread_fallback)) {
+    uint32_t left = atomic_load_explicit(&t->active, memory_order_relaxed) - 1;
+    atomic_store_explicit(&t->active, left, memory_order_release);
+    if (ls_likely(left == 0))
+      atomic_store_explicit(&t->idle, atomic_load_explicit(&t->idle, memory_order_relaxed) + 1,
+                            memory_order_release);
+  } else {
     atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+  }
 }
 
 /* Waits until every thread other than the caller has been outside a table
