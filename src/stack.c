@@ -132,9 +132,13 @@ uint32_t ls_stack_intern(uint32_t max) {
       return ls_depot_intern(raw, depth);
   }
   /* A stack the unwinder's memo already holds under a depot id needs no
-   * copy, cut or depot lookup: the id names exactly these frames. */
+   * copy, cut or depot lookup: the id names exactly these frames. A walk
+   * from the interposer's caller has at most one frame of ours to cut (an
+   * interposer calling another: reallocarray); one from here has ours
+   * all. */
   uint32_t *tag;
-  int n = (int)ls_cfi_backtrace(raw, max + LS_OWN_FRAMES, ls_tls.entry, &tag);
+  const uintptr_t *entry = ls_tls.entry;
+  int n = (int)ls_cfi_backtrace(raw, max + (entry ? 1 : LS_OWN_FRAMES), entry, &tag);
   if (tag && *tag)
     return *tag;
   if (n == 0)
