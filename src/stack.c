@@ -39,8 +39,9 @@
 extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 extern const char __etext[] __attribute__((visibility("hidden")));
 
-/* Frames of ours above the caller: the interposer, ls_track_*, this
- * function, the unwinder's own frame; a margin for future layers. */
+/* Frames of ours above the caller when a walk starts here (no entry
+ * frame): the interposer, ls_track_*, this function, the unwinder's own
+ * frame; a margin for future layers. */
 #define LS_OWN_FRAMES 8
 
 static inline bool is_ours(uintptr_t pc) {
