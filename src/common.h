@@ -14,6 +14,7 @@
 
 #define LS_EXPORT __attribute__((visibility("default")))
 #define LS_NOINLINE __attribute__((noinline))
+#define LS_ALWAYS_INLINE inline __attribute__((always_inline))
 #define LS_COLD __attribute__((cold))
 #define ls_likely(x) __builtin_expect(!!(x), 1)
 #define ls_unlikely(x) __builtin_expect(!!(x), 0)

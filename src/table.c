@@ -71,9 +71,10 @@ typedef struct slot {
 LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
 
 typedef struct tab {
-  size_t cap;   /* slots: runs << RUN_BITS */
+  size_t cap;    /* slots: runs << RUN_BITS */
   uint64_t runs; /* any number: tables grow by half, not by doubling */
-  size_t bytes;          /* size of this mapping */
+  size_t limit;  /* probes stop after this many slots (probe_limit) */
+  size_t bytes;  /* size of this mapping */
   slot_t *slots;
   _Atomic uint32_t *stamps;
 } tab_t;
@@ -152,7 +153,7 @@ static inline size_t home_of(const tab_t *t, uint64_t h) {
 static inline size_t next_slot(const tab_t *t, size_t i) { return ++i == t->cap ? 0 : i; }
 /* No insert goes further than this from home: an untracked address in a
  * full table costs that much, not a pass over the table. */
-static inline size_t probe_limit(const tab_t *t) { return t->cap - 1 < MAX_PROBE ? t->cap - 1 : MAX_PROBE; }
+static inline size_t probe_limit(const tab_t *t) { return t->limit; }
 static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 
 /* Whether h is one of the sampled keys: the run's bits just below the
@@ -173,6 +174,7 @@ static tab_t *tab_new(uint64_t runs) {
    * copies it). Best effort: older kernels lack it. */
   madvise(t, bytes, MADV_POPULATE_WRITE);
   t->cap = cap;
+  t->limit = cap - 1 < MAX_PROBE ? cap - 1 : MAX_PROBE;
   t->runs = runs;
   t->bytes = bytes;
   t->slots = (slot_t *)(t + 1);
@@ -185,8 +187,9 @@ enum { INS_OK, INS_FROZEN, INS_FULL };
 /* Claims a slot for `key` in t and writes the payload. With publish, the
  * key becomes live; without, it stays BUSY (a migration copy, published
  * or discarded by the migrator). */
-static int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b, bool publish,
-                      size_t *where) {
+/* Inlined: the table's hot path, two calls per malloc+free pair. */
+static LS_ALWAYS_INLINE int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b,
+                                       bool publish, size_t *where) {
   size_t i = home_of(t, h);
   /* A probe this long means the table is as good as full (below 3/4 load
    * probes are a few slots): growing beats searching on, and when memory
@@ -222,8 +225,8 @@ enum { RM_OK, RM_ABSENT, RM_MOVED };
 
 /* *probes: how many slots an RM_ABSENT answer looked at. alone: no
  * migration can seal t's slots during this call (ls_table_remove). */
-static int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old, size_t *probes,
-                      bool alone) {
+static LS_ALWAYS_INLINE int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old,
+                                       size_t *probes, bool alone) {
   size_t i = home_of(t, h);
   size_t limit = probe_limit(t);
   for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
