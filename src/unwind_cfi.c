@@ -784,8 +784,9 @@ static inline void copy_frames(uintptr_t *dst, const uintptr_t *src, uint32_t n)
 /* Returns true if the words that frames c..k-1 of w read still hold the
  * same values; else false, with w->hot set to the check that failed. The
  * check that failed last time goes first (ways often differ in one frame);
- * the rest are compared without branches so the loads overlap. */
-static LS_NO_ASAN bool memo_verify(memo_way_t *w, uint32_t c) {
+ * the rest are compared without branches so the loads overlap. Inlined:
+ * it runs two or three times a capture. */
+static LS_NO_ASAN LS_ALWAYS_INLINE bool memo_verify(memo_way_t *w, uint32_t c) {
   uint32_t from = w->chk_from[c], hot = w->hot;
   if (hot > from && hot < w->nchk &&
       *(const uintptr_t *)w->chk[hot].addr != w->chk[hot].val)
@@ -1112,7 +1113,7 @@ static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, u
   return 0;
 }
 
-LS_NOINLINE uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, const uintptr_t *from,
+LS_NOINLINE LS_NO_ASAN uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, const uintptr_t *from,
                                       uint32_t **tag) {
   uintptr_t pc, sp, fp;
   /* pc is the instruction after the lea, which is where sp and fp are
