@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * table.c: live heap blocks in 64 shards of open-addressing tables with
+ * table.c: live heap blocks in 64 shards (8 groups, one per 64 MiB
+ * region of addresses, see shard_of) of open-addressing tables with
  * linear probing (see table.h for the contract it relies on).
  *
  * A slot's key is the whole state machine:
@@ -16,10 +17,14 @@
  * acquire. Tombstones are reused by inserts: safe because a key is never
  * inserted while another copy of it is live (table.h).
  *
- * Growth: a shard's first thread to see it 3/4 full (or to find no slot)
- * becomes the migrator: it installs `next`, seals every slot of the old
- * table (EMPTY/TOMB -> FROZEN; live -> copy into next, then MOVED), swaps
- * `cur`, waits for a grace period (thread.c) and unmaps the old table.
+ * Growth: a shard's first thread to see its sampled live count at 3/4 of
+ * the slots (or to find no slot) becomes the migrator: it installs
+ * `next`, waits for a grace period (thread.c: removes that began before
+ * `next` existed may tombstone with a plain store), seals every slot of
+ * the old table (EMPTY/TOMB -> FROZEN; live -> copy into next, then
+ * MOVED), swaps `cur`, waits for a grace period and unmaps the old table.
+ * A long search for an untracked address triggers the same migration at
+ * the same size, which purges tombstones.
  * Meanwhile other threads keep going: inserts go to `next`, removes find
  * the key in the old table or follow MOVED into `next`. Only threads that
  * find the old table completely full wait, and only for this shard.

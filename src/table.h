@@ -5,7 +5,8 @@
  * address is unique, and its removal happens-before any later insertion of
  * the same address, because the interposer removes the entry before the
  * real free(). So no key is ever inserted and removed concurrently.
- * Each live block costs a 16-byte slot plus a 4-byte stamp.
+ * Each live block costs a 16-byte slot plus a 4-byte stamp, at a load of
+ * 1/2 to 3/4 (about 34 bytes in all).
  */
 #ifndef LS_TABLE_H
 #define LS_TABLE_H
