@@ -231,13 +231,17 @@ static void test_tombstone_churn(void **state) {
  * insert or a remove of the same shards: the purge must wait for the
  * thread to leave its operation, not migrate under it (that hung on a
  * BUSY slot, or stored a tombstone into an unmapped table). */
+enum { HANDLER_RUNS = 2000, MAIN_MAX = 1u << 20 };
 static volatile sig_atomic_t handler_runs;
+/* Addresses in the same 64 MiB region as the main loop's (same shards),
+ * above any it inserts (MAIN_MAX). */
 static void remove_untracked(int sig) {
   (void)sig;
   for (uint32_t i = 0; i < 64; i++)
-    ls_table_remove(addr_of(5, (1u << 21) + (uint32_t)handler_runs * 64 + i), NULL);
+    ls_table_remove(addr_of(5, MAIN_MAX + (uint32_t)handler_runs * 64 + i), NULL);
   handler_runs++;
 }
+LS_STATIC_ASSERT(MAIN_MAX + HANDLER_RUNS * 64 < (1u << 22), "one region: 2^22 granules");
 
 static void test_purge_in_signal_handler(void **state) {
   ls_table_init();
@@ -247,7 +251,7 @@ static void test_purge_in_signal_handler(void **state) {
   setitimer(ITIMER_REAL, &every, NULL);
   enum { LIVE = 300 };
   uint32_t r = 0;
-  while (handler_runs < 2000) {
+  while (handler_runs < HANDLER_RUNS && r < MAIN_MAX) {
     ls_block_t b = {.addr = addr_of(5, r), .size = 1};
     assert_true(ls_table_insert(&b));
     if (r >= LIVE)
