@@ -110,12 +110,9 @@ static uint32_t remember(uint32_t id) {
 }
 
 uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth) {
-  if (ls_unlikely(!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)))
-    depot_init();
+  /* recent() reads only ids this thread got, so the depot exists then */
   uint32_t id = depth ? recent(frames, depth) : 0;
-  if (id)
-    return id;
-  return remember(lookup_or_insert(frames, depth));
+  return id ? id : remember(ls_depot_intern_missed(frames, depth));
 }
 
 uint32_t ls_depot_intern_missed(const uintptr_t *frames, uint32_t depth) {

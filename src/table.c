@@ -78,7 +78,9 @@ LS_STATIC_ASSERT(sizeof(slot_t) == 16, "a slot is 16 bytes");
 typedef struct tab {
   size_t cap;    /* slots: runs << RUN_BITS */
   uint64_t runs; /* any number: tables grow by half, not by doubling */
-  size_t limit;  /* probes stop after this many slots (probe_limit) */
+  size_t limit;  /* no insert goes further than this from home, so no
+                    search does: an untracked address in a full table
+                    costs that much, not a pass over the table */
   size_t bytes;  /* size of this mapping */
   slot_t *slots;
   _Atomic uint32_t *stamps;
@@ -156,9 +158,6 @@ static inline size_t home_of(const tab_t *t, uint64_t h) {
   return run | (size_t)(h & ((1u << RUN_BITS) - 1));
 }
 static inline size_t next_slot(const tab_t *t, size_t i) { return ++i == t->cap ? 0 : i; }
-/* No insert goes further than this from home: an untracked address in a
- * full table costs that much, not a pass over the table. */
-static inline size_t probe_limit(const tab_t *t) { return t->limit; }
 static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 
 /* Whether h is one of the sampled keys: the run's bits just below the
@@ -200,7 +199,7 @@ static LS_ALWAYS_INLINE int tab_insert(tab_t *t, uint64_t key, uint64_t h, const
   /* A probe this long means the table is as good as full (below 3/4 load
    * probes are a few slots): growing beats searching on, and when memory
    * for a bigger table is gone, each failed insert stays cheap. */
-  size_t limit = probe_limit(t);
+  size_t limit = t->limit;
   for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     slot_t *s = &t->slots[i];
     /* relaxed: only a hint; the CAS below decides */
@@ -234,7 +233,7 @@ enum { RM_OK, RM_ABSENT, RM_MOVED };
 static LS_ALWAYS_INLINE int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_block_t *old,
                                        size_t *probes, bool alone) {
   size_t i = home_of(t, h);
-  size_t limit = probe_limit(t);
+  size_t limit = t->limit;
   for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     slot_t *s = &t->slots[i];
     /* acquire: pairs with the release publishing the key */
@@ -333,11 +332,24 @@ static bool needs_growth(shard_t *s, const tab_t *t) {
   return live > 0 && (uint64_t)live * LIVE_SAMPLE * 4 >= (uint64_t)t->cap * 3;
 }
 
+/* Whether this thread may migrate a shard now. The grace period does not
+ * wait for the calling thread, so it must not be inside an operation (a
+ * signal handler's malloc or free that interrupted an insert or a remove
+ * on this thread), and the shared fallback record cannot tell whose
+ * operation it counts. */
+static bool may_migrate(ls_thread_t *self) {
+  /* relaxed: only this thread writes its own count */
+  return self != &ls_thread_fallback && ls_atomic_load_relaxed(&self->active) == 0;
+}
+
 /* Migrates shard s to a table sized for its live entries (which may be
  * the same size: that purges tombstones). Called outside any operation
  * (the grace period waits for every other thread's operations). Returns
- * false only when there is no memory for a new table. */
+ * false when there is no memory for a new table, or when this thread may
+ * not migrate now (may_migrate). */
 static bool grow(shard_t *s, bool force) {
+  if (!may_migrate(ls_thread_self()))
+    return false;
   /* relaxed: a hint. After a failure, retries wait RETRY_MS, so a full
    * shard does not pay for a pass over the table on every insert. */
   uint32_t failed = ls_atomic_load_relaxed(&s->no_memory);
@@ -409,16 +421,6 @@ void ls_table_init(void) {
   }
 }
 
-/* Whether this thread may migrate a shard now, after leaving its
- * operation. The grace period does not wait for the calling thread, so it
- * must not be inside another operation (a signal handler's free that
- * interrupted an insert or a remove on this thread), and the shared
- * fallback record cannot tell whose operation it counts. */
-static bool may_migrate(ls_thread_t *self) {
-  /* relaxed: only this thread writes its own count */
-  return self != &ls_thread_fallback && ls_atomic_load_relaxed(&self->active) == 0;
-}
-
 bool ls_table_insert(const ls_block_t *b) {
   if ((b->addr & ~KEY_ADDR_MASK) != 0)
     return false; /* not 4-aligned, or above 2^48: not representable */
@@ -450,7 +452,7 @@ bool ls_table_insert(const ls_block_t *b) {
        * no memory for a bigger table the block goes untracked: the
        * program must not wait for memory that may never come. */
       ls_thread_exit(self);
-      if (!n && (!may_migrate(self) || !grow(s, true)))
+      if (!n && !grow(s, true))
         return false;
       sched_yield();
       ls_thread_enter(self);
@@ -462,7 +464,7 @@ bool ls_table_insert(const ls_block_t *b) {
     full = needs_growth(s, t);
   }
   ls_thread_exit(self);
-  if (full && may_migrate(self))
+  if (full)
     (void)grow(s, false); /* out of memory: keep filling this table */
   return true;
 }
@@ -527,7 +529,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
   ls_thread_exit(self);
   if (found && sampled(h))
     ls_atomic_sub_relaxed(&s->live, 1); /* relaxed: as in ls_table_insert */
-  else if (!found && probes > PURGE_PROBE && may_migrate(self) && purge_due(s))
+  else if (!found && probes > PURGE_PROBE && purge_due(s))
     /* Tombstones (or a full table) made this search long: purge them, so
      * that untracked addresses stay cheap. */
     (void)grow(s, true);
@@ -538,7 +540,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
  * not be published yet; the entry is live either way). */
 static bool tab_contains(tab_t *t, uintptr_t addr, uint64_t h) {
   size_t i = home_of(t, h);
-  size_t limit = probe_limit(t);
+  size_t limit = t->limit;
   for (size_t n = 0; n <= limit; n++, i = next_slot(t, i)) {
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&t->slots[i].key);

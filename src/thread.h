@@ -14,6 +14,7 @@
 #define LS_THREAD_H
 
 #include <stdatomic.h>
+#include "atomic.h"
 #include "common.h"
 #include "guard.h"
 
@@ -42,8 +43,8 @@ static inline ls_thread_t *ls_thread_self(void) {
   return ls_likely(t != NULL) ? t : ls_thread_register();
 }
 
-/* Whether operations need no fence: membarrier(2) is registered and the
- * record is the thread's own (thread.c). Set once at start-up. */
+/* Whether membarrier(2) is registered, so that an operation on a record
+ * of the thread's own needs no fence (thread.c). Set once at start-up. */
 extern bool ls_thread_plain;
 extern ls_thread_t ls_thread_fallback;
 
@@ -55,9 +56,8 @@ static inline void ls_thread_enter(ls_thread_t *t) {
      * quiescer's membarrier (see ls_thread_plain in thread.c). A count,
      * not a flag: a signal handler may nest an operation inside ours.
      * Only this thread writes it. */
-    atomic_store_explicit(&t->active, atomic_load_explicit(&t->active, memory_order_relaxed) + 1,
-                          memory_order_relaxed);
-    atomic_signal_fence(memory_order_seq_cst);
+    ls_atomic_store_relaxed(&t->active, ls_atomic_load_relaxed(&t->active) + 1);
+    ls_compiler_fence();
     return;
   }
   /* seq_cst RMW: the flag is visible before this thread loads any table
@@ -71,11 +71,10 @@ static inline void ls_thread_exit(ls_thread_t *t) {
   /* release (both): our reads of the old table happen-before its
    * unmapping */
   if (ls_likely(ls_thread_plain && t != &ls_thread_fallback)) {
-    uint32_t left = atomic_load_explicit(&t->active, memory_order_relaxed) - 1;
-    atomic_store_explicit(&t->active, left, memory_order_release);
+    uint32_t left = ls_atomic_load_relaxed(&t->active) - 1;
+    ls_atomic_store_release(&t->active, left);
     if (ls_likely(left == 0))
-      atomic_store_explicit(&t->idle, atomic_load_explicit(&t->idle, memory_order_relaxed) + 1,
-                            memory_order_release);
+      ls_atomic_store_release(&t->idle, ls_atomic_load_relaxed(&t->idle) + 1);
   } else {
     atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
   }

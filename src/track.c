@@ -30,7 +30,6 @@ void ls_track_init(void) {
   ls_stack_init();
 }
 
-
 static void count_untracked(void) {
   /* relaxed: a statistic */
   ls_atomic_add_relaxed(&untracked, 1);
@@ -49,7 +48,9 @@ static bool origin_now(origin_t *o) {
     return false;
   if (ls_unlikely(!ls_atomic_load_acquire(&initialised)))
     ls_track_init();
-  *o = (origin_t){.stack = ls_stack_intern((uint32_t)ls_config.depth), .stamp = ls_now_ms(), .thread = ls_thread_self()->id};
+  *o = (origin_t){.stack = ls_stack_intern((uint32_t)ls_config.depth),
+                  .stamp = ls_now_ms(),
+                  .thread = ls_thread_self()->id};
   return true;
 }
 
