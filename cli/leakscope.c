@@ -169,7 +169,7 @@ static const struct run_option {
   {"no-follow", NULL, VALUE_NONE, "LEAKSCOPE_FOLLOW_EXEC", "0", "do not trace exec'd programs"},
   {"suppressions", "FILE", VALUE_LIST, "LEAKSCOPE_SUPPRESSIONS", NULL,
    "suppression file, repeatable"},
-  {"unwind", "libunwind|fp", VALUE_ONE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
+  {"unwind", "cfi|fp|libunwind", VALUE_ONE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
   {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
    "list reachable leaks too"},
   {"show-below-main", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_BELOW_MAIN", "1",

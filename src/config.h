@@ -15,7 +15,9 @@
 #include "common.h"
 
 enum { LS_FORMAT_TEXT, LS_FORMAT_JSON, LS_FORMAT_FOLDED };
-enum { LS_UNWIND_LIBUNWIND, LS_UNWIND_FP };
+/* LEAKSCOPE_UNWIND: cfi is our .eh_frame walker with libunwind behind it;
+ * "libunwind" (its name before) is accepted and means the same. */
+enum { LS_UNWIND_CFI, LS_UNWIND_FP, LS_UNWIND_CFI_ALIAS };
 /* LEAKSCOPE_REACHABILITY: at exit only (default), for every report, never. */
 enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
 
@@ -27,7 +29,7 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
   X(output, STRING, 0, 0, 0, "", "report path; %p becomes the pid; appended; unset: stderr") \
   X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "report format")     \
   X(depth, UINT, 32, 1, 256, "", "frames captured per stack")                    \
-  X(unwind, ENUM, LS_UNWIND_LIBUNWIND, 0, 0, "libunwind|fp", "stack capture method") \
+  X(unwind, ENUM, LS_UNWIND_CFI, 0, 0, "cfi|fp|libunwind", "stack capture method") \
   X(signal, SIGNAL, 12, 0, 64, "", "signal that requests a report (default SIGUSR2); none disables") \
   X(interval, UINT, 0, 0, 86400 * 365, "", "seconds between periodic reports; 0: none") \
   X(min_age, UINT, 0, 0, 86400 * 365, "", "list only resources live at least this many seconds") \

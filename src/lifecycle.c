@@ -21,10 +21,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "dump_thread.h"
 #include "fdtable.h"
 #include "guard.h"
 #include "real.h"
-#include "reporter.h"
 #include "report.h"
 #include "suppress.h"
 #include "table.h"
@@ -51,7 +51,7 @@ static void after_fork_child(void) {
   ls_table_after_fork(true);
   ls_fdtable_after_fork_child();
   ls_report_unlock();
-  ls_reporter_after_fork_child();
+  ls_dump_thread_after_fork_child();
   ls_guard_pop();
 }
 
@@ -82,7 +82,7 @@ static void stop_following_exec(void) {
 }
 
 static void exit_report(void *unused) {
-  ls_reporter_stop();
+  ls_dump_thread_stop();
   int groups = ls_report_emit(LS_TRIGGER_EXIT);
   if (groups > 0 && ls_config.exitcode) {
     /* Our status replaces the program's: flush its stdio first, as exit()
@@ -105,7 +105,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
   ls_suppress_load(ls_config.suppressions);
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
-  ls_reporter_start();
+  ls_dump_thread_start();
   ls_guard_pop();
 }
 

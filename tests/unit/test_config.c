@@ -62,6 +62,14 @@ static void test_valid(void **state) {
   assert_int_equal(c.signal, SIGRTMIN + 3);
   assert_int_equal(set_captured(&c, "SIGNAL", "none"), 0);
   assert_int_equal(c.signal, 0);
+  assert_int_equal(c.unwind, LS_UNWIND_CFI);
+  assert_int_equal(set_captured(&c, "UNWIND", "fp"), 0);
+  assert_int_equal(c.unwind, LS_UNWIND_FP);
+  /* the old name of cfi, still accepted: anything but FP walks with cfi */
+  assert_int_equal(set_captured(&c, "UNWIND", "libunwind"), 0);
+  assert_int_not_equal(c.unwind, LS_UNWIND_FP);
+  assert_int_equal(set_captured(&c, "UNWIND", "CFI"), 0);
+  assert_int_equal(c.unwind, LS_UNWIND_CFI);
   assert_int_equal(set_captured(&c, "DIFF", "yes"), 0);
   assert_true(c.diff);
   assert_int_equal(set_captured(&c, "DIFF", "off"), 0);
@@ -79,7 +87,7 @@ static const struct {
     {"FORMAT", "xml", "text"},   {"FORMAT", "", "text"},        {"SIGNAL", "SIGKILL", "12"},
     {"SIGNAL", "SIGFOO", "12"},  {"SIGNAL", "65", "12"},        {"SIGNAL", "SIGSEGV", "12"},
     {"INTERVAL", "-1", "0"},     {"INTERVAL", "1.5", "0"},      {"DIFF", "maybe", "0"},
-    {"EXITCODE", "256", "0"},    {"FOLLOW_EXEC", "2", "1"},     {"UNWIND", "dwarf", "libunwind"},
+    {"EXITCODE", "256", "0"},    {"FOLLOW_EXEC", "2", "1"},     {"UNWIND", "dwarf", "cfi"},
     {"OUTPUT", "", "unset"},     {"MIN_AGE", "ten", "0"},
 };
 
