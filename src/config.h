@@ -40,6 +40,9 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
     "classify leaks by scanning memory for pointers: at exit, for every report (1), never (0)") \
   X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
   X(show_below_main, BOOL, 0, 0, 1, "", "also show the C runtime's frames below main and thread starts") \
+  X(python, BOOL, 1, 0, 1, "", "record the Python frames of CPython 3.11-3.13 processes") \
+  X(python_view, ENUM, 0, 0, 0, "mixed|python",                                   \
+    "Python stacks: Python and native frames (mixed), or Python frames and the innermost native frame") \
   X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
   X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
 

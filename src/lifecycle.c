@@ -24,6 +24,7 @@
 #include "dump_thread.h"
 #include "fdtable.h"
 #include "guard.h"
+#include "python.h"
 #include "real.h"
 #include "report.h"
 #include "suppress.h"
@@ -103,6 +104,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
   if (!ls_config.follow_exec)
     stop_following_exec();
   ls_suppress_load(ls_config.suppressions);
+  ls_python_init();
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   ls_dump_thread_start();

@@ -30,6 +30,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "depot.h"
+#include "python.h"
 #include "suppress.h"
 #include "guard.h"
 #include "reach.h"
@@ -460,6 +461,11 @@ size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_f
                            size_t max) {
   if (!max)
     return 0;
+  if (ls_python_pc(pc)) {
+    if (!ls_python_frame(pc, out))
+      out[0] = (ls_frame_info_t){.function = "<python frame>", .python = true};
+    return 1;
+  }
   if (sym)
     return (size_t)ls_sym_lookup(sym, pc, id, out, (int)max);
   out[0] = plain_frame(pc);
@@ -511,14 +517,22 @@ size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out,
   uint32_t depth;
   const uintptr_t *stack = ls_depot_get(id, &depth);
   depth = shown_pcs(stack, depth);
+  /* The Python-only view keeps a Python stack's Python frames and its
+   * innermost native frame (the C function that allocated or opened). */
+  bool python_only = false;
+  for (uint32_t i = 0; ls_config.python_view == 1 && i < depth && !python_only; i++)
+    python_only = ls_python_pc(stack[i]);
   size_t n = 0;
   for (uint32_t i = 0; i < depth && n < max; i++) {
+    if (python_only && i > 0 && !ls_python_pc(stack[i]))
+      continue;
     size_t k = ls_report_expand_pc(sym, stack[i], id, out + n, max - n);
     for (size_t j = 0; pcs && j < k; j++)
       pcs[n + j] = stack[i];
     n += k;
     /* the last frame of a pc's inline chain is its physical function */
-    if (!ls_config.show_below_main && out[n - 1].function && !strcmp(out[n - 1].function, "main"))
+    if (!ls_config.show_below_main && !out[n - 1].python && out[n - 1].function &&
+        !strcmp(out[n - 1].function, "main"))
       break;
   }
   return n;

@@ -27,13 +27,19 @@ static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
     const ls_frame_info_t *f = &frames[k];
     if (k)
       ls_buf_putc(b, ',');
-    ls_buf_puts(b, "{\"address\":\"");
-    ls_buf_put_hex(b, pcs[k]);
-    ls_buf_puts(b, "\",\"module\":");
-    ls_buf_put_json_str(b, f->module);
-    ls_buf_puts(b, ",\"offset\":\"");
-    ls_buf_put_hex(b, f->offset);
-    ls_buf_puts(b, "\",\"function\":");
+    if (f->python) {
+      /* a Python frame has no address; "language" marks it */
+      ls_buf_puts(b, "{\"language\":\"python\",\"address\":null,\"module\":null,\"offset\":null");
+    } else {
+      ls_buf_puts(b, "{\"address\":\"");
+      ls_buf_put_hex(b, pcs[k]);
+      ls_buf_puts(b, "\",\"module\":");
+      ls_buf_put_json_str(b, f->module);
+      ls_buf_puts(b, ",\"offset\":\"");
+      ls_buf_put_hex(b, f->offset);
+      ls_buf_putc(b, '"');
+    }
+    ls_buf_puts(b, ",\"function\":");
     ls_buf_put_json_str(b, f->function);
     ls_buf_puts(b, ",\"file\":");
     ls_buf_put_json_str(b, f->file);

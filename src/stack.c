@@ -32,6 +32,7 @@
 #include "config.h"
 #include "depot.h"
 #include "guard.h"
+#include "python.h"
 #include "unwind_cfi.h"
 
 /* Linker-defined bounds of this shared object's headers and code. Hidden,
@@ -123,7 +124,7 @@ static LS_NOINLINE uint32_t capture_fp(uintptr_t *frames, uint32_t max) {
   return depth >= 2 || depth == max ? depth : 0;
 }
 
-uint32_t ls_stack_intern(uint32_t max) {
+static uint32_t intern_native(uint32_t max) {
   uintptr_t raw[LS_MAX_DEPTH + LS_OWN_FRAMES];
   if (max > LS_MAX_DEPTH)
     max = LS_MAX_DEPTH;
@@ -152,4 +153,10 @@ uint32_t ls_stack_intern(uint32_t max) {
   if (tag)
     *tag = id;
   return id;
+}
+
+uint32_t ls_stack_intern(uint32_t max) {
+  /* A Python thread's stack gets its Python frames in place of the
+   * evaluation loop's (python.c); any other stack is the native one. */
+  return ls_python_stack(intern_native(max));
 }

@@ -33,6 +33,7 @@ typedef struct ls_frame_info {
   const char *file;     /* source file, or NULL */
   int line;             /* source line, or 0 */
   bool inlined;         /* this frame was inlined into the next one */
+  bool python;          /* a Python frame (python.c): function, file, line only */
 } ls_frame_info_t;
 
 typedef struct ls_symbolizer ls_symbolizer_t;
