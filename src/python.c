@@ -188,6 +188,21 @@ static size_t read_str(uintptr_t obj, char *dst, size_t cap, bool keep_end) {
 #define RECORD_MAGIC ((uintptr_t)0x5079467261ull) /* "PyFra" */
 #define RECORD_HEAD 3
 
+/* Which depot ids are frame records: one bit per id (depot ids are below
+ * 2^27), set before the id is first returned. A report tells a Python
+ * pseudo-frame from a garbage return address with bit 63 set (a
+ * frame-pointer walk through code without frame pointers can read one) by
+ * this bit alone, never by reading a node the id may not start. relaxed
+ * fetch_or: the bit is read by the thread that made the report's stacks
+ * visible to it, after the depot's own release/acquire pairing. */
+#define RECORD_ID_BITS 27
+static _Atomic uint64_t *record_ids;
+
+static bool is_record(uint32_t id) {
+  return id < (1u << RECORD_ID_BITS) &&
+         (ls_atomic_load_relaxed(&record_ids[id / 64]) >> (id % 64) & 1);
+}
+
 /* Interns the record for (code, lasti); 0 when the depot is full. */
 static uint32_t resolve(uintptr_t code, int lasti) {
   uintptr_t rec[RECORD_HEAD + (2 * MAX_NAME + 2 + 7) / 8];
@@ -199,7 +214,12 @@ static uint32_t resolve(uintptr_t code, int lasti) {
   rec[0] = RECORD_MAGIC;
   rec[1] = (uintptr_t)(intptr_t)addr2line((void *)code, lasti < 0 ? -1 : lasti * 2);
   rec[2] = nlen | flen << 32;
-  return ls_depot_intern_missed(rec, (uint32_t)(RECORD_HEAD + (bytes + 7) / 8));
+  uint32_t id = ls_depot_intern_missed(rec, (uint32_t)(RECORD_HEAD + (bytes + 7) / 8));
+  if (id >= (1u << RECORD_ID_BITS))
+    return 0;
+  if (id && !is_record(id))
+    atomic_fetch_or_explicit(&record_ids[id / 64], (uint64_t)1 << (id % 64), memory_order_relaxed);
+  return id;
 }
 
 /* The memo: (code, lasti, name, file, line table) -> record id. The key
@@ -347,7 +367,10 @@ uint32_t ls_python_stack(uint32_t native) {
 
 bool ls_python_frame(uintptr_t pc, ls_frame_info_t *out) {
   uint32_t depth;
-  const uintptr_t *rec = ls_python_pc(pc) ? ls_depot_get((uint32_t)pc, &depth) : NULL;
+  if (!on || !ls_python_pc(pc) || pc - LS_PY_PC_TAG >= (1u << RECORD_ID_BITS) ||
+      !is_record((uint32_t)pc))
+    return false;
+  const uintptr_t *rec = ls_depot_get((uint32_t)pc, &depth);
   if (!rec || depth < RECORD_HEAD || rec[0] != RECORD_MAGIC)
     return false;
   const char *text = (const char *)(rec + RECORD_HEAD);
@@ -406,13 +429,14 @@ void ls_python_init(void) {
     eval_hi = eval_lo + sym->st_size;
   }
   memo = ls_map(sizeof(memo_slot_t) << MEMO_BITS);
-  if (!get_tstate || !addr2line || !code_type || !unicode_type || !eval_hi || !memo) {
+  record_ids = ls_map(((size_t)1 << RECORD_ID_BITS) / 8);
+  if (!get_tstate || !addr2line || !code_type || !unicode_type || !eval_hi || !memo || !record_ids) {
     ls_warn("Python frames off because this CPython %u.%u does not export %s", major, minor,
             !get_tstate   ? "PyGILState_GetThisThreadState"
             : !addr2line  ? "PyCode_Addr2Line"
             : !code_type  ? "PyCode_Type"
             : !eval_hi    ? "_PyEval_EvalFrameDefault with its size"
-            : !memo       ? "(out of memory)"
+            : !memo || !record_ids ? "(out of memory)"
                           : "PyUnicode_Type");
     L = NULL;
     return;

@@ -461,11 +461,8 @@ size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_f
                            size_t max) {
   if (!max)
     return 0;
-  if (ls_python_pc(pc)) {
-    if (!ls_python_frame(pc, out))
-      out[0] = (ls_frame_info_t){.function = "<python frame>", .python = true};
+  if (ls_python_pc(pc) && ls_python_frame(pc, out))
     return 1;
-  }
   if (sym)
     return (size_t)ls_sym_lookup(sym, pc, id, out, (int)max);
   out[0] = plain_frame(pc);
@@ -512,6 +509,11 @@ static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
   return depth;
 }
 
+static bool is_python_frame(uintptr_t pc) {
+  ls_frame_info_t f;
+  return ls_python_pc(pc) && ls_python_frame(pc, &f);
+}
+
 size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, uintptr_t *pcs,
                         size_t max) {
   uint32_t depth;
@@ -521,10 +523,10 @@ size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out,
    * innermost native frame (the C function that allocated or opened). */
   bool python_only = false;
   for (uint32_t i = 0; ls_config.python_view == 1 && i < depth && !python_only; i++)
-    python_only = ls_python_pc(stack[i]);
+    python_only = is_python_frame(stack[i]);
   size_t n = 0;
   for (uint32_t i = 0; i < depth && n < max; i++) {
-    if (python_only && i > 0 && !ls_python_pc(stack[i]))
+    if (python_only && i > 0 && !is_python_frame(stack[i]))
       continue;
     size_t k = ls_report_expand_pc(sym, stack[i], id, out + n, max - n);
     for (size_t j = 0; pcs && j < k; j++)

@@ -129,14 +129,22 @@ void ts_check_stack(const ts_run_t *run, const json_value_t *group, const char *
     const json_value_t *frame = json_at(stack, f);
     char fwhere[96];
     snprintf(fwhere, sizeof(fwhere), "%s.stack[%zu]", where, f);
-    need(run, frame, "address", STR, fwhere);
+    const char *language = json_as_str(json_get(frame, "language"));
+    bool python = language && strcmp(language, "python") == 0;
+    if (language && !python)
+      TS_FAIL(run, "%s: unknown language \"%s\"", fwhere, language);
+    /* A Python frame has no address, module or offset (all null). */
+    need(run, frame, "address", python ? STR_OR_NULL : STR, fwhere);
     need(run, frame, "module", STR_OR_NULL, fwhere);
     need(run, frame, "offset", STR_OR_NULL, fwhere);
     need(run, frame, "function", STR_OR_NULL, fwhere);
     need(run, frame, "file", STR_OR_NULL, fwhere);
     need(run, frame, "line", INT_OR_NULL, fwhere);
     need(run, frame, "inlined", BOOL, fwhere);
-    if (strncmp(json_as_str(json_get(frame, "address")), "0x", 2) != 0)
+    if (python && (!json_is_null(json_get(frame, "address")) || !json_as_str(json_get(frame, "function")) ||
+                   !json_as_str(json_get(frame, "file"))))
+      TS_FAIL(run, "%s: a Python frame has a null address, a function and a file", fwhere);
+    if (!python && strncmp(json_as_str(json_get(frame, "address")), "0x", 2) != 0)
       TS_FAIL(run, "%s: address should be \"0x...\"", fwhere);
   }
 }
