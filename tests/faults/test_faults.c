@@ -416,7 +416,7 @@ static const struct {
     {"UNWIND", bad_enums},           {"SIGNAL", bad_signals},     {"INTERVAL", bad_numbers},
     {"MIN_AGE", bad_numbers},        {"DIFF", bad_bools},         {"EXITCODE", bad_numbers},
     {"FOLLOW_EXEC", bad_bools},      {"REACHABILITY", bad_bools}, {"SHOW_REACHABLE", bad_bools},
-    {"SHOW_BELOW_MAIN", bad_bools},
+    {"SHOW_BELOW_MAIN", bad_bools},  {"PYTHON", bad_bools},       {"PYTHON_VIEW", bad_enums},
     {"SUPPRESSIONS", bad_suppressions}, {"VERBOSE", bad_bools},
 };
 
