@@ -13,6 +13,7 @@
 #define LS_REAL_H
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -96,7 +97,13 @@
   X(0, int, setresgid, (gid_t, gid_t, gid_t))                                     \
   X(0, int, setgroups, (size_t, const gid_t *))                                   \
   X(0, int, unshare, (int))                                                       \
-  X(0, int, setns, (int, int))
+  X(0, int, setns, (int, int))                                                    \
+  X(0, int, pthread_create, (pthread_t *, const pthread_attr_t *, void *(*)(void *), void *)) \
+  X(0, int, pthread_join, (pthread_t, void **))                                   \
+  X(0, int, pthread_tryjoin_np, (pthread_t, void **))                             \
+  X(0, int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))  \
+  X(0, int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
+  X(0, int, pthread_detach, (pthread_t))
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

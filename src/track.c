@@ -35,11 +35,7 @@ static void count_untracked(void) {
   ls_atomic_add_relaxed(&untracked, 1);
 }
 
-/* What every new resource records: where, when, which thread. */
-typedef struct origin {
-  uint32_t stack, stamp;
-  uint16_t thread;
-} origin_t;
+typedef ls_origin_t origin_t;
 
 /* Fills *o for a resource being created now; false when the thread is
  * paused (nothing is recorded). */
@@ -53,6 +49,17 @@ static bool origin_now(origin_t *o) {
                   .thread = ls_thread_self()->id};
   return true;
 }
+
+bool ls_track_origin(ls_origin_t *o) {
+  int saved = errno;
+  bool ok = origin_now(o);
+  if (ok && !o->stack)
+    count_untracked();
+  errno = saved;
+  return ok && o->stack;
+}
+
+void ls_track_count_untracked(void) { count_untracked(); }
 
 void ls_track_alloc(void *p, size_t size) {
   int saved = errno;

@@ -46,6 +46,23 @@ void ls_track_fd_restore(int fd, const ls_fd_entry_t *old);
 void ls_track_alloc_failed(void);
 bool ls_track_out_of_memory(void);
 
+/* What every new resource records: where (depot id of the creating
+ * stack), when (ls_now_ms) and which thread (ls_thread_t id). */
+typedef struct ls_origin {
+  uint32_t stack, stamp;
+  uint16_t thread;
+} ls_origin_t;
+
+/* Fills *o for a resource the interposed call is creating now, for the
+ * kind tables outside track.c (threads, mappings, child processes).
+ * False when nothing is to be recorded: the thread is paused, or the
+ * stack could not be stored (then counted as untracked). Guard held;
+ * errno kept. */
+bool ls_track_origin(ls_origin_t *o);
+
+/* Counts one resource a kind table had no room for. */
+void ls_track_count_untracked(void);
+
 /* Resources that could not be recorded (table or depot out of memory,
  * fd beyond the table). */
 uint64_t ls_track_untracked(void);
