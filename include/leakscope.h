@@ -74,7 +74,11 @@ typedef enum leakscope_scope {
 /* Which kinds of resources a query or report covers (a bit set). */
 #define LEAKSCOPE_MEMORY 1u
 #define LEAKSCOPE_FDS 2u
-#define LEAKSCOPE_ALL (LEAKSCOPE_MEMORY | LEAKSCOPE_FDS)
+#define LEAKSCOPE_THREADS 4u   /* threads created with pthread_create */
+#define LEAKSCOPE_MAPPINGS 8u  /* mmap/mremap/shmat mappings */
+#define LEAKSCOPE_PROCESSES 16u /* child processes (fork, posix_spawn, popen) */
+#define LEAKSCOPE_ALL \
+  (LEAKSCOPE_MEMORY | LEAKSCOPE_FDS | LEAKSCOPE_THREADS | LEAKSCOPE_MAPPINGS | LEAKSCOPE_PROCESSES)
 
 typedef struct leakscope_counts {
   uint64_t bytes;  /* heap bytes still live */
@@ -92,6 +96,25 @@ typedef struct leakscope_counts {
 LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
                                            leakscope_counts_t *out);
 
+/* Threads, mappings and child processes created since a checkpoint and
+ * still there (a struct of its own: leakscope_counts_t keeps its size). */
+typedef struct leakscope_kind_counts {
+  uint64_t threads;           /* returned but never joined */
+  uint64_t threads_running;   /* still running (not detached ones that ended) */
+  uint64_t mappings;          /* mappings still mapped */
+  uint64_t mapping_bytes;     /* their sizes, summed */
+  uint64_t processes;         /* children that exited and were never waited for */
+  uint64_t processes_running; /* children still running */
+} leakscope_kind_counts_t;
+
+/* leakscope_count_since for threads, mappings and child processes, with
+ * the same rules (scope, suppressions). A test that leaves a thread or a
+ * child running has leaked it too: assert_no_leaks_since counts every
+ * field. Returns 0, or -1 when leakscope is not active (then *out is
+ * all zero). */
+LEAKSCOPE_EXPORT int leakscope_count_kinds_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                                 leakscope_kind_counts_t *out);
+
 /* --- Reports --- */
 
 typedef enum leakscope_format {
@@ -101,7 +124,8 @@ typedef enum leakscope_format {
 } leakscope_format_t;
 
 /* Writes a report ("trigger":"api") of what was created since cp and is
- * still live, of the given kinds (LEAKSCOPE_MEMORY, LEAKSCOPE_FDS), to an
+ * still live, of the given kinds (LEAKSCOPE_MEMORY, LEAKSCOPE_FDS,
+ * LEAKSCOPE_THREADS, LEAKSCOPE_MAPPINGS, LEAKSCOPE_PROCESSES), to an
  * fd, a FILE* (flushed) or a file path (appended, created 0600). Returns
  * the number of leak groups written (0: nothing leaked), or -1 when
  * leakscope is not active or the report could not be written. */

@@ -73,7 +73,46 @@ static ls_filter_t filter_for(leakscope_checkpoint_t cp, leakscope_scope_t scope
   ls_guard_pop();
   return (ls_filter_t){.since = (uint32_t)cp, .thread = thread,
                        .memory = kinds & LEAKSCOPE_MEMORY, .fds = kinds & LEAKSCOPE_FDS,
+                       .threads = kinds & LEAKSCOPE_THREADS, .mappings = kinds & LEAKSCOPE_MAPPINGS,
+                       .processes = kinds & LEAKSCOPE_PROCESSES,
                        .reach = ls_config.reachability == LS_REACH_ALWAYS};
+}
+
+/* Builds the report of what was created since cp, suppressions applied,
+ * into *r (released by the caller, under the report lock). */
+static int count_report(ls_report_t *r, leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                        unsigned kinds) {
+  ls_filter_t f = filter_for(cp, scope, kinds);
+  int rc = ls_report_build(r, &f, LS_TRIGGER_API);
+  size_t nrules;
+  ls_suppress_rules(&nrules);
+  if (nrules && r->ngroups) {
+    /* Suppressed leaks do not count, as they are not reported. */
+    ls_symbolizer_t *sym = ls_report_symbolizer();
+    ls_report_suppress(r, sym);
+    if (sym)
+      ls_sym_close(sym);
+  }
+  return rc;
+}
+
+LEAKSCOPE_EXPORT int leakscope_count_kinds_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                                 leakscope_kind_counts_t *out) {
+  *out = (leakscope_kind_counts_t){0};
+  if (!leakscope_active())
+    return -1;
+  ls_report_t r;
+  ls_guard_push();
+  ls_report_lock();
+  int rc = count_report(&r, cp, scope, LEAKSCOPE_THREADS | LEAKSCOPE_MAPPINGS | LEAKSCOPE_PROCESSES);
+  *out = (leakscope_kind_counts_t){
+      .threads = r.threads, .threads_running = r.threads_running,
+      .mappings = r.mappings, .mapping_bytes = r.mapping_bytes,
+      .processes = r.processes, .processes_running = r.processes_running};
+  ls_report_release(&r);
+  ls_report_unlock();
+  ls_guard_pop();
+  return rc < 0 ? -1 : 0;
 }
 
 LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
@@ -81,7 +120,7 @@ LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_
   *out = (leakscope_counts_t){0};
   if (!leakscope_active())
     return -1;
-  ls_filter_t f = filter_for(cp, scope, LEAKSCOPE_ALL);
+  ls_filter_t f = filter_for(cp, scope, LEAKSCOPE_MEMORY | LEAKSCOPE_FDS);
   ls_report_t r;
   ls_guard_push();
   ls_report_lock();

@@ -23,6 +23,9 @@
   X(int, leakscope_count_since,                                                               \
     (leakscope_checkpoint_t cp, leakscope_scope_t scope, leakscope_counts_t * out),           \
     (cp, scope, out), memset(out, 0, sizeof *out); return -1)                                 \
+  X(int, leakscope_count_kinds_since,                                                         \
+    (leakscope_checkpoint_t cp, leakscope_scope_t scope, leakscope_kind_counts_t * out),      \
+    (cp, scope, out), memset(out, 0, sizeof *out); return -1)                                 \
   X(int, leakscope_report_fd,                                                                 \
     (int fd, leakscope_checkpoint_t cp, leakscope_scope_t scope, unsigned kinds,              \
      leakscope_format_t format),                                                              \

@@ -20,6 +20,9 @@ enum { LS_FORMAT_TEXT, LS_FORMAT_JSON, LS_FORMAT_FOLDED };
 enum { LS_UNWIND_CFI, LS_UNWIND_FP, LS_UNWIND_CFI_ALIAS };
 /* LEAKSCOPE_REACHABILITY: at exit only (default), for every report, never. */
 enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
+/* LEAKSCOPE_THREADS: threads still running are listed (default), or
+ * reported as leaks (strict). */
+enum { LS_THREADS_LIST, LS_THREADS_STRICT };
 
 /* X(field, kind, default, min, max, values, doc)
  * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
@@ -43,6 +46,8 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
   X(python, BOOL, 1, 0, 1, "", "record the Python frames of CPython 3.11-3.13 processes") \
   X(python_view, ENUM, 0, 0, 0, "mixed|python",                                   \
     "Python stacks: Python and native frames (mixed), or Python frames and the innermost native frame") \
+  X(threads, ENUM, LS_THREADS_LIST, 0, 0, "list|strict",                        \
+    "threads still running: listed, not leaks (list), or leaks (strict)")       \
   X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
   X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
 

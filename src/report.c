@@ -38,6 +38,10 @@
 #include "thread.h"
 #include "track.h"
 
+LS_STATIC_ASSERT((int)LS_GROUP_PROCESS == (int)LS_RULE_PROCESS &&
+                     (int)LS_GROUP_THREAD == (int)LS_RULE_THREAD,
+                 "suppression rule kinds follow the group kinds");
+
 /* --- Growable arrays in mappings --- */
 
 static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
@@ -124,7 +128,7 @@ static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t re
   return g;
 }
 
-static bool passes(const builder_t *b, uint32_t stamp, uint16_t thread) {
+bool ls_report_passes(const ls_report_builder_t *b, uint32_t stamp, uint16_t thread) {
   const ls_filter_t *f = b->f;
   return stamp >= f->since && (f->thread < 0 || f->thread == thread) &&
          b->r->now - stamp >= f->min_age_ms;
@@ -175,7 +179,7 @@ static int find_loader(struct dl_phdr_info *info, size_t size, void *ctx) {
 /* Adds one live block of reachability class cls (LS_REACH_DEFINITE when
  * the report has none). */
 static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
-  if (b->failed || !passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
+  if (b->failed || !ls_report_passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
     return;
   if (from_loader(b, blk->stack)) {
     b->r->loader_bytes += blk->size;
@@ -349,7 +353,7 @@ static size_t describe_fd(ls_report_t *r, int fd, ls_fd_kind_t *kind) {
 static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
   builder_t *b = ctx;
   ls_report_t *r = b->r;
-  if (b->failed || !passes(b, e->stamp, e->thread))
+  if (b->failed || !ls_report_passes(b, e->stamp, e->thread))
     return;
   ls_fd_kind_t kind = e->kind;
   size_t path = describe_fd(r, fd, &kind);
@@ -364,12 +368,38 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
   r->fds++;
 }
 
+ls_report_t *ls_report_of(ls_report_builder_t *b) { return b->r; }
+
+bool ls_report_add_item(ls_report_builder_t *b, ls_group_kind_t kind, int resource, uint32_t stack,
+                        uint32_t stamp, uint64_t bytes, bool not_leak, ls_fd_item_t item,
+                        const char *text) {
+  ls_report_t *r = b->r;
+  if (b->failed)
+    return false;
+  ls_group_t *g = group_for(b, kind, (ls_fd_kind_t)resource, stack, 0);
+  if (!g || !grow_array((void **)&r->fd_items, &r->fd_items_cap, r->nfd_items + 1,
+                        sizeof(ls_fd_item_t))) {
+    b->failed = true;
+    return false;
+  }
+  g->not_leak = not_leak;
+  add_to(g, bytes, stamp);
+  item.group = (uint32_t)(g - r->groups);
+  item.path = r->text.len;
+  ls_buf_puts(&r->text, text ? text : "");
+  ls_buf_putc(&r->text, '\0');
+  r->fd_items[r->nfd_items++] = item;
+  return true;
+}
+
 /* Memory before fds; memory by bytes, fds by count; then by stack id so
  * the order is stable from one report to the next. */
 static int cmp_groups(const void *a, const void *b) {
   const ls_group_t *x = a, *y = b;
   if (x->kind != y->kind)
     return x->kind < y->kind ? -1 : 1;
+  if (x->not_leak != y->not_leak)
+    return x->not_leak ? 1 : -1;
   if (x->bytes != y->bytes)
     return x->bytes > y->bytes ? -1 : 1;
   if (x->count != y->count)
@@ -426,6 +456,9 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
   add_buffer(&b, stdout);
   add_buffer(&b, stderr);
   qsort(b.buffers, b.nbuffers, sizeof *b.buffers, cmp_uintptr);
+  /* Threads and children first: the reachability scan's stop signal
+   * cuts short the sleeps of the threads it stops. */
+  ls_report_visit_kinds(&b, f);
   if (f->memory && f->reach)
     visit_classified(&b);
   else if (f->memory)
@@ -495,7 +528,20 @@ static bool in_libc(uintptr_t pc) {
  * thread usually stops in libc before _start: ls_report_frames also ends
  * a stack at the frame whose function is main. */
 static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
-  if (ls_config.show_below_main || depth < 3)
+  if (ls_config.show_below_main || depth < 2)
+    return depth;
+  /* A thread the program created runs its start routine from our
+   * trampoline (kind_thread.c): that frame and the libc ones below it
+   * (start_thread, clone3) go, whatever the walk. */
+  extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+  extern const char __etext[] __attribute__((visibility("hidden")));
+  for (uint32_t k = depth; k-- > 1 && depth - k <= 3;) {
+    if (pcs[k] >= (uintptr_t)__ehdr_start && pcs[k] < (uintptr_t)__etext)
+      return k;
+    if (!in_libc(pcs[k]))
+      break;
+  }
+  if (depth < 3)
     return depth;
   /* _start calls __libc_start_main within its first few instructions */
   if (pcs[depth - 1] - 1 - getauxval(AT_ENTRY) < 64) {
@@ -546,25 +592,38 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
   ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
     rules[i].groups = rules[i].bytes = rules[i].count = 0;
-  r->listed = 0;
+  r->listed = r->leak_groups = 0;
   for (size_t i = 0; i < r->ngroups; i++) {
     ls_group_t *g = &r->groups[i];
-    ls_rule_t *rule = nrules ? ls_suppress_find(g->kind == LS_GROUP_FD, frames,
+    /* the rule kinds follow the group kinds */
+    ls_rule_t *rule = nrules ? ls_suppress_find((ls_rule_kind_t)g->kind, frames,
                                                 ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES))
                              : NULL;
     if (!rule) {
       r->listed++;
+      r->leak_groups += !g->not_leak;
       continue;
     }
     g->suppressed = true;
     rule->groups++;
     rule->bytes += g->bytes;
     rule->count += g->count;
-    if (g->kind == LS_GROUP_MEMORY) {
+    bool running = g->resource == (ls_fd_kind_t)LS_THREAD_RUNNING;
+    switch (g->kind) {
+    case LS_GROUP_MEMORY:
       r->memory_bytes -= g->bytes;
       r->memory_blocks -= g->count;
-    } else {
-      r->fds -= g->count;
+      break;
+    case LS_GROUP_FD: r->fds -= g->count; break;
+    case LS_GROUP_THREAD: *(running ? &r->threads_running : &r->threads) -= g->count; break;
+    case LS_GROUP_MAPPING:
+      r->mappings -= g->count;
+      r->mapping_bytes -= g->bytes;
+      break;
+    case LS_GROUP_PROCESS:
+      *(g->resource == (ls_fd_kind_t)LS_PROCESS_RUNNING ? &r->processes_running : &r->processes) -=
+          g->count;
+      break;
     }
   }
 }
@@ -768,7 +827,7 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
   ls_report_format(&r, sym, format, out);
   if (sym)
     ls_sym_close(sym);
-  int groups = out->truncated ? -1 : (int)r.listed;
+  int groups = out->truncated ? -1 : (int)r.leak_groups;
   if (out->truncated)
     ls_warn("out of memory while formatting the report; nothing written");
   ls_report_release(&r);
@@ -778,7 +837,8 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
 }
 
 int ls_report_emit(ls_trigger_t trigger) {
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .diff = ls_config.diff,
+  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .threads = true, .mappings = true,
+                   .processes = true, .diff = ls_config.diff,
                    .reach = ls_config.reachability == LS_REACH_ALWAYS ||
                             (trigger == LS_TRIGGER_EXIT &&
                              ls_config.reachability == LS_REACH_AT_EXIT)};

@@ -24,32 +24,56 @@ typedef struct ls_filter {
   int thread;          /* only this thread id's (-1: all threads) */
   uint32_t min_age_ms; /* only those at least this old */
   bool memory, fds;    /* which kinds */
+  bool threads, mappings, processes;
   bool diff;           /* give each group's growth since the previous
                           report that had diff set */
   bool reach;          /* classify blocks by reachability (reach.h) */
 } ls_filter_t;
 
-typedef enum { LS_GROUP_MEMORY, LS_GROUP_FD } ls_group_kind_t;
+typedef enum {
+  LS_GROUP_MEMORY,
+  LS_GROUP_FD,
+  LS_GROUP_THREAD,
+  LS_GROUP_MAPPING,
+  LS_GROUP_PROCESS
+} ls_group_kind_t;
+
+/* The `resource` of thread, mapping and process groups (the state part
+ * of their key), with the JSON word of each (report_kinds.c). */
+enum { LS_THREAD_NOT_JOINED, LS_THREAD_RUNNING };
+enum { LS_MAPPING_ANONYMOUS, LS_MAPPING_FILE, LS_MAPPING_SHM };
+enum { LS_PROCESS_ZOMBIE, LS_PROCESS_RUNNING };
+const char *ls_kind_resource_name(ls_group_kind_t kind, int resource);
 
 typedef struct ls_group {
   ls_group_kind_t kind;
-  ls_fd_kind_t resource; /* fd groups only */
+  ls_fd_kind_t resource; /* fd groups: the fd kind; thread, mapping and
+                            process groups: LS_THREAD_* etc. */
   uint32_t stack;
   uint64_t bytes, count;
   uint32_t oldest, newest; /* creation stamps (ms) of the oldest/newest */
   size_t first_fd;         /* fd groups: this group's fds are */
   size_t nfds;             /* report.fds[first_fd .. first_fd + nfds) */
   bool suppressed;         /* matched a suppression rule: not listed */
+  bool not_leak;           /* listed, but not a leak (threads and
+                              children still running; not in `listed`) */
   uint8_t reach;           /* memory groups of a report with `reach`: the
                               blocks' ls_reach_class_t (part of the key) */
   bool has_growth;         /* diff mode: changed since the last report */
   int64_t growth_bytes, growth_count;
 } ls_group_t;
 
+/* One fd of an fd group, or one thread, mapping or child process of
+ * such a group (items of other kinds use the fields their writers
+ * document: fd = tid or pid; path = the thread's name, the mapping's
+ * backing file, the child's state). */
 typedef struct ls_fd_item {
   int fd;
   uint32_t group;
   size_t path; /* offset of a NUL-terminated description in report.text */
+  uint64_t addr, size; /* mappings: start and length; threads: stack size */
+  int prot;            /* mappings: PROT_* */
+  int status;          /* processes: wait status of a zombie, -1 running */
 } ls_fd_item_t;
 
 typedef struct ls_report {
@@ -59,8 +83,13 @@ typedef struct ls_report {
                    child goes on from its parent's count) */
   uint32_t now; /* ls_now_ms() when the snapshot was taken */
   uint64_t memory_bytes, memory_blocks, fds, untracked;
+  uint64_t threads, threads_running;       /* not joined; still running */
+  uint64_t mappings, mapping_bytes;
+  uint64_t processes, processes_running;   /* zombies; still running */
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
-  size_t listed;         /* groups not suppressed */
+  size_t listed;         /* groups not suppressed (the entries listed) */
+  size_t leak_groups;    /* of those, the leaks (not running threads or
+                            children): what the exit code counts */
   bool reach;            /* LEAKSCOPE_REACHABILITY: memory groups are split
                             by reachability class; reachable blocks are
                             listed only with LEAKSCOPE_SHOW_REACHABLE */
@@ -73,6 +102,20 @@ typedef struct ls_report {
   ls_buf_t text; /* fd descriptions */
   size_t groups_cap, fd_items_cap;
 } ls_report_t;
+
+/* --- Building (report.c), for the kind visitors (report_kinds.c) --- */
+typedef struct builder ls_report_builder_t;
+/* Whether a resource created at stamp by thread passes the filter. */
+bool ls_report_passes(const ls_report_builder_t *b, uint32_t stamp, uint16_t thread);
+/* Adds one item (its `group` is set here; `path` from text, copied) to
+ * the group (kind, resource, stack), counting `bytes`; not_leak marks
+ * the group as listed but not a leak. False when out of memory. */
+bool ls_report_add_item(ls_report_builder_t *b, ls_group_kind_t kind, int resource, uint32_t stack,
+                        uint32_t stamp, uint64_t bytes, bool not_leak, ls_fd_item_t item,
+                        const char *text);
+ls_report_t *ls_report_of(ls_report_builder_t *b);
+/* Adds the threads, mappings and child processes the filter asks for. */
+void ls_report_visit_kinds(ls_report_builder_t *b, const ls_filter_t *f);
 
 /* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM. */
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);

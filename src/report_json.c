@@ -4,6 +4,9 @@
  * report. Field names are fixed by docs/report-format.md: add, never
  * rename.
  */
+#include <sys/mman.h>
+#include <sys/wait.h>
+
 #include "reach.h"
 #include "report.h"
 #include "suppress.h"
@@ -53,8 +56,73 @@ static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
   ls_buf_putc(b, ']');
 }
 
+static void put_prot(ls_buf_t *b, int prot) {
+  ls_buf_putc(b, prot & PROT_READ ? 'r' : '-');
+  ls_buf_putc(b, prot & PROT_WRITE ? 'w' : '-');
+  ls_buf_putc(b, prot & PROT_EXEC ? 'x' : '-');
+}
+
+/* "threads":[...], "mappings":[...] or "processes":[...]: one object per
+ * item of a thread, mapping or process group. */
+static void put_items(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
+  static const char *const lists[] = {[LS_GROUP_THREAD] = "threads", [LS_GROUP_MAPPING] = "mappings",
+                                      [LS_GROUP_PROCESS] = "processes"};
+  ls_buf_printf(b, ",\"%s\":[", lists[g->kind]);
+  for (size_t i = 0; i < g->nfds; i++) {
+    const ls_fd_item_t *it = &r->fd_items[g->first_fd + i];
+    const char *text = r->text.data + it->path;
+    if (i)
+      ls_buf_putc(b, ',');
+    switch (g->kind) {
+    case LS_GROUP_THREAD:
+      ls_buf_puts(b, "{\"tid\":");
+      if (it->fd > 0) /* 0: the thread has not started running yet */
+        ls_buf_put_i64(b, it->fd);
+      else
+        ls_buf_puts(b, "null");
+      ls_buf_puts(b, ",\"name\":");
+      if (*text)
+        ls_buf_put_json_str(b, text);
+      else
+        ls_buf_puts(b, "null");
+      ls_buf_printf(b, ",\"stack_size\":%lu}", (unsigned long)it->size);
+      break;
+    case LS_GROUP_MAPPING:
+      ls_buf_puts(b, "{\"address\":\"");
+      ls_buf_put_hex(b, it->addr);
+      ls_buf_printf(b, "\",\"size\":%lu,\"prot\":\"", (unsigned long)it->size);
+      put_prot(b, it->prot);
+      ls_buf_puts(b, "\",\"path\":");
+      ls_buf_put_json_str(b, text);
+      ls_buf_putc(b, '}');
+      break;
+    default:
+      ls_buf_printf(b, "{\"pid\":%d,\"state\":\"%s\",\"exit_code\":", it->fd,
+                    it->status < 0 ? "running" : "zombie");
+      if (it->status >= 0 && WIFEXITED(it->status))
+        ls_buf_put_i64(b, WEXITSTATUS(it->status));
+      else
+        ls_buf_puts(b, "null");
+      ls_buf_puts(b, ",\"signal\":");
+      if (it->status >= 0 && WIFSIGNALED(it->status))
+        ls_buf_put_i64(b, WTERMSIG(it->status));
+      else
+        ls_buf_puts(b, "null");
+      ls_buf_putc(b, '}');
+      break;
+    }
+  }
+  ls_buf_putc(b, ']');
+}
+
 static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls_symbolizer_t *sym) {
-  if (g->kind == LS_GROUP_MEMORY) {
+  if (g->kind >= LS_GROUP_THREAD) {
+    static const char *const kinds[] = {[LS_GROUP_THREAD] = "thread", [LS_GROUP_MAPPING] = "mapping",
+                                        [LS_GROUP_PROCESS] = "process"};
+    ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s", kinds[g->kind],
+                  ls_kind_resource_name(g->kind, (int)g->resource), g->not_leak ? "false" : "true");
+    put_items(b, r, g);
+  } else if (g->kind == LS_GROUP_MEMORY) {
     ls_buf_puts(b, "{\"kind\":\"memory\",\"resource\":\"heap\"");
   } else {
     ls_buf_printf(b, "{\"kind\":\"fd\",\"resource\":\"%s\",\"fds\":[", ls_fd_kind_name(g->resource));
@@ -95,7 +163,7 @@ static void put_suppressed(ls_buf_t *b) {
     ls_buf_puts(b, first ? "{\"rule\":" : ",{\"rule\":");
     first = false;
     ls_buf_putc(b, '"');
-    ls_buf_puts(b, rules[i].fd ? "fd:" : "leak:");
+    ls_buf_printf(b, "%s:", ls_rule_kind_name(rules[i].kind));
     ls_buf_t esc;
     char mem[512];
     ls_buf_fixed(&esc, mem, sizeof mem);
@@ -118,6 +186,12 @@ void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                 r->pid, (unsigned long)r->seq, triggers[r->trigger], (unsigned long)r->memory_bytes,
                 (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->listed,
                 (unsigned long)r->untracked);
+  ls_buf_printf(b,
+                ",\"leak_groups\":%zu,\"threads\":%lu,\"threads_running\":%lu,\"mappings\":%lu,\"mapping_bytes\":%lu,"
+                "\"processes\":%lu,\"processes_running\":%lu",
+                r->leak_groups, (unsigned long)r->threads, (unsigned long)r->threads_running,
+                (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
+                (unsigned long)r->processes, (unsigned long)r->processes_running);
   if (r->reach)
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);

@@ -77,6 +77,59 @@ static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
                   g->growth_bytes >= 0 ? "+" : "", (long)g->growth_bytes);
 }
 
+/* "1 thread not joined (tid 7; stack 8388608 bytes)", "50 threads still
+ * running (names: worker; stack 8388608 bytes each)", "2 mappings
+ * (2097152 bytes: 0x7f..000 1048576 rw- [anonymous]; ...)", "1 zombie
+ * process (pid 9: exited with status 3)", "1 child process still running
+ * (pid 9)". */
+static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
+  const ls_fd_item_t *items = r->fd_items + g->first_fd;
+  bool running = g->resource == (ls_fd_kind_t)LS_THREAD_RUNNING;
+  if (g->kind == LS_GROUP_THREAD) {
+    ls_buf_printf(b, "%lu %s %s (", (unsigned long)g->count, plural(g->count, "thread", "threads"),
+                  running ? "still running" : "not joined");
+    bool named = false;
+    for (size_t i = 0; i < g->nfds; i++) {
+      const char *name = r->text.data + items[i].path;
+      bool seen = !*name;
+      for (size_t j = 0; j < i && !seen; j++)
+        seen = !strcmp(name, r->text.data + items[j].path);
+      if (!seen) {
+        ls_buf_printf(b, "%s%s", named ? ", " : "names: ", name);
+        named = true;
+      }
+    }
+    if (named)
+      ls_buf_puts(b, "; ");
+    if (g->nfds == 1)
+      ls_buf_printf(b, "tid %d; ", items[0].fd);
+    ls_buf_printf(b, "stack %lu bytes%s)", (unsigned long)(g->nfds ? items[0].size : 0),
+                  g->nfds > 1 ? " each" : "");
+  } else if (g->kind == LS_GROUP_MAPPING) {
+    ls_buf_printf(b, "%lu %s (%lu bytes: ", (unsigned long)g->count,
+                  plural(g->count, "mapping", "mappings"), (unsigned long)g->bytes);
+    for (size_t i = 0; i < g->nfds; i++) {
+      int prot = items[i].prot;
+      ls_buf_printf(b, "%s0x%lx %lu %c%c%c %s", i ? "; " : "", (unsigned long)items[i].addr,
+                    (unsigned long)items[i].size, prot & 1 ? 'r' : '-', prot & 2 ? 'w' : '-',
+                    prot & 4 ? 'x' : '-', r->text.data + items[i].path);
+    }
+    ls_buf_putc(b, ')');
+  } else {
+    bool child_running = g->resource == (ls_fd_kind_t)LS_PROCESS_RUNNING;
+    ls_buf_printf(b, "%lu %s (", (unsigned long)g->count,
+                  child_running ? plural(g->count, "child process still running",
+                                         "child processes still running")
+                                : plural(g->count, "zombie process", "zombie processes"));
+    for (size_t i = 0; i < g->nfds; i++) {
+      ls_buf_printf(b, "%spid %d", i ? "; " : "", items[i].fd);
+      if (!child_running)
+        ls_buf_printf(b, ": %s", r->text.data + items[i].path);
+    }
+    ls_buf_putc(b, ')');
+  }
+}
+
 void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
   ls_buf_printf(b, "== leakscope: report %lu for pid %d (%s) ==\n", (unsigned long)r->seq, r->pid,
@@ -91,7 +144,7 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   for (size_t i = 0; i < nrules; i++)
     if (rules[i].groups)
       ls_buf_printf(b, "suppressed by %s:%s (%s:%d): %lu %s, %lu bytes\n",
-                    rules[i].fd ? "fd" : "leak", rules[i].pattern, rules[i].file, rules[i].line,
+                    ls_rule_kind_name(rules[i].kind), rules[i].pattern, rules[i].file, rules[i].line,
                     (unsigned long)rules[i].groups, plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
   if (r->reach)
@@ -99,6 +152,13 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                   plural(r->reachable_bytes, "byte", "bytes"), (unsigned long)r->reachable_blocks,
                   plural(r->reachable_blocks, "block", "blocks"),
                   ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
+  if (r->threads || r->threads_running || r->mappings || r->processes || r->processes_running)
+    ls_buf_printf(b,
+                  "threads: %lu not joined, %lu running; mappings: %lu (%lu bytes); child "
+                  "processes: %lu zombie, %lu running\n",
+                  (unsigned long)r->threads, (unsigned long)r->threads_running,
+                  (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
+                  (unsigned long)r->processes, (unsigned long)r->processes_running);
   if (r->untracked)
     ls_buf_printf(b, "(%lu resources could not be tracked: out of memory, depot full or fd "
                      "beyond the table)\n",
@@ -108,7 +168,11 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
     if (g->suppressed)
       continue;
     ls_buf_putc(b, '\n');
-    if (g->kind == LS_GROUP_MEMORY) {
+    if (g->kind >= LS_GROUP_THREAD) {
+      put_kind_header(b, r, g);
+      put_age(b, r, g);
+      ls_buf_puts(b, ", created at:\n");
+    } else if (g->kind == LS_GROUP_MEMORY) {
       ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)g->bytes, plural(g->bytes, "byte", "bytes"),
                     (unsigned long)g->count, plural(g->count, "block", "blocks"));
       if (r->reach) {
@@ -142,6 +206,10 @@ void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
     size_t n = ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES);
     if (g->kind == LS_GROUP_FD)
       ls_buf_printf(b, "[fd:%s];", ls_fd_kind_name(g->resource));
+    else if (g->kind >= LS_GROUP_THREAD)
+      ls_buf_printf(b, "[%s:%s];",
+                    g->kind == LS_GROUP_THREAD ? "thread" : g->kind == LS_GROUP_MAPPING ? "mapping" : "process",
+                    ls_kind_resource_name(g->kind, (int)g->resource));
     for (size_t k = n; k-- > 0;) {
       const char *name = frames[k].function;
       if (name) {
@@ -153,7 +221,9 @@ void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
       if (k)
         ls_buf_putc(b, ';');
     }
-    ls_buf_printf(b, " %lu\n", (unsigned long)(g->kind == LS_GROUP_MEMORY ? g->bytes : g->count));
+    ls_buf_printf(b, " %lu\n", (unsigned long)(g->kind == LS_GROUP_MEMORY || g->kind == LS_GROUP_MAPPING
+                                                     ? g->bytes
+                                                     : g->count));
   }
   ls_buf_printf(b, "# leakscope: end of report %lu (pid %d)\n", (unsigned long)r->seq, r->pid);
 }

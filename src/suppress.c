@@ -17,6 +17,11 @@
 #define MAX_RULES 1024
 #define MAX_FILE (1 << 20)
 
+static const char *const kind_names[LS_RULE_KINDS] = {"leak", "fd", "thread", "mapping",
+                                                      "process"};
+
+const char *ls_rule_kind_name(ls_rule_kind_t kind) { return kind_names[kind]; }
+
 static ls_rule_t *rules;
 static size_t nrules;
 
@@ -68,16 +73,19 @@ static void parse(const char *path, const char *text, size_t len) {
     if (s == e || *s == '#')
       continue;
     const char *colon = memchr(s, ':', (size_t)(e - s));
-    bool fd = colon && colon - s == 2 && !memcmp(s, "fd", 2);
-    bool leak = colon && colon - s == 4 && !memcmp(s, "leak", 4);
+    int kind = -1;
+    for (int k = 0; colon && k < LS_RULE_KINDS; k++)
+      if ((size_t)(colon - s) == strlen(kind_names[k]) && !memcmp(s, kind_names[k], (size_t)(colon - s)))
+        kind = k;
     /* A NUL would cut the pattern short, down to "" which matches all. */
-    if ((!fd && !leak) || colon + 1 == e || memchr(s, '\0', (size_t)(e - s))) {
+    if (kind < 0 || colon + 1 == e || memchr(s, '\0', (size_t)(e - s))) {
       char shown[64];
       size_t n = (size_t)(e - s) < sizeof shown - 1 ? (size_t)(e - s) : sizeof shown - 1;
       for (size_t i = 0; i < n; i++)
         shown[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
       shown[n] = '\0';
-      ls_warn("%s:%d: malformed suppression '%s' skipped (expected leak:PATTERN or fd:PATTERN)",
+      ls_warn("%s:%d: malformed suppression '%s' skipped (expected leak:, fd:, thread:, mapping: "
+              "or process:PATTERN)",
               path, lineno + 1, shown);
       continue;
     }
@@ -86,7 +94,7 @@ static void parse(const char *path, const char *text, size_t len) {
       return;
     }
     ls_rule_t *r = &rules[nrules];
-    *r = (ls_rule_t){.fd = fd, .pattern = arena_strndup(colon + 1, (size_t)(e - colon - 1)),
+    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .pattern = arena_strndup(colon + 1, (size_t)(e - colon - 1)),
                      .file = path, .line = lineno + 1};
     if (r->pattern)
       nrules++;
@@ -160,9 +168,9 @@ bool ls_suppress_match(const char *pattern, const char *s) {
   }
 }
 
-ls_rule_t *ls_suppress_find(bool fd, const ls_frame_info_t *frames, size_t n) {
+ls_rule_t *ls_suppress_find(ls_rule_kind_t kind, const ls_frame_info_t *frames, size_t n) {
   for (size_t r = 0; r < nrules; r++) {
-    if (rules[r].fd != fd)
+    if (rules[r].kind != kind)
       continue;
     for (size_t i = 0; i < n; i++)
       if (ls_suppress_match(rules[r].pattern, frames[i].function) ||

@@ -5,6 +5,9 @@
  *   leak:pattern    a memory leak group is dropped if any frame's
  *                   function, module path or source file matches
  *   fd:pattern      the same for fd, stream and dir leak groups
+ *   thread:pattern, mapping:pattern, process:pattern
+ *                   the same for threads, memory mappings and child
+ *                   processes
  *
  * Patterns match anywhere in the name unless anchored with ^ (start) or
  * $ (end); * matches any run of characters (LeakSanitizer's rules).
@@ -17,8 +20,22 @@
 #include "common.h"
 #include "symbolize.h"
 
+/* Rule kinds: the prefix before the colon, and the groups each matches. */
+typedef enum {
+  LS_RULE_LEAK,    /* leak:     heap memory */
+  LS_RULE_FD,      /* fd:       fd, stream and dir groups */
+  LS_RULE_THREAD,  /* thread:   thread groups (not joined or running) */
+  LS_RULE_MAPPING, /* mapping:  memory mapping groups */
+  LS_RULE_PROCESS, /* process:  child process groups (zombie or running) */
+  LS_RULE_KINDS
+} ls_rule_kind_t;
+
+/* The prefix of a rule kind, without the colon ("leak", "fd", ...). */
+const char *ls_rule_kind_name(ls_rule_kind_t kind);
+
 typedef struct ls_rule {
-  bool fd;              /* fd: rule (else leak:) */
+  bool fd;              /* fd: rule (kind == LS_RULE_FD) */
+  ls_rule_kind_t kind;
   const char *pattern;
   const char *file;     /* where it was read, for the report */
   int line;
@@ -35,6 +52,6 @@ ls_rule_t *ls_suppress_rules(size_t *n);
 bool ls_suppress_match(const char *pattern, const char *s);
 
 /* The first rule of the right kind matching any of frames[0..n), or NULL. */
-ls_rule_t *ls_suppress_find(bool fd, const ls_frame_info_t *frames, size_t n);
+ls_rule_t *ls_suppress_find(ls_rule_kind_t kind, const ls_frame_info_t *frames, size_t n);
 
 #endif

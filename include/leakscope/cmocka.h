@@ -7,7 +7,7 @@
  *
  *   leakscope_checkpoint_t cp = leakscope_checkpoint();
  *   code_under_test();
- *   assert_no_leaks_since(cp);   // memory and fds
+ *   assert_no_leaks_since(cp);   // memory, fds, threads, mappings, children
  *
  * On failure the grouped leak report (file:line for each frame) is
  * printed to stderr and the test fails at the assertion's line.
@@ -33,11 +33,21 @@ extern "C" {
 __attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_checkpoint_t cp, leakscope_scope_t scope,
                                           unsigned kinds, const char *file, int line) {
   leakscope_counts_t c;
-  if (leakscope_count_since(cp, scope, &c) != 0)
+  leakscope_kind_counts_t k;
+  if (leakscope_count_since(cp, scope, &c) != 0 || leakscope_count_kinds_since(cp, scope, &k) != 0)
     return; /* leakscope not active: nothing to check */
-  bool leaked = ((kinds & LEAKSCOPE_MEMORY) && c.blocks) || ((kinds & LEAKSCOPE_FDS) && c.fds);
+  bool leaked = ((kinds & LEAKSCOPE_MEMORY) && c.blocks) || ((kinds & LEAKSCOPE_FDS) && c.fds) ||
+                ((kinds & LEAKSCOPE_THREADS) && (k.threads || k.threads_running)) ||
+                ((kinds & LEAKSCOPE_MAPPINGS) && k.mappings) ||
+                ((kinds & LEAKSCOPE_PROCESSES) && (k.processes || k.processes_running));
   if (!leaked)
     return;
+  if (k.threads || k.threads_running || k.mappings || k.processes || k.processes_running)
+    print_error("leakscope: %llu threads not joined, %llu running; %llu mappings (%llu bytes); "
+                "%llu zombie and %llu running child processes since the checkpoint\n",
+                (unsigned long long)k.threads, (unsigned long long)k.threads_running,
+                (unsigned long long)k.mappings, (unsigned long long)k.mapping_bytes,
+                (unsigned long long)k.processes, (unsigned long long)k.processes_running);
   unsigned long long bytes = c.bytes, blocks = c.blocks, fds = c.fds;
   if (kinds == LEAKSCOPE_ALL)
     print_error("leakscope: %llu bytes in %llu blocks and %llu fds leaked since the checkpoint\n",
@@ -74,9 +84,12 @@ static inline int leakscope_cmocka_setup(void **state) {
 static inline int leakscope_cmocka_teardown(void **state) {
   (void)state;
   leakscope_counts_t c;
-  if (leakscope_count_since(leakscope_cmocka_cp_, LEAKSCOPE_SCOPE_THREAD, &c) != 0)
+  leakscope_kind_counts_t k;
+  if (leakscope_count_since(leakscope_cmocka_cp_, LEAKSCOPE_SCOPE_THREAD, &c) != 0 ||
+      leakscope_count_kinds_since(leakscope_cmocka_cp_, LEAKSCOPE_SCOPE_THREAD, &k) != 0)
     return 0;
-  if (!c.blocks && !c.fds)
+  if (!c.blocks && !c.fds && !k.threads && !k.threads_running && !k.mappings && !k.processes &&
+      !k.processes_running)
     return 0;
   print_error("leakscope: test leaked %llu bytes in %llu blocks and %llu fds\n",
               (unsigned long long)c.bytes, (unsigned long long)c.blocks,

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT
+ * report_kinds.c: the report model's threads, memory mappings and child
+ * processes: reads their tables (kind_*.c) into groups and items, with
+ * what only report time can tell (a running thread's name, a mapping's
+ * backing file, whether a child is a zombie).
+ *
+ * Report time only: reads /proc, never from an interposer.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "kind_thread.h"
+#include "report.h"
+
+const char *ls_kind_resource_name(ls_group_kind_t kind, int resource) {
+  switch (kind) {
+  case LS_GROUP_THREAD: return resource == LS_THREAD_RUNNING ? "running" : "not-joined";
+  case LS_GROUP_MAPPING:
+    return resource == LS_MAPPING_FILE ? "file" : resource == LS_MAPPING_SHM ? "shm" : "anonymous";
+  case LS_GROUP_PROCESS: return resource == LS_PROCESS_RUNNING ? "running" : "zombie";
+  default: return "?";
+  }
+}
+
+/* Reads a small /proc file into buf (NUL-terminated, one trailing
+ * newline dropped); "" if it cannot. */
+static void read_small(const char *path, char *buf, size_t cap) {
+  ssize_t n = -1;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    n = read(fd, buf, cap - 1);
+    close(fd);
+  }
+  buf[n > 0 ? n : 0] = '\0';
+  if (n > 0 && buf[n - 1] == '\n')
+    buf[n - 1] = '\0';
+}
+
+/* --- Threads --- */
+
+typedef struct thread_visit {
+  ls_report_builder_t *b;
+  char comm[16]; /* the process's name: a thread's name only if it differs */
+} thread_visit_t;
+
+static void visit_thread(const ls_kthread_info_t *t, void *ctx) {
+  thread_visit_t *v = ctx;
+  if (!ls_report_passes(v->b, t->stamp, t->thread))
+    return;
+  char name[32];
+  if (t->exited) {
+    memcpy(name, t->name, sizeof t->name);
+    name[sizeof t->name] = '\0';
+  } else {
+    char path[64];
+    ls_buf_t pb;
+    ls_buf_fixed(&pb, path, sizeof path - 1);
+    ls_buf_printf(&pb, "/proc/self/task/%d/comm", t->tid);
+    path[pb.len] = '\0';
+    read_small(path, name, sizeof name);
+  }
+  if (!strcmp(name, v->comm))
+    name[0] = '\0';
+  int res = t->exited ? LS_THREAD_NOT_JOINED : LS_THREAD_RUNNING;
+  bool not_leak = res == LS_THREAD_RUNNING && ls_config.threads != LS_THREADS_STRICT;
+  ls_fd_item_t item = {.fd = t->tid, .size = t->stacksize};
+  if (!ls_report_add_item(v->b, LS_GROUP_THREAD, res, t->stack, t->stamp, t->stacksize, not_leak,
+                          item, name))
+    return;
+  ls_report_t *r = ls_report_of(v->b);
+  *(res == LS_THREAD_RUNNING ? &r->threads_running : &r->threads) += 1;
+}
+
+void ls_report_visit_kinds(ls_report_builder_t *b, const ls_filter_t *f) {
+  if (f->threads) {
+    thread_visit_t v = {.b = b};
+    read_small("/proc/self/comm", v.comm, sizeof v.comm);
+    ls_kthread_foreach(visit_thread, &v);
+  }
+}
