@@ -58,10 +58,10 @@ build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build dir ${build}
 # --- sizes: default about 5 minutes, --quick about 1 minute ---
 if [ $quick = 1 ]; then
   [ "$rounds" = 5 ] && rounds=3
-  malloc_n=500000 live_n=1000000 fd_n=50000 stall_n=1000000
+  malloc_n=500000 live_n=1000000 fd_n=50000 stall_n=1000000 kinds_n=5000
   py_rounds=12 sql_rows=100000 gcc_funcs=50
 else
-  malloc_n=1000000 live_n=2000000 fd_n=200000 stall_n=1000000
+  malloc_n=1000000 live_n=2000000 fd_n=200000 stall_n=1000000 kinds_n=20000
   py_rounds=30 sql_rows=250000 gcc_funcs=120
 fi
 git_commits=10000
@@ -76,7 +76,7 @@ find_prog() { # the program $1 in the build dir or its bench/ subdir
   done
   return 1
 }
-for p in bench_malloc bench_malloc_fp bench_live bench_fd bench_stall bench_exec; do
+for p in bench_malloc bench_malloc_fp bench_live bench_fd bench_kinds bench_stall bench_exec; do
   path=$(find_prog $p) || { note "$p not found in $build; build it first"; exit 2; }
   printf -v "bin_$p" '%s' "$path"
 done
@@ -200,6 +200,7 @@ workloads=(
   "malloc_rand_1t_fpunw|ns_per_pair:same, frame pointers and LEAKSCOPE_UNWIND=fp (ns/pair)"
   "live|ns_per_alloc:${live_n} live 32 B blocks: malloc (ns/block)|wall_ms:${live_n} live 32 B blocks: whole process incl. exit report (ms)"
   "fd|open_close:open+close /dev/null (ns/pair)|socketpair_close:socketpair+2 close (ns/op)"
+  "kinds|thread_create_join:pthread_create+pthread_join, empty thread (ns/pair)|mmap_munmap:mmap+munmap 64 KiB anonymous (ns/pair)|fork_wait:fork+_exit+waitpid (ns/op)"
   "stall|max_stall_ms:longest pause of a malloc/free thread around a SIGUSR2 dump, ${stall_n} live blocks (ms)"
   "stall_reach|max_stall_ms:same, LEAKSCOPE_REACHABILITY=1 (ms)"
 )
@@ -213,7 +214,7 @@ declare -A rss_label=(
   [malloc_64_1t]="bench_malloc 64 B, 1 thread" [malloc_64_2t]="bench_malloc 64 B, 2 threads"
   [malloc_rand_1t_fp]="bench_malloc_fp 16..4096 B, 1 thread"
   [malloc_rand_1t_fpunw]="bench_malloc_fp, LEAKSCOPE_UNWIND=fp" [live]="bench_live, $live_n blocks"
-  [fd]="bench_fd" [stall]="bench_stall" [stall_reach]="bench_stall, LEAKSCOPE_REACHABILITY=1"
+  [fd]="bench_fd" [kinds]="bench_kinds" [stall]="bench_stall" [stall_reach]="bench_stall, LEAKSCOPE_REACHABILITY=1"
   [python]="python3" [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
 )
 
@@ -233,6 +234,7 @@ workload_cmd() {
       cmd=("$bin_bench_malloc_fp" -t 1 -n $((malloc_n / div))); cmd_env=(-e LEAKSCOPE_UNWIND=fp) ;;
     live) cmd=("$bin_bench_live" -n "$live_n") ;;
     fd) cmd=("$bin_bench_fd" -n $((fd_n / div))) ;;
+    kinds) cmd=("$bin_bench_kinds" -n $((kinds_n / div))) ;;
     stall) cmd=("$bin_bench_stall" -n "$stall_n") ;;
     stall_reach) # the variable means nothing to the other configs
       cmd=("$bin_bench_stall" -n "$stall_n"); cmd_env=(-e LEAKSCOPE_REACHABILITY=1) ;;
@@ -273,7 +275,7 @@ measure() {
     case $key in
       wall_ms)
         val=$(grep -o 'wall_ms=[0-9.]*' "$tmp/exec" | cut -d= -f2) ;;
-      open_close|socketpair_close)
+      open_close|socketpair_close|thread_create_join|mmap_munmap|fork_wait)
         val=$(grep "op=$key " "$tmp/out" | grep -o 'ns_per_op=[0-9.]*' | cut -d= -f2) ;;
       *) val=$(grep -o "$key=[0-9.]*" "$tmp/out" | head -1 | cut -d= -f2) ;;
     esac
