@@ -36,11 +36,19 @@ static size_t stack_size(const pthread_attr_t *attr) {
   return size;
 }
 
+/* Our own threads (the dump thread) are not the program's, whether or
+ * not the call that starts them holds the guard. */
+static bool is_ours(void *(*start)(void *)) {
+  extern const char __ehdr_start[] __attribute__((visibility("hidden")));
+  extern const char __etext[] __attribute__((visibility("hidden")));
+  return (uintptr_t)start >= (uintptr_t)__ehdr_start && (uintptr_t)start < (uintptr_t)__etext;
+}
+
 LS_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
                              void *(*start)(void *), void *arg) {
   if (ls_unlikely(!ls_real_ensure() || !ls_real.pthread_create))
     return ENOSYS;
-  if (!ls_guard_enter())
+  if (is_ours(start) || !ls_guard_enter())
     return ls_real.pthread_create(thread, attr, start, arg);
   ls_origin_t o;
   void *rec = ls_track_origin(&o) ? ls_kthread_begin(&o, start, arg, stack_size(attr)) : NULL;
