@@ -204,7 +204,10 @@ workloads=(
   "stall|max_stall_ms:longest pause of a malloc/free thread around a SIGUSR2 dump, ${stall_n} live blocks (ms)"
   "stall_reach|max_stall_ms:same, LEAKSCOPE_REACHABILITY=1 (ms)"
 )
-[ -n "$py" ] && workloads+=("python|wall_ms:python3 dicts/lists, PYTHONMALLOC=malloc (ms)")
+[ -n "$py" ] && workloads+=("python|wall_ms:python3 dicts/lists, PYTHONMALLOC=malloc (ms)"
+  "python_nopy|wall_ms:same, LEAKSCOPE_PYTHON=0 (no Python frames) (ms)"
+  "python_pymalloc|wall_ms:python3 dicts/lists, default allocator (pymalloc) (ms)"
+  "python_pymalloc_nopy|wall_ms:same, LEAKSCOPE_PYTHON=0 (no Python frames) (ms)")
 [ $have_sqlite = 1 ] && workloads+=("sqlite|wall_ms:sqlite3 insert ${sql_rows} rows with index (ms)")
 [ $have_git = 1 ] && workloads+=("git|wall_ms:git log --stat, ${git_commits} commits (ms)")
 [ $have_gcc = 1 ] && workloads+=("gcc|wall_ms:gcc -O2 -c, ${gcc_funcs} generated functions (ms)")
@@ -215,7 +218,9 @@ declare -A rss_label=(
   [malloc_rand_1t_fp]="bench_malloc_fp 16..4096 B, 1 thread"
   [malloc_rand_1t_fpunw]="bench_malloc_fp, LEAKSCOPE_UNWIND=fp" [live]="bench_live, $live_n blocks"
   [fd]="bench_fd" [kinds]="bench_kinds" [stall]="bench_stall" [stall_reach]="bench_stall, LEAKSCOPE_REACHABILITY=1"
-  [python]="python3" [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
+  [python]="python3" [python_nopy]="python3, LEAKSCOPE_PYTHON=0"
+  [python_pymalloc]="python3, pymalloc" [python_pymalloc_nopy]="python3, pymalloc, LEAKSCOPE_PYTHON=0"
+  [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
 )
 
 # Sets cmd (array), cmd_env (array of -e flags for bench_exec) and cmd_in
@@ -239,6 +244,10 @@ workload_cmd() {
     stall_reach) # the variable means nothing to the other configs
       cmd=("$bin_bench_stall" -n "$stall_n"); cmd_env=(-e LEAKSCOPE_REACHABILITY=1) ;;
     python) cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e PYTHONMALLOC=malloc) ;;
+    python_nopy) # LEAKSCOPE_PYTHON means nothing to the other configs
+      cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e PYTHONMALLOC=malloc -e LEAKSCOPE_PYTHON=0) ;;
+    python_pymalloc) cmd=("$py" "$tmp/work.py" "$py_rounds") ;;
+    python_pymalloc_nopy) cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e LEAKSCOPE_PYTHON=0) ;;
     sqlite) rm -f "$tmp/work.db"; cmd=(sqlite3 "$tmp/work.db"); cmd_in=$tmp/work.sql ;;
     git) cmd=(git -C "$gitrepo" --no-pager log --stat) ;;
     gcc) cmd=(gcc -O2 -c "$bigc" -o "$tmp/big.o") ;;

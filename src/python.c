@@ -365,6 +365,23 @@ uint32_t ls_python_stack(uint32_t native) {
   return ls_depot_intern(out, n);
 }
 
+uint32_t ls_python_view_stack(uint32_t id) {
+  if (!on || ls_config.python_view != 1)
+    return id;
+  uint32_t depth;
+  const uintptr_t *pcs = ls_depot_get(id, &depth);
+  uintptr_t out[LS_MAX_DEPTH];
+  uint32_t n = 0;
+  for (uint32_t i = 0; i < depth && n < LS_MAX_DEPTH; i++)
+    if (i == 0 || (ls_python_pc(pcs[i]) && pcs[i] - LS_PY_PC_TAG < (1u << RECORD_ID_BITS) &&
+                   is_record((uint32_t)pcs[i])))
+      out[n++] = pcs[i];
+  if (n < 2)
+    return id; /* no Python frame: the native stack as it is */
+  uint32_t view = ls_depot_intern(out, n);
+  return view ? view : id;
+}
+
 bool ls_python_frame(uintptr_t pc, ls_frame_info_t *out) {
   uint32_t depth;
   if (!on || !ls_python_pc(pc) || pc - LS_PY_PC_TAG >= (1u << RECORD_ID_BITS) ||

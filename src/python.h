@@ -37,6 +37,13 @@ void ls_python_init(void);
  * Guard held; no locks, no malloc, no system calls. */
 uint32_t ls_python_stack(uint32_t native);
 
+/* The stack a report groups `id` under: with LEAKSCOPE_PYTHON_VIEW=python
+ * and Python frames in it, the stack of its innermost native frame and its
+ * Python frames (interned; stacks that differ only in the interpreter's
+ * C frames between Python frames become one group); otherwise id. Report
+ * time only (it interns). */
+uint32_t ls_python_view_stack(uint32_t id);
+
 /* Fills *out with the function, file and line of Python pseudo-frame pc
  * (module NULL, offset 0, python true); false when pc names no Python
  * frame record. */

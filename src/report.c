@@ -114,6 +114,7 @@ static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t re
   ls_report_t *r = b->r;
   if ((r->ngroups + 1) * 2 > b->map_cap && !rehash(b))
     return NULL;
+  stack = ls_python_view_stack(stack); /* stacks the view shows alike group alike */
   uint64_t key = group_key(kind, res, stack, reach);
   size_t i = slot_of_key(key, b->map_cap);
   for (; b->map[i]; i = (i + 1) & (b->map_cap - 1))
