@@ -319,22 +319,12 @@ static bool describe_socket(ls_buf_t *t, int fd, const char *link) {
   return true;
 }
 
-/* fds whose kind we could not know when they appeared (received with
- * SCM_RIGHTS, dups of fds from before we loaded) get one from the
- * kernel's name for them. */
-static ls_fd_kind_t classify(const char *link) {
-  static const struct { const char *prefix; ls_fd_kind_t kind; } kinds[] = {
-      {"socket:", LS_FD_SOCKET}, {"pipe:", LS_FD_PIPE},
-      {"anon_inode:[eventfd]", LS_FD_EVENTFD}, {"anon_inode:[eventpoll]", LS_FD_EPOLL},
-      {"anon_inode:[timerfd]", LS_FD_TIMERFD}, {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
-      {"anon_inode:inotify", LS_FD_INOTIFY}, {"/memfd:", LS_FD_MEMFD}, {"/", LS_FD_FILE}};
-  for (size_t i = 0; i < LS_ARRAY_LEN(kinds); i++)
-    if (!strncmp(link, kinds[i].prefix, strlen(kinds[i].prefix)))
-      return kinds[i].kind;
-  return LS_FD_OTHER;
-}
-
-static size_t describe_fd(ls_report_t *r, int fd, ls_fd_kind_t *kind) {
+/* Appends fd's description to r->text and returns its offset; fds whose
+ * kind we could not know when they appeared (received with SCM_RIGHTS,
+ * dups of fds from before we loaded) get one from the kernel's name for
+ * them. *state says whether e still describes the fd (fdtable.h). */
+static size_t describe_fd(ls_report_t *r, int fd, const ls_fd_entry_t *e, ls_fd_kind_t *kind,
+                          ls_fd_state_t *state) {
   char proc[32], link[4096];
   ls_buf_t pb;
   ls_buf_fixed(&pb, proc, sizeof proc - 1);
@@ -342,8 +332,9 @@ static size_t describe_fd(ls_report_t *r, int fd, ls_fd_kind_t *kind) {
   proc[pb.len] = '\0';
   ssize_t n = readlink(proc, link, sizeof link - 1);
   link[n > 0 ? n : 0] = '\0';
+  *state = ls_fdtable_check(fd, e, n > 0 ? link : NULL);
   if (*kind == LS_FD_OTHER)
-    *kind = classify(link);
+    *kind = ls_fd_kind_of_link(link);
   size_t off = r->text.len;
   if (!(*kind == LS_FD_SOCKET && describe_socket(&r->text, fd, link)))
     ls_buf_puts(&r->text, n > 0 ? link : "?");
@@ -356,8 +347,18 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
   ls_report_t *r = b->r;
   if (b->failed || !ls_report_passes(b, e->stamp, e->thread))
     return;
+  /* The process's standard streams, whatever made them (a shell's
+   * redirections are dup2s onto 0-2): not leaks, as in Valgrind. */
+  if (fd <= STDERR_FILENO && !ls_config.show_std_fds)
+    return;
   ls_fd_kind_t kind = e->kind;
-  size_t path = describe_fd(r, fd, &kind);
+  ls_fd_state_t state;
+  size_t path = describe_fd(r, fd, e, &kind, &state);
+  if (state != LS_FD_CURRENT) {
+    r->text.len = path; /* drop its description */
+    r->fds_stale += state == LS_FD_STALE;
+    return;
+  }
   ls_group_t *g = group_for(b, LS_GROUP_FD, kind, e->stack, 0);
   if (!g || !grow_array((void **)&r->fd_items, &r->fd_items_cap, r->nfd_items + 1,
                         sizeof(ls_fd_item_t))) {
