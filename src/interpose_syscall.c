@@ -149,7 +149,7 @@ static long track(const args_t *x) {
   case SYS_epoll_create: return made(x, LS_FD_EPOLL, 0);
   case SYS_inotify_init: return made(x, LS_FD_INOTIFY, 0);
   case SYS_signalfd: /* with an existing fd it changes its mask: nothing new */
-    return a[0] == -1 ? made(x, LS_FD_SIGNALFD, 0) : CALL(x);
+    return (int)a[0] == -1 ? made(x, LS_FD_SIGNALFD, 0) : CALL(x);
 #endif
   case SYS_openat: return made(x, LS_FD_FILE, ls_open_flags((int)a[2]));
   case SYS_openat2: {
@@ -172,7 +172,7 @@ static long track(const args_t *x) {
   case SYS_userfaultfd: return made(x, LS_FD_OTHER, (int)a[0] & O_CLOEXEC);
   case SYS_eventfd2: return made(x, LS_FD_EVENTFD, (int)a[1]);
   case SYS_timerfd_create: return made(x, LS_FD_TIMERFD, (int)a[1]);
-  case SYS_signalfd4: return a[0] == -1 ? made(x, LS_FD_SIGNALFD, (int)a[3]) : CALL(x);
+  case SYS_signalfd4: return (int)a[0] == -1 ? made(x, LS_FD_SIGNALFD, (int)a[3]) : CALL(x);
   case SYS_epoll_create1: return made(x, LS_FD_EPOLL, (int)a[0]);
   case SYS_inotify_init1: return made(x, LS_FD_INOTIFY, (int)a[0]);
   case SYS_socket:
@@ -194,11 +194,11 @@ static long track(const args_t *x) {
   }
   case SYS_dup3: return dup_over(x, (int)a[2] & O_CLOEXEC);
   case SYS_fcntl: {
-    if (a[1] != F_DUPFD && a[1] != F_DUPFD_CLOEXEC)
+    if ((int)a[1] != F_DUPFD && (int)a[1] != F_DUPFD_CLOEXEC)
       return CALL(x);
     long rc = CALL(x);
     if (rc >= 0)
-      ls_track_fd_dup((int)a[0], (int)rc, a[1] == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
+      ls_track_fd_dup((int)a[0], (int)rc, (int)a[1] == F_DUPFD_CLOEXEC ? O_CLOEXEC : 0);
     return rc;
   }
   case SYS_close_range:
