@@ -8,15 +8,23 @@
  * syscall(SYS_close, fd). An fd made that way would go unseen, and one
  * closed that way would be reported as a leak ("node -e" showed eleven).
  *
- * Every other system call must cost nothing more than a forward: the six
- * argument words are read as longs (what glibc's own syscall does; words
- * the caller did not pass are whatever its registers held, and the kernel
- * ignores them), one test of the number picks the rare tracked calls, and
- * the rest go to the next syscall() with the same words. Tracked calls
+ * Every other system call must cost nothing more than a forward. syscall()
+ * is declared variadic, but on x86-64 (and aarch64) a variadic call
+ * passes integer arguments exactly as a call of a function with seven
+ * long parameters would, so it is defined with seven: the six argument
+ * words arrive in their registers and on the stack (what glibc's own
+ * syscall reads; words the caller did not pass are whatever its
+ * registers held, and the kernel ignores them). One test of the number
+ * picks the rare tracked calls; the rest are a tail call to the next
+ * syscall() with the same words, in place. Tracked calls
  * follow the order rules of interpose_fd.c: record after success, forget
  * before the release, put back what a failed dup2/dup3 did not replace.
  * The stack of an fd made here starts at syscall()'s caller.
  */
+/* <unistd.h>'s variadic prototype is renamed out of the way of the
+ * definition at the end of this file (included here, so that no later
+ * header brings it in under its own name). */
+#define syscall ls_unistd_syscall
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -25,17 +33,29 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <unistd.h>
+#undef syscall
 
 #include "interpose.h"
 #include "track.h"
+
+#if !defined(__x86_64__) && !defined(__aarch64__)
+#error "syscall() is defined with fixed parameters: check the ABI passes variadic longs alike"
+#endif
 
 /* The next syscall(), or the kernel directly while this thread is still
  * resolving the real functions (another preload's dlsym may make system
  * calls through us then). Same contract as glibc's: -1 and errno on
  * failure. */
-static long forward(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+static LS_NOINLINE long raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5);
+
+static inline long forward(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
   if (ls_likely(ls_real_ensure() && ls_real.syscall))
     return ls_real.syscall(nr, a0, a1, a2, a3, a4, a5);
+  return raw_syscall(nr, a0, a1, a2, a3, a4, a5);
+}
+
+static long raw_syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
 #if defined(__x86_64__)
   register long r10 __asm__("r10") = a3;
   register long r8 __asm__("r8") = a4;
@@ -212,29 +232,32 @@ static long track(const args_t *x) {
   }
 }
 
-LS_EXPORT long syscall(long nr, ...) {
-  args_t x = {.nr = nr};
-  va_list ap;
-  va_start(ap, nr);
-  for (int i = 0; i < 6; i++)
-    x.a[i] = va_arg(ap, long);
-  va_end(ap);
-  if (ls_likely(!tracked(nr)))
-    return CALL(&x);
+/* Out of line, so that the untracked path of syscall() saves no register
+ * for it. Its frame, or syscall()'s if the compiler makes this a tail
+ * call, is the entry frame: at most one frame of ours above the caller,
+ * which the stack walk cuts (stack.c). */
+static LS_NOINLINE long tracked_call(long nr, long a0, long a1, long a2, long a3, long a4,
+                                     long a5) {
+  args_t x = {.nr = nr, .a = {a0, a1, a2, a3, a4, a5}};
   if (nr == SYS_close) {
     /* Recorded even inside a guarded call, like close(): the fd is gone
      * whatever the result (Linux releases it even on EINTR or EIO). */
     if (ls_real_ensure()) {
       ls_guard_push();
-      ls_track_fd_gone((int)x.a[0], NULL);
+      ls_track_fd_gone((int)a0, NULL);
       ls_guard_pop();
     }
     return CALL(&x);
   }
-  /* The stack of what is made here starts at our caller. */
-  if (!ls_real_ensure() || !ls_guard_enter_from(__builtin_frame_address(0)))
+  if (!ls_real_ensure() || !ls_guard_enter())
     return CALL(&x);
   long rc = track(&x);
   ls_guard_leave();
   return rc;
+}
+
+LS_EXPORT long syscall(long nr, long a0, long a1, long a2, long a3, long a4, long a5) {
+  if (ls_likely(!tracked(nr)))
+    return forward(nr, a0, a1, a2, a3, a4, a5);
+  return tracked_call(nr, a0, a1, a2, a3, a4, a5);
 }
