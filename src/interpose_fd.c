@@ -168,11 +168,21 @@ LS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
 
 /* A pipe created from inside leakscope is libunwind's: Debian builds it
  * with conservative checks, and it validates addresses by writing them to
- * a private pipe (and re-creates the pipe when it finds it closed). At
- * the low numbers the kernel hands out, a program that closes every fd
- * and opens its own would have libunwind read from and write into the
- * program's fd. So such pipes are moved to the top of the fd range, where
- * programs do not reach (Valgrind keeps its own fds there too). */
+ * a private pipe, which it opens when it initialises and re-creates when a
+ * read from it fails (libunwind 1.6, x86_64/Ginit.c). Two rules follow.
+ *
+ * The pipe is not made while leakscope sets the unwinder up at start:
+ * libunwind gets {-1, -1} and success, and makes the real pipe the first
+ * time it validates an address, which only happens when its DWARF step
+ * fails and it guesses a frame (rare: leakscope's own unwinder walks most
+ * stacks, and libunwind's fast path does not validate). Held from the
+ * start, the pipe would cost every program two of its RLIMIT_NOFILE
+ * descriptors: at the limit it would hit EMFILE two opens early.
+ *
+ * When it is made, it is moved to the top of the fd range, where programs
+ * do not reach (Valgrind keeps its own fds there too): at the low numbers
+ * the kernel hands out, a program that closes every fd and opens its own
+ * would have libunwind read from and write into the program's fd. */
 static void move_high(int fds[2]) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
@@ -194,6 +204,10 @@ static int make_pipe(int fds[2], int flags, bool two) {
     return -1;
   }
   if (!ls_guard_enter()) {
+    if (ls_tls.depth && ls_track_unwinder_starting()) {
+      fds[0] = fds[1] = -1;
+      return 0;
+    }
     int rc = two ? ls_real.pipe2(fds, flags) : ls_real.pipe(fds);
     if (rc == 0 && ls_tls.depth)
       move_high(fds);

@@ -17,6 +17,10 @@
 
 static _Atomic uint64_t untracked;
 static _Atomic int initialised;
+/* Set on the thread that initialises the unwinder, while it does. */
+static __thread bool unwinder_starting;
+
+bool ls_track_unwinder_starting(void) { return unwinder_starting; }
 
 void ls_track_init(void) {
   int expected = 0;
@@ -28,7 +32,9 @@ void ls_track_init(void) {
   ls_thread_init();
   ls_table_init();
   ls_fdtable_init();
+  unwinder_starting = true;
   ls_stack_init();
+  unwinder_starting = false;
 }
 
 static void count_untracked(void) {

@@ -3,7 +3,8 @@
  * leaks: bash scripts (every redirection is a dup2 onto 0, 1 or 2, and
  * leakscope follows exec into each command), `sort -o` (dup2 of its
  * output file onto fd 1, closed by glibc inside fclose(stdout)) and node
- * (libuv closes every fd with syscall(SYS_close)).
+ * (libuv closes every fd with syscall(SYS_close)); and a program that opens
+ * fds until EMFILE, which must open as many traced as bare.
  *
  * Every process of a run writes its exit report to the same file. Each
  * report must list no fd at all, and each case says how many records
@@ -121,6 +122,24 @@ SHELL_TEST(node,
                      "\"$1\"",
            .needs = "/usr/bin/node", .min_reports = 1, .named_fds = true)
 
+/* A program started with RLIMIT_NOFILE 64 opens as many fds traced as
+ * bare: leakscope holds none of the numbers below its limit. */
+static void test_nofile(void **state) {
+  const char *script = "ulimit -n 64 && exec \"$1\"";
+  const char *argv[] = {"bash", "-c", script, "bash", LS_PROG_DIR "/prog_fd_nofile_O2", NULL};
+  ts_run_t bare;
+  ts_run(&bare, "", "/bin/bash", argv, NULL);
+  ts_run(&current, LS_TEST_LIB, "/bin/bash", argv, NULL);
+  const ts_run_t *run = &current;
+  if (bare.exit_code != 0 || run->exit_code != 0)
+    TS_FAIL(run, "exit status: bare %d, traced %d (bare said: %s)", bare.exit_code,
+            run->exit_code, bare.out ? bare.out : "");
+  if (!bare.out || !run->out || strcmp(bare.out, run->out) != 0)
+    TS_FAIL(run, "bare said \"%s\", traced said \"%s\"", bare.out ? bare.out : "",
+            run->out ? run->out : "");
+  ts_run_free(&bare);
+}
+
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
       cmocka_unit_test_teardown(test_exec_redirect, cleanup),
@@ -129,6 +148,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_teardown(test_pipeline, cleanup),
       cmocka_unit_test_teardown(test_sort_o, cleanup),
       cmocka_unit_test_teardown(test_node, cleanup),
+      cmocka_unit_test_teardown(test_nofile, cleanup),
   };
   return ts_main("fd_shell", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }
