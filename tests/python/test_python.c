@@ -240,10 +240,9 @@ static void test_py313_fds_dump(void **state) {
 
 /* --- Threads started and never ended --------------------------------- */
 
-static void test_threads_dump(void **state) {
-  (void)state;
+static void check_threads(const char *python) {
   const char *src = prog("py_threads");
-  const ts_run_t *run = run_py(PY311, "py_threads", NULL);
+  const ts_run_t *run = run_py(python, "py_threads", NULL);
   const json_value_t *exit_report = ts_clean_exit_report(run);
   const json_value_t *dump = nth_report(run, "signal", 0);
   ts_leaks_t running = ts_groups_at(dump, "thread", src, ts_marker_line(src, "running"));
@@ -256,6 +255,21 @@ static void test_threads_dump(void **state) {
   TS_CHECK_INT(run, "threads from LEAK:joined", 0, joined.count);
   /* joined before the end: nothing at exit */
   TS_CHECK_INT(run, "thread groups at exit", 0, (int64_t)ts_groups_all(exit_report, "thread").groups);
+}
+
+static void test_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY311);
+}
+
+static void test_py312_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY312);
+}
+
+static void test_py313_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY313);
 }
 
 /* --- Growth between two dumps ----------------------------------------- */
@@ -400,9 +414,11 @@ int main(int argc, char **argv) {
       cmocka_unit_test_teardown(test_py312_ctypes_exit, free_run),
       cmocka_unit_test_teardown(test_py312_fds_dump, free_run),
       cmocka_unit_test_teardown(test_py312_growth_diff, free_run),
+      cmocka_unit_test_teardown(test_py312_threads_dump, free_run),
       cmocka_unit_test_teardown(test_py313_ctypes_exit, free_run),
       cmocka_unit_test_teardown(test_py313_fds_dump, free_run),
       cmocka_unit_test_teardown(test_py313_growth_diff, free_run),
+      cmocka_unit_test_teardown(test_py313_threads_dump, free_run),
       cmocka_unit_test_teardown(test_version_off, free_run),
   };
   return ts_main("python", tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);
