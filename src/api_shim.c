@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <string.h>
 
+#include "atomic.h"
 #include "leakscope.h"
 
 /* X(return type, name, parameters, arguments, inactive statement) */
@@ -46,11 +47,12 @@
  * twice; both get the same pointer. (void *)1 marks "not there". */
 #define LS_SHIM(ret, name, params, args, inactive)                              \
   LEAKSCOPE_EXPORT ret name params {                                            \
-    static void *real;                                                          \
-    void *fn = __atomic_load_n(&real, __ATOMIC_ACQUIRE);                        \
+    static _Atomic(void *) real;                                                \
+    /* acquire: pairs with the release store (a pointer from dlsym) */          \
+    void *fn = ls_atomic_load_acquire(&real);                                   \
     if (!fn) {                                                                  \
       fn = dlsym(RTLD_NEXT, #name);                                             \
-      __atomic_store_n(&real, fn ? fn : (void *)1, __ATOMIC_RELEASE);           \
+      ls_atomic_store_release(&real, fn ? fn : (void *)1);                      \
     }                                                                           \
     if (fn && fn != (void *)1)                                                  \
       return ((ret(*) params)fn) args;                                          \

@@ -45,18 +45,17 @@ void *ls_arena_alloc(size_t size, size_t align) {
         size_t start = (old + align - 1) & ~(align - 1);
         if (start + size > LS_CHUNK_SIZE)
           break;
-        if (atomic_compare_exchange_weak_explicit(&c->used, &old, start + size,
-                                                  memory_order_relaxed, memory_order_relaxed))
+        if (ls_atomic_cas_weak_relaxed(&c->used, &old, start + size))
           return (char *)c + start;
       }
     }
     chunk_t *fresh = ls_map(LS_CHUNK_SIZE);
     if (!fresh)
       return NULL;
-    atomic_init(&fresh->used, sizeof(chunk_t));
-    /* release: publishes the initialised header */
-    if (!atomic_compare_exchange_strong_explicit(&current, &c, fresh, memory_order_release,
-                                                 memory_order_acquire))
+    ls_atomic_init(&fresh->used, sizeof(chunk_t)); /* published by the CAS */
+    /* release: publishes the initialised header; pairs with the acquire
+     * load above (and the failure acquire: c is the winner's chunk) */
+    if (!ls_atomic_cas_acq_rel(&current, &c, fresh))
       ls_unmap(fresh, LS_CHUNK_SIZE);
   }
 }

@@ -30,7 +30,9 @@ typedef struct node {
 } node_t;
 
 static char *region;
-static _Atomic uint32_t *buckets;
+/* Published once by depot_init (release) after `region` is set; every
+ * reader loads it with acquire before touching region or a bucket. */
+static _Atomic(_Atomic uint32_t *) buckets;
 /* Offset of the first free byte in region; starts at GRANULE so no node
  * has id 0. relaxed fetch_add: it only hands out disjoint ranges. */
 static _Atomic size_t used = GRANULE;
@@ -48,14 +50,16 @@ static void depot_init(void) {
   if (!ls_atomic_cas_acq_rel(&region_once, &expected, r)) {
     ls_unmap(r, REGION_BYTES);
     ls_unmap((void *)b, sizeof(uint32_t) << BUCKET_BITS);
-    while (!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE))
-      ;
+    /* acquire: pairs with the winner's release store below; the winner
+     * is a few stores away from it */
+    while (!ls_atomic_load_acquire(&buckets))
+      ls_cpu_pause();
     return;
   }
   region = r;
   /* release: `region` is set before buckets becomes non-NULL, which is
    * what every other function checks */
-  __atomic_store_n(&buckets, b, __ATOMIC_RELEASE);
+  ls_atomic_store_release(&buckets, b);
 }
 
 static inline node_t *node_of(uint32_t id) { return (node_t *)(region + (size_t)id * GRANULE); }
@@ -116,7 +120,8 @@ uint32_t ls_depot_intern(const uintptr_t *frames, uint32_t depth) {
 }
 
 uint32_t ls_depot_intern_missed(const uintptr_t *frames, uint32_t depth) {
-  if (ls_unlikely(!__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)))
+  /* acquire: pairs with depot_init's release store */
+  if (ls_unlikely(!ls_atomic_load_acquire(&buckets)))
     depot_init();
   return lookup_or_insert(frames, depth);
 }
@@ -125,7 +130,8 @@ uint32_t ls_depot_intern_missed(const uintptr_t *frames, uint32_t depth) {
  * new one. */
 static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth) {
   uint32_t hash = hash_frames(frames, depth);
-  _Atomic uint32_t *bucket = &buckets[hash & ((1u << BUCKET_BITS) - 1)];
+  /* acquire: pairs with depot_init's release store (region is set) */
+  _Atomic uint32_t *bucket = &ls_atomic_load_acquire(&buckets)[hash & ((1u << BUCKET_BITS) - 1)];
   /* acquire: pairs with the release CAS that linked each node */
   uint32_t head = ls_atomic_load_acquire(bucket);
   uint32_t id = find(head, 0, hash, frames, depth);
@@ -157,7 +163,8 @@ static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth) {
 }
 
 const uintptr_t *ls_depot_get(uint32_t id, uint32_t *depth) {
-  if (!id || !__atomic_load_n(&buckets, __ATOMIC_ACQUIRE) ||
+  /* acquire: pairs with depot_init's release store (region is set) */
+  if (!id || !ls_atomic_load_acquire(&buckets) ||
       (size_t)id * GRANULE >= ls_atomic_load_relaxed(&used)) {
     *depth = 0;
     return NULL;
@@ -172,7 +179,8 @@ uint32_t ls_depot_mark(void) {
 }
 
 size_t ls_depot_bytes(void) {
-  return ls_atomic_load_relaxed(&used) + (__atomic_load_n(&buckets, __ATOMIC_ACQUIRE)
+  /* relaxed (both): a statistic */
+  return ls_atomic_load_relaxed(&used) + (ls_atomic_load_relaxed(&buckets)
                                               ? sizeof(uint32_t) << BUCKET_BITS : 0);
 }
 

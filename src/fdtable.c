@@ -22,7 +22,10 @@ typedef struct slot {
   ls_fd_entry_t e;
 } slot_t;
 
-static slot_t *slots;
+/* Published once by ls_fdtable_init's CAS (acq_rel) after the mapping is
+ * made; readers load it with acquire. nslots is written after the CAS but
+ * before any fd is set, by the constructor's single thread. */
+static _Atomic(slot_t *) slots;
 static uint32_t nslots;
 static size_t table_bytes;
 static _Atomic int high; /* one past the highest fd ever set */
@@ -37,7 +40,8 @@ const char *ls_fd_kind_name(ls_fd_kind_t k) { return kind_names[k][0]; }
 const char *ls_fd_kind_word(ls_fd_kind_t k, bool plural) { return kind_names[k][plural ? 2 : 1]; }
 
 void ls_fdtable_init(void) {
-  if (__atomic_load_n(&slots, __ATOMIC_ACQUIRE))
+  /* acquire: pairs with the CAS below */
+  if (ls_atomic_load_acquire(&slots))
     return;
   struct rlimit rl;
   rlim_t n = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_max : 65536;
@@ -51,8 +55,8 @@ void ls_fdtable_init(void) {
     return; /* fds go untracked; memory tracking still works */
   slot_t *expected = NULL;
   /* Two threads may race here before our constructor ran: one wins. */
-  if (!__atomic_compare_exchange_n(&slots, &expected, s, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE)) {
+  /* acq_rel: publishes the mapping; pairs with the acquire loads */
+  if (!ls_atomic_cas_acq_rel(&slots, &expected, s)) {
     ls_unmap(s, bytes);
     return;
   }
@@ -61,7 +65,8 @@ void ls_fdtable_init(void) {
 }
 
 static slot_t *slot_of(int fd) {
-  slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE);
+  /* acquire: pairs with ls_fdtable_init's CAS */
+  slot_t *s = ls_atomic_load_acquire(&slots);
   if (!s || fd < 0 || (uint32_t)fd >= nslots)
     return NULL;
   return &s[fd];
@@ -73,7 +78,7 @@ static void write_slot(slot_t *s, const ls_fd_entry_t *e, uint32_t live) {
   /* relaxed RMW + release fence: the odd value is visible before any
    * field store (standard seqlock writer) */
   ls_atomic_add_relaxed(&s->seq, 1);
-  atomic_thread_fence(memory_order_release);
+  ls_atomic_fence_release();
   if (e)
     s->e = *e;
   ls_atomic_store_relaxed(&s->live, live);
@@ -85,12 +90,14 @@ static bool read_slot(slot_t *s, ls_fd_entry_t *out) {
   for (;;) {
     /* acquire: pairs with the writer's final release increment */
     uint32_t before = ls_atomic_load_acquire(&s->seq);
-    if (before & 1)
+    if (before & 1) {
+      ls_cpu_pause(); /* a writer is a few stores from the even value */
       continue;
+    }
     uint32_t live = ls_atomic_load_relaxed(&s->live);
     ls_fd_entry_t copy = s->e;
     /* acquire fence: the field reads above complete before the re-check */
-    atomic_thread_fence(memory_order_acquire);
+    ls_atomic_fence_acquire();
     if (ls_atomic_load_relaxed(&s->seq) != before)
       continue;
     if (live && out)
@@ -107,8 +114,7 @@ bool ls_fdtable_set(int fd, const ls_fd_entry_t *e) {
   int h = ls_atomic_load_relaxed(&high);
   /* relaxed: a bound for scans; a stale value only shortens a scan of fds
    * that were opened concurrently with it */
-  while (h <= fd && !atomic_compare_exchange_weak_explicit(&high, &h, fd + 1, memory_order_relaxed,
-                                                           memory_order_relaxed))
+  while (h <= fd && !ls_atomic_cas_weak_relaxed(&high, &h, fd + 1))
     ;
   return true;
 }
@@ -144,7 +150,8 @@ size_t ls_fdtable_bytes(void) {
 }
 
 void ls_fdtable_after_fork_child(void) {
-  slot_t *s = __atomic_load_n(&slots, __ATOMIC_ACQUIRE);
+  /* acquire: pairs with ls_fdtable_init's CAS */
+  slot_t *s = ls_atomic_load_acquire(&slots);
   int n = ls_fdtable_limit();
   for (int fd = 0; s && fd < n; fd++) {
     /* relaxed: the child is single-threaded here */

@@ -27,8 +27,7 @@ void *ls_boot_alloc(size_t size, size_t align) {
     size_t start = (old + 16 + align - 1) & ~(align - 1);
     if (start + size > sizeof boot_pool || size > sizeof boot_pool)
       return NULL;
-    if (atomic_compare_exchange_weak_explicit(&boot_used, &old, start + size,
-                                              memory_order_relaxed, memory_order_relaxed)) {
+    if (ls_atomic_cas_weak_relaxed(&boot_used, &old, start + size)) {
       *(size_t *)(boot_pool + start - 16) = size;
       return boot_pool + start;
     }

@@ -20,7 +20,7 @@
 #include <gelf.h>
 #include <limits.h>
 #include <link.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +28,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "atomic.h"
 
 /* --- Module history --- */
 
@@ -38,14 +40,14 @@ typedef struct modhist_entry {
   uintptr_t bias;       /* l_addr: runtime address - ELF virtual address */
   char *path;           /* canonical path; never freed (process lifetime) */
   _Atomic uint32_t mark;
-  atomic_bool ready;
+  _Atomic bool ready;
 } modhist_entry_t;
 
 #define LS_MODHIST_CAP 256
 
 static modhist_entry_t ls_modhist[LS_MODHIST_CAP];
 /* Entries claimed so far; claims past LS_MODHIST_CAP are the dropped ones. */
-static atomic_size_t ls_modhist_claimed;
+static _Atomic size_t ls_modhist_claimed;
 
 typedef struct load_range {
   const struct link_map *lm;
@@ -82,22 +84,19 @@ static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
   /* relaxed: an earlier dlclose of anything that overlapped us claimed its
    * entry before its real dlclose, and the loader lock orders that before
    * our module's dlopen, so this load cannot miss the claim. */
-  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
+  size_t n = ls_atomic_load_relaxed(&ls_modhist_claimed);
   if (n == 0 || n > LS_MODHIST_CAP)
     return false;
   modhist_entry_t *e = &ls_modhist[n - 1];
   /* acquire: pairs with the release of `ready` in the recorder. */
-  if (!atomic_load_explicit(&e->ready, memory_order_acquire) ||
+  if (!ls_atomic_load_acquire(&e->ready) ||
       e->start != start || e->end != end || e->bias != bias ||
       strcmp(e->path, path) != 0)
     return false;
   /* relaxed: the mark is a number compared on its own, it publishes no
    * other data. Take the maximum: two threads may close it concurrently. */
-  uint32_t old = atomic_load_explicit(&e->mark, memory_order_relaxed);
-  while (old < mark &&
-         !atomic_compare_exchange_weak_explicit(&e->mark, &old, mark,
-                                                memory_order_relaxed,
-                                                memory_order_relaxed)) {
+  uint32_t old = ls_atomic_load_relaxed(&e->mark);
+  while (old < mark && !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
   }
   return true;
 }
@@ -121,8 +120,7 @@ void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
     return;
   }
   /* relaxed: only claims the slot; `ready` publishes its contents. */
-  size_t i = atomic_fetch_add_explicit(&ls_modhist_claimed, 1,
-                                       memory_order_relaxed);
+  size_t i = ls_atomic_add_relaxed(&ls_modhist_claimed, 1);
   if (i >= LS_MODHIST_CAP) {
     free(path);
     return;
@@ -132,10 +130,10 @@ void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
   e->end = r.end;
   e->bias = lm->l_addr;
   e->path = path;
-  atomic_store_explicit(&e->mark, depot_mark, memory_order_relaxed);
+  ls_atomic_store_relaxed(&e->mark, depot_mark);
   /* release: publishes the fields above; pairs with the acquire loads of
    * `ready` in merge_last and history_source. */
-  atomic_store_explicit(&e->ready, true, memory_order_release);
+  ls_atomic_store_release(&e->ready, true);
 }
 
 /* --- Separate debug info, found locally only --- */
@@ -1077,16 +1075,16 @@ static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
 static uint32_t history_source(ls_symbolizer_t *sym, Dwarf_Addr addr,
                                uint32_t stack_id) {
   /* relaxed: each entry's `ready` is what orders its contents. */
-  size_t n = atomic_load_explicit(&ls_modhist_claimed, memory_order_relaxed);
+  size_t n = ls_atomic_load_relaxed(&ls_modhist_claimed);
   if (n > LS_MODHIST_CAP)
     n = LS_MODHIST_CAP;
   for (size_t i = 0; i < n; i++) {
     const modhist_entry_t *e = &ls_modhist[i];
     /* acquire: pairs with the release in ls_modhist_record_dlclose. An
      * entry still being written belongs to a module still mapped. */
-    if (!atomic_load_explicit(&e->ready, memory_order_acquire) ||
+    if (!ls_atomic_load_acquire(&e->ready) ||
         addr < e->start || addr >= e->end ||
-        stack_id >= atomic_load_explicit(&e->mark, memory_order_relaxed))
+        stack_id >= ls_atomic_load_relaxed(&e->mark))
       continue;
     return live_has(sym, addr, e) ? 0 : (uint32_t)i + 1;
   }

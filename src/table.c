@@ -158,7 +158,6 @@ static inline size_t home_of(const tab_t *t, uint64_t h) {
   return run | (size_t)(h & ((1u << RUN_BITS) - 1));
 }
 static inline size_t next_slot(const tab_t *t, size_t i) { return ++i == t->cap ? 0 : i; }
-static inline void cpu_relax(void) { __builtin_ia32_pause(); }
 
 /* Whether h is one of the sampled keys: the run's bits just below the
  * shard's (well mixed even for arithmetic runs of addresses, where low
@@ -280,7 +279,7 @@ static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t
       continue;
     }
     if (k & KEY_BUSY) {
-      cpu_relax(); /* an insert is writing its payload: a few stores away */
+      ls_cpu_pause(); /* an insert is writing its payload: a few stores away */
       continue;
     }
     ls_block_t b = {.stack = ls_atomic_load_relaxed(&s->stack),
@@ -511,7 +510,7 @@ bool ls_table_remove(uintptr_t addr, ls_block_t *old) {
         tab_t *n2 = n ? n : ls_atomic_load_acquire(&s->cur);
         if (tab_remove(n2, addr, h, old, &more, false) == RM_OK)
           break;
-        cpu_relax();
+        ls_cpu_pause();
         n = ls_atomic_load_acquire(&s->next);
       }
       found = true;
@@ -584,7 +583,7 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
                       .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
       /* acquire fence + reload: the payload we read belongs to this key
        * (it was not removed and the slot reused while we read) */
-      atomic_thread_fence(memory_order_acquire);
+      ls_atomic_fence_acquire();
       if (ls_atomic_load_relaxed(&sl->key) == k)
         fn(&b, ctx);
     }

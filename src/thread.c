@@ -50,15 +50,15 @@ static ls_thread_t *claim_record(void) {
   /* relaxed: ids only need to be unique */
   uint32_t id = ls_atomic_add_relaxed(&next_id, 1);
   t->id = id <= 0xffff ? (uint16_t)id : 0;
-  atomic_init(&t->active, 0);
-  atomic_init(&t->idle, 0);
-  atomic_init(&t->in_use, 1);
+  /* not shared yet: the release CAS below publishes them */
+  ls_atomic_init(&t->active, 0);
+  ls_atomic_init(&t->idle, 0);
+  ls_atomic_init(&t->in_use, 1);
   ls_thread_t *head = ls_atomic_load_relaxed(&registry);
   do
     t->next = head;
   /* release: publishes the initialised record to list walkers */
-  while (!atomic_compare_exchange_weak_explicit(&registry, &head, t, memory_order_release,
-                                                memory_order_relaxed));
+  while (!ls_atomic_cas_weak_release(&registry, &head, t));
   return t;
 }
 
@@ -89,7 +89,10 @@ void ls_thread_init(void) {
 void ls_thread_quiesce(void) {
   if (ls_thread_plain)
     syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-  atomic_thread_fence(memory_order_seq_cst);
+  /* seq_cst: the new table pointer (stored by the caller) is ordered
+   * before the loads of `active` below (the Dekker pairing with
+   * ls_thread_enter's seq_cst RMW) */
+  ls_atomic_fence_seq_cst();
   ls_thread_t *self = ls_tls.thread;
   for (ls_thread_t *t = ls_atomic_load_acquire(&registry); t; t = t->next) {
     if (t == self)
@@ -99,9 +102,12 @@ void ls_thread_quiesce(void) {
      * or its idle count moved (it was outside at some moment since: a
      * busy thread is rarely caught between two operations). The shared
      * fallback record keeps no idle count. */
-    uint32_t idle = atomic_load_explicit(&t->idle, memory_order_seq_cst);
-    while (atomic_load_explicit(&t->active, memory_order_seq_cst) != 0 &&
-           (t == &ls_thread_fallback || atomic_load_explicit(&t->idle, memory_order_seq_cst) == idle))
+    /* seq_cst: pairs with ls_thread_enter's seq_cst RMW (Dekker); the
+     * release stores in ls_thread_exit order the thread's table reads
+     * before the values seen here */
+    uint32_t idle = ls_atomic_load_seq_cst(&t->idle);
+    while (ls_atomic_load_seq_cst(&t->active) != 0 &&
+           (t == &ls_thread_fallback || ls_atomic_load_seq_cst(&t->idle) == idle))
       sched_yield();
   }
 }

@@ -64,7 +64,7 @@ static inline void ls_thread_enter(ls_thread_t *t) {
    * pointer; pairs with the seq_cst loads in ls_thread_quiesce (Dekker:
    * either the quiescer sees us active, or we see the new table). The
    * shared fallback record counts nested users. */
-  atomic_fetch_add_explicit(&t->active, 1, memory_order_seq_cst);
+  ls_atomic_add_seq_cst(&t->active, 1);
 }
 
 static inline void ls_thread_exit(ls_thread_t *t) {
@@ -76,7 +76,7 @@ static inline void ls_thread_exit(ls_thread_t *t) {
     if (ls_likely(left == 0))
       ls_atomic_store_release(&t->idle, ls_atomic_load_relaxed(&t->idle) + 1);
   } else {
-    atomic_fetch_sub_explicit(&t->active, 1, memory_order_release);
+    ls_atomic_sub_release(&t->active, 1);
   }
 }
 

@@ -701,8 +701,7 @@ static _Atomic uint64_t *cache_get(void) {
   _Atomic uint64_t *fresh = ls_map(CACHE_BYTES);
   if (!fresh)
     return NULL;
-  if (!atomic_compare_exchange_strong_explicit(&cache, &c, fresh, memory_order_acq_rel,
-                                               memory_order_acquire)) {
+  if (!ls_atomic_cas_acq_rel(&cache, &c, fresh)) {
     ls_unmap((void *)fresh, CACHE_BYTES);
     return c;
   }
@@ -831,8 +830,7 @@ static void memo_push(memo_t *m) {
   memo_t *head = ls_atomic_load_relaxed(&memo_free);
   do
     m->next_free = head;
-  while (!atomic_compare_exchange_weak_explicit(&memo_free, &head, m, memory_order_release,
-                                                memory_order_relaxed));
+  while (!ls_atomic_cas_weak_release(&memo_free, &head, m));
 }
 
 static void memo_release(void *p);
@@ -848,8 +846,7 @@ static memo_t *memo_get(void) {
   if (ls_atomic_cas_acq_rel(&memo_pop_lock, &unlocked, 1)) {
     /* acquire: pairs with memo_push's release CAS */
     m = ls_atomic_load_acquire(&memo_free);
-    while (m && !atomic_compare_exchange_weak_explicit(&memo_free, &m, m->next_free,
-                                                       memory_order_acquire, memory_order_acquire))
+    while (m && !ls_atomic_cas_weak_acquire(&memo_free, &m, m->next_free))
       ;
     ls_atomic_store_release(&memo_pop_lock, 0);
   }
