@@ -35,7 +35,7 @@
 /* --- Exit codes (listed in --help and docs/cli.md) --- */
 
 enum {
-  EXIT_ERROR = 1,       /* unexpected system error */
+  EXIT_ERROR = 1, /* unexpected system error */
   EXIT_USAGE = 2,
   EXIT_NO_PROCESS = 3,
   EXIT_NOT_TRACED = 4,
@@ -46,9 +46,7 @@ enum {
   EXIT_NOT_FOUND = 127,
 };
 
-__attribute__((noreturn, format(printf, 2, 3)))
-static void die(int status, const char *fmt, ...)
-{
+__attribute__((noreturn, format(printf, 2, 3))) static void die(int status, const char *fmt, ...) {
   va_list ap;
 
   fputs("leakscope: ", stderr);
@@ -62,8 +60,7 @@ static void die(int status, const char *fmt, ...)
 /* --- Values only the tool takes (option values go to src/config.c) --- */
 
 /* A process id: a decimal number from 1 to INT_MAX, the whole string. */
-static bool parse_pid(const char *s, pid_t *pid)
-{
+static bool parse_pid(const char *s, pid_t *pid) {
   char *end;
   long v;
 
@@ -78,8 +75,7 @@ static bool parse_pid(const char *s, pid_t *pid)
 }
 
 /* dump --wait: a non-negative number of seconds, fractions allowed. */
-static bool parse_seconds(const char *s, double *out)
-{
+static bool parse_seconds(const char *s, double *out) {
   char *end;
 
   if (!isdigit((unsigned char)*s) && *s != '.') /* strtod takes "-1", "inf" */
@@ -90,8 +86,7 @@ static bool parse_seconds(const char *s, double *out)
 }
 
 /* "a:b" in new memory; the separator of LD_PRELOAD and of suppression lists. */
-static char *join_path_list(const char *a, const char *b)
-{
+static char *join_path_list(const char *a, const char *b) {
   size_t la = strlen(a), lb = strlen(b);
   char *s = malloc(la + lb + 2);
 
@@ -106,9 +101,8 @@ static char *join_path_list(const char *a, const char *b)
 /* Matches argv[*i] against "--name", "--name=value" or, for an option that
  * takes a value, "--name value". On a match advances *i past what it used and
  * returns true; a missing or empty value is a usage error. */
-static bool match_option(int argc, char **argv, int *i, const char *name,
-                         bool takes_value, const char **value)
-{
+static bool match_option(int argc, char **argv, int *i, const char *name, bool takes_value,
+                         const char **value) {
   const char *arg = argv[*i];
   size_t len = strlen(name);
   const char *rest = arg + 2 + len;
@@ -137,91 +131,113 @@ static bool match_option(int argc, char **argv, int *i, const char *name,
 
 /* --- run --- */
 
-enum value_kind {
-  VALUE_NONE, /* a flag: sets the variable to run_option.flag_value */
-  VALUE_ONE,
-  VALUE_LIST, /* repeatable; occurrences are joined with ':' */
+/* A `leakscope run` flag, read from the flags column of LS_OPTIONS
+ * (config.h documents the spec syntax). What a value may be is the
+ * library's business: set_flag asks its parser. */
+struct run_flag {
+  char name[32];   /* without the leading "--" */
+  const char *arg; /* placeholder shown in --help; NULL: takes no value */
+  char fixed[16];  /* the value a flag without an argument sets */
+  bool list;       /* repeatable; occurrences are joined with ':' */
+  char env[48];    /* LEAKSCOPE_ + the option's name in upper case */
+  const char *doc; /* the option's help text */
 };
 
-/* One table drives the parser and the --help text. What a value may be is
- * the library's business: set_option asks its parser. */
-static const struct run_option {
-  const char *name;
-  const char *arg; /* placeholder shown in --help; NULL for flags */
-  enum value_kind kind;
-  const char *env;
-  const char *flag_value;
-  const char *help;
-} run_options[] = {
-  {"output", "FILE", VALUE_ONE, "LEAKSCOPE_OUTPUT", NULL,
-   "write reports to FILE (%p: process id)"},
-  {"format", "text|json|folded", VALUE_ONE, "LEAKSCOPE_FORMAT", NULL, "report format"},
-  {"depth", "N", VALUE_ONE, "LEAKSCOPE_DEPTH", NULL, "frames kept per stack"},
-  {"signal", "NAME|N|none", VALUE_ONE, "LEAKSCOPE_SIGNAL", NULL,
-   "signal that asks for a report"},
-  {"interval", "SECONDS", VALUE_ONE, "LEAKSCOPE_INTERVAL", NULL,
-   "also report periodically"},
-  {"min-age", "SECONDS", VALUE_ONE, "LEAKSCOPE_MIN_AGE", NULL,
-   "skip resources younger than this"},
-  {"diff", NULL, VALUE_NONE, "LEAKSCOPE_DIFF", "1", "report growth since the last report"},
-  {"error-exitcode", "N", VALUE_ONE, "LEAKSCOPE_EXITCODE", NULL,
-   "exit status (0-255) when leaks are found"},
-  {"no-follow", NULL, VALUE_NONE, "LEAKSCOPE_FOLLOW_EXEC", "0", "do not trace exec'd programs"},
-  {"suppressions", "FILE", VALUE_LIST, "LEAKSCOPE_SUPPRESSIONS", NULL,
-   "suppression file, repeatable"},
-  {"unwind", "cfi|fp|libunwind", VALUE_ONE, "LEAKSCOPE_UNWIND", NULL, "stack unwinder"},
-  {"show-reachable", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_REACHABLE", "1",
-   "list reachable leaks too"},
-  {"show-below-main", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_BELOW_MAIN", "1",
-   "show the C runtime's frames below main and thread starts"},
-  {"no-python", NULL, VALUE_NONE, "LEAKSCOPE_PYTHON", "0",
-   "do not record Python frames (CPython 3.11-3.13)"},
-  {"python-objects", NULL, VALUE_NONE, "LEAKSCOPE_PYTHON_OBJECTS", "1",
-   "also record Python objects (pymalloc allocations)"},
-  {"python-view", "mixed|python", VALUE_ONE, "LEAKSCOPE_PYTHON_VIEW", NULL,
-   "Python stacks: all frames, or Python frames and the innermost native one"},
-  {"show-std-fds", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_STD_FDS", "1",
-   "also list fds 0, 1 and 2 (the standard streams)"},
-  {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
-   "classify blocks by a pointer scan in every report, not only at exit"},
-  {"no-reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "0",
-   "no pointer scan: list every live block as a leak"},
-  {"verbose", NULL, VALUE_NONE, "LEAKSCOPE_VERBOSE", "1", "print the effective options"},
-};
+#define MAX_RUN_FLAGS 64
 
-/* Sets o's variable from value, after the library's parser has accepted
- * what the variable will hold. A list option replaces an inherited value on
+static struct run_flag run_flags[MAX_RUN_FLAGS];
+static size_t n_run_flags;
+
+/* Placeholders are copied here, as "FILE..." loses its dots. */
+static char arg_pool[MAX_RUN_FLAGS][32];
+
+/* Parses one spec ("--name ARG", "--name ARG...", "--name" or "--name=V")
+ * of option `opt` into the next free flag. A malformed spec is a bug in
+ * config.h: every command dies on it, so any test of the tool finds it. */
+static void add_flag(const char *opt, const char *values, const char *doc, const char *spec,
+                     size_t len) {
+  if (n_run_flags == MAX_RUN_FLAGS || len < 3 || strncmp(spec, "--", 2))
+    die(EXIT_ERROR, "bad flag spec '%.*s' for option %s in LS_OPTIONS", (int)len, spec, opt);
+  struct run_flag *f = &run_flags[n_run_flags];
+  size_t name_len = strcspn(spec + 2, " =");
+  if (name_len == 0 || name_len + 2 > len || name_len >= sizeof f->name)
+    die(EXIT_ERROR, "bad flag spec '%.*s' for option %s in LS_OPTIONS", (int)len, spec, opt);
+  memcpy(f->name, spec + 2, name_len);
+  const char *rest = spec + 2 + name_len, *end = spec + len;
+  if (rest == end) {
+    f->arg = values; /* an enum's values */
+  } else if (*rest == '=' && (size_t)(end - rest) < sizeof f->fixed) {
+    memcpy(f->fixed, rest + 1, (size_t)(end - rest - 1));
+  } else if (*rest == ' ' && (size_t)(end - rest) < sizeof arg_pool[0]) {
+    char *arg = arg_pool[n_run_flags];
+    size_t arg_len = (size_t)(end - rest - 1);
+    memcpy(arg, rest + 1, arg_len);
+    if (arg_len > 3 && !strcmp(arg + arg_len - 3, "...")) {
+      f->list = true;
+      arg[arg_len - 3] = '\0';
+    }
+    f->arg = arg;
+  } else {
+    die(EXIT_ERROR, "bad flag spec '%.*s' for option %s in LS_OPTIONS", (int)len, spec, opt);
+  }
+  if (f->arg && !*f->arg)
+    die(EXIT_ERROR, "flag --%s of option %s has no placeholder", f->name, opt);
+  snprintf(f->env, sizeof f->env, "LEAKSCOPE_%s", opt);
+  for (char *p = f->env; *p; p++)
+    *p = (char)toupper((unsigned char)*p);
+  f->doc = doc;
+  n_run_flags++;
+}
+
+/* Fills run_flags from LS_OPTIONS, in its order. */
+static void load_run_flags(void) {
+  static const struct {
+    const char *name, *values, *flags, *doc;
+  } options[] = {
+#define LS_CLI_ROW(f, kind, def, min, max, values, flags, doc) {#f, values, flags, doc},
+      LS_OPTIONS(LS_CLI_ROW)
+#undef LS_CLI_ROW
+  };
+  for (size_t i = 0; i < LS_ARRAY_LEN(options); i++) {
+    for (const char *spec = options[i].flags; *spec;) {
+      const char *comma = strstr(spec, ", ");
+      size_t len = comma ? (size_t)(comma - spec) : strlen(spec);
+      add_flag(options[i].name, options[i].values, options[i].doc, spec, len);
+      spec += comma ? len + 2 : len;
+    }
+  }
+}
+
+/* Sets f's variable from value, after the library's parser has accepted
+ * what the variable will hold. A list flag replaces an inherited value on
  * its first use and appends on later ones, so flags always win over the
  * environment. */
-static void set_option(const struct run_option *o, const char *value, bool *seen)
-{
+static void set_flag(const struct run_flag *f, const char *value, bool *seen) {
   static const char prefix[] = "LEAKSCOPE_";
-  const char *name = o->env + sizeof prefix - 1;
+  const char *name = f->env + sizeof prefix - 1;
   char *joined = NULL, expected[160];
   ls_config_t scratch;
-  int rc;
 
-  if (o->kind == VALUE_NONE)
-    value = o->flag_value;
-  if (o->kind == VALUE_LIST && *seen)
-    joined = join_path_list(getenv(o->env), value);
-  rc = ls_config_parse(&scratch, name, joined ? joined : value);
+  if (!f->arg)
+    value = f->fixed;
+  if (f->list && *seen)
+    joined = join_path_list(getenv(f->env), value);
+  int rc = ls_config_parse(&scratch, name, joined ? joined : value);
   if (rc == -ENOENT)
-    die(EXIT_ERROR, "--%s sets %s, which the library does not know", o->name, o->env);
+    die(EXIT_ERROR, "--%s sets %s, which the library does not know", f->name, f->env);
   if (rc)
-    die(EXIT_USAGE, "invalid value '%s' for --%s: expected %s", value, o->name,
+    die(EXIT_USAGE, "invalid value '%s' for --%s: expected %s", value, f->name,
         ls_config_expected(name, expected, sizeof expected));
   *seen = true;
-  if (setenv(o->env, joined ? joined : value, 1))
-    die(EXIT_ERROR, "cannot set %s: %s", o->env, strerror(errno));
+  if (setenv(f->env, joined ? joined : value, 1))
+    die(EXIT_ERROR, "cannot set %s: %s", f->env, strerror(errno));
   free(joined);
 }
 
 /* The library sits next to this executable in the build tree and at
  * LS_BIN_TO_LIB from it once installed. Returns an absolute, resolved path so
  * the LD_PRELOAD entry holds wherever the program changes directory. */
-static char *find_library(void)
-{
+static char *find_library(void) {
   static const char *const subdirs[] = {"", "/" LS_BIN_TO_LIB};
   char dir[PATH_MAX], path[PATH_MAX + 64];
   ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
@@ -241,8 +257,7 @@ static char *find_library(void)
 }
 
 /* Puts the library first in LD_PRELOAD, keeping what the caller preloads. */
-static void preload(const char *lib)
-{
+static void preload(const char *lib) {
   const char *old = getenv("LD_PRELOAD");
   char *list = NULL;
 
@@ -257,32 +272,30 @@ static void preload(const char *lib)
 }
 
 /* argv[0] is "run". Returns only when the program cannot be executed. */
-static int cmd_run(int argc, char **argv)
-{
-  bool seen[LS_ARRAY_LEN(run_options)] = {false};
+static int cmd_run(int argc, char **argv) {
+  bool seen[MAX_RUN_FLAGS] = {false};
   int i = 1;
-  int err;
 
   while (i < argc && argv[i][0] == '-') {
-    const struct run_option *o = run_options;
     const char *value = NULL;
+    size_t k = 0;
 
     if (!strcmp(argv[i], "--")) {
       i++;
       break;
     }
-    while (o < run_options + LS_ARRAY_LEN(run_options) &&
-           !match_option(argc, argv, &i, o->name, o->kind != VALUE_NONE, &value))
-      o++;
-    if (o == run_options + LS_ARRAY_LEN(run_options))
+    while (k < n_run_flags &&
+           !match_option(argc, argv, &i, run_flags[k].name, run_flags[k].arg != NULL, &value))
+      k++;
+    if (k == n_run_flags)
       die(EXIT_USAGE, "run: unknown option '%s'", argv[i]);
-    set_option(o, value, &seen[o - run_options]);
+    set_flag(&run_flags[k], value, &seen[k]);
   }
   if (i >= argc)
     die(EXIT_USAGE, "run: no program given");
   preload(find_library());
   execvp(argv[i], argv + i);
-  err = errno;
+  int err = errno;
   fprintf(stderr, "leakscope: cannot run '%s': %s\n", argv[i], strerror(err));
   return err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_EXEC;
 }
@@ -291,8 +304,7 @@ static int cmd_run(int argc, char **argv)
 
 /* Reads /proc/PID/name whole, NUL-terminated (environ also holds NULs inside);
  * the length goes to *len. Exits on failure, mapping errno to an exit code. */
-static char *read_proc(pid_t pid, const char *name, size_t *len)
-{
+static char *read_proc(pid_t pid, const char *name, size_t *len) {
   char path[64];
   size_t cap = 4096, n = 0;
   char *buf = malloc(cap);
@@ -326,8 +338,7 @@ static char *read_proc(pid_t pid, const char *name, size_t *len)
 
 /* True when a file whose name starts with "libleakscope.so" is mapped, which
  * covers the versioned names and " (deleted)" after an upgrade. */
-static bool maps_leakscope(pid_t pid)
-{
+static bool maps_leakscope(pid_t pid) {
   static const char lib[] = "libleakscope.so";
   size_t len;
   char *maps = read_proc(pid, "maps", &len);
@@ -352,8 +363,7 @@ static bool maps_leakscope(pid_t pid)
  * LEAKSCOPE_SUPPRESSIONS in a set-uid/set-gid program, and giving an
  * invalid value its default. String options point into memory kept for
  * the life of the tool. */
-static void target_config(pid_t pid, ls_config_t *cfg)
-{
+static void target_config(pid_t pid, ls_config_t *cfg) {
   size_t env_len, auxv_len, n = 0;
   char *env = read_proc(pid, "environ", &env_len);
   unsigned long *auxv = (unsigned long *)read_proc(pid, "auxv", &auxv_len);
@@ -376,8 +386,7 @@ static void target_config(pid_t pid, ls_config_t *cfg)
 }
 
 /* The text after "field:" in /proc/PID/status, or NULL. */
-static const char *status_field(const char *status, const char *field)
-{
+static const char *status_field(const char *status, const char *field) {
   size_t n = strlen(field);
 
   for (const char *line = status;; line++) {
@@ -392,31 +401,28 @@ static const char *status_field(const char *status, const char *field)
 
 /* Where the report lands and what has been read of it. */
 struct report_file {
-  int dir;          /* directory `name` is relative to; -1 when fd is fixed */
+  int dir; /* directory `name` is relative to; -1 when fd is fixed */
   const char *name;
-  int fd;           /* -1 until the file exists */
-  off_t start;      /* file size before the signal: the report starts here */
-  char *buf;        /* bytes read from start on */
+  int fd;      /* -1 until the file exists */
+  off_t start; /* file size before the signal: the report starts here */
+  char *buf;   /* bytes read from start on */
   size_t len, cap;
-  size_t scanned;   /* complete lines in buf already checked */
+  size_t scanned; /* complete lines in buf already checked */
 };
 
 /* A report's last line, per docs/cli.md. JSON reports are one line each, and
  * only the one a signal triggered answers us (an --interval report may land
  * first). */
-static bool is_report_end(const char *line, size_t len, int format)
-{
+static bool is_report_end(const char *line, size_t len, int format) {
   static const char json_mark[] = "\"trigger\":\"signal\"";
   static const char text_end[] = "== leakscope: end of report";
   static const char folded_end[] = "# leakscope: end of report";
 
   switch (format) {
-  case LS_FORMAT_JSON:
-    return memmem(line, len, json_mark, sizeof json_mark - 1) != NULL;
+  case LS_FORMAT_JSON: return memmem(line, len, json_mark, sizeof json_mark - 1) != NULL;
   case LS_FORMAT_FOLDED:
     return len >= sizeof folded_end - 1 && !memcmp(line, folded_end, sizeof folded_end - 1);
-  default:
-    return len >= sizeof text_end - 1 && !memcmp(line, text_end, sizeof text_end - 1);
+  default: return len >= sizeof text_end - 1 && !memcmp(line, text_end, sizeof text_end - 1);
   }
 }
 
@@ -424,8 +430,7 @@ static bool is_report_end(const char *line, size_t len, int format)
  * The library appends by writing a new file and renaming it over the old
  * one (so a report is whole or absent): when the name points at another
  * file than the one we hold, switch to it. */
-static off_t report_size(struct report_file *f, pid_t pid)
-{
+static off_t report_size(struct report_file *f, pid_t pid) {
   struct stat st, named;
 
   if (f->fd >= 0 && f->dir >= 0 && fstatat(f->dir, f->name, &named, 0) == 0 &&
@@ -438,8 +443,8 @@ static off_t report_size(struct report_file *f, pid_t pid)
     if (f->fd < 0 && errno == ENOENT)
       return 0;
     if (f->fd < 0 && (errno == EACCES || errno == EPERM))
-      die(EXIT_PERMISSION, "permission denied reading the report of process %d (%s)",
-          (int)pid, f->name);
+      die(EXIT_PERMISSION, "permission denied reading the report of process %d (%s)", (int)pid,
+          f->name);
     if (f->fd < 0)
       die(EXIT_ERROR, "cannot open %s: %s", f->name, strerror(errno));
   }
@@ -452,9 +457,7 @@ static off_t report_size(struct report_file *f, pid_t pid)
  * returns true with its bytes at buf[*begin, *end): for text and folded
  * everything written since the signal, for JSON just the report's line, as
  * the lines before it are other reports or their tails. */
-static bool read_report(struct report_file *f, pid_t pid, int format,
-                        size_t *begin, size_t *end)
-{
+static bool read_report(struct report_file *f, pid_t pid, int format, size_t *begin, size_t *end) {
   off_t size = report_size(f, pid);
   size_t want;
 
@@ -491,8 +494,7 @@ static bool read_report(struct report_file *f, pid_t pid, int format,
 
 /* Opens /proc/PID/<link> as a directory handle. Holding it, rather than the
  * path, keeps the file reachable after the process exits. */
-static int open_proc_dir(pid_t pid, const char *link)
-{
+static int open_proc_dir(pid_t pid, const char *link) {
   char path[64];
   int fd;
 
@@ -507,8 +509,7 @@ static int open_proc_dir(pid_t pid, const char *link)
 
 /* Finds where the target writes reports. Returns false when they go to a
  * stderr that is not a regular file, which cannot be watched. */
-static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const char *output)
-{
+static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const char *output) {
   char fd2[64], path[LS_OUTPUT_PATH_MAX];
   struct stat st;
 
@@ -537,8 +538,7 @@ static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const c
     die(EXIT_ERROR, "out of memory");
   f->fd = open(fd2, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (f->fd < 0)
-    die(errno == EACCES ? EXIT_PERMISSION : EXIT_ERROR, "cannot open %s: %s", fd2,
-        strerror(errno));
+    die(errno == EACCES ? EXIT_PERMISSION : EXIT_ERROR, "cannot open %s: %s", fd2, strerror(errno));
   return true;
 }
 
@@ -546,8 +546,7 @@ static bool locate_report(struct report_file *f, pid_t pid, long ns_pid, const c
  * a report, and one left at its default kills the target (USR1, USR2, RT):
  * either the library has not installed its handler or the program replaced
  * it. */
-static void check_handler(pid_t pid, const char *status, int sig)
-{
+static void check_handler(pid_t pid, const char *status, int sig) {
   const char *caught = status_field(status, "SigCgt");
   const char *ignored = status_field(status, "SigIgn");
   uint64_t bit = UINT64_C(1) << (sig - 1);
@@ -558,14 +557,13 @@ static void check_handler(pid_t pid, const char *status, int sig)
   ls_signal_name(sig, name, sizeof name);
   if (ignored && (strtoull(ignored, NULL, 16) & bit))
     die(EXIT_DISABLED, "process %d ignores %s, its dump signal", (int)pid, name);
-  die(EXIT_DISABLED, "process %d has no handler for %s, its dump signal; not sending it",
-      (int)pid, name);
+  die(EXIT_DISABLED, "process %d has no handler for %s, its dump signal; not sending it", (int)pid,
+      name);
 }
 
 /* The pid the process sees for itself, which "%p" stands for: inside a pid
  * namespace, the last NSpid entry rather than ours. */
-static long own_pid(pid_t pid, const char *status)
-{
+static long own_pid(pid_t pid, const char *status) {
   const char *s = status_field(status, "NSpid");
   long ns_pid = pid;
   char *next;
@@ -581,8 +579,7 @@ static long own_pid(pid_t pid, const char *status)
   return ns_pid;
 }
 
-static void send_signal(pid_t pid, int sig)
-{
+static void send_signal(pid_t pid, int sig) {
   if (!kill(pid, sig))
     return;
   if (errno == EPERM)
@@ -590,8 +587,7 @@ static void send_signal(pid_t pid, int sig)
   die(EXIT_NO_PROCESS, "no process %d", (int)pid);
 }
 
-static double now_seconds(void)
-{
+static double now_seconds(void) {
   struct timespec ts;
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -600,8 +596,7 @@ static double now_seconds(void)
 
 /* Polls f until the report the signal asked for is complete, prints it and
  * returns 0; exits when the process dies or time runs out. */
-static int wait_report(struct report_file *f, pid_t pid, int format, double wait)
-{
+static int wait_report(struct report_file *f, pid_t pid, int format, double wait) {
   static const struct timespec poll_interval = {0, 20 * 1000 * 1000};
   double deadline = now_seconds() + wait;
 
@@ -623,8 +618,7 @@ static int wait_report(struct report_file *f, pid_t pid, int format, double wait
 }
 
 /* argv[0] is "dump". */
-static int cmd_dump(int argc, char **argv)
-{
+static int cmd_dump(int argc, char **argv) {
   struct report_file f = {0};
   double wait = 10;
   bool want_diff = false;
@@ -657,11 +651,12 @@ static int cmd_dump(int argc, char **argv)
 
   target_config(pid, &target);
   if (!target.signal)
-    die(EXIT_DISABLED, "signal dumps are disabled in process %d (LEAKSCOPE_SIGNAL=none)",
-        (int)pid);
+    die(EXIT_DISABLED, "signal dumps are disabled in process %d (LEAKSCOPE_SIGNAL=none)", (int)pid);
   if (want_diff && !target.diff)
-    fprintf(stderr, "leakscope: warning: process %d does not run with LEAKSCOPE_DIFF=1; "
-                    "its report is a full one\n", (int)pid);
+    fprintf(stderr,
+            "leakscope: warning: process %d does not run with LEAKSCOPE_DIFF=1; "
+            "its report is a full one\n",
+            (int)pid);
   status = read_proc(pid, "status", &status_len);
   check_handler(pid, status, target.signal);
 
@@ -678,8 +673,7 @@ static int cmd_dump(int argc, char **argv)
 
 /* --- main --- */
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
   fputs("usage: leakscope run [options] [--] program [args...]\n"
         "       leakscope dump PID [--wait SECONDS] [--diff]\n"
         "       leakscope --help | --version\n"
@@ -687,12 +681,13 @@ static void usage(FILE *out)
         "run: start program with libleakscope preloaded. Each option sets the\n"
         "variable shown; values are checked by the library's own parser.\n",
         out);
-  for (const struct run_option *o = run_options; o < run_options + LS_ARRAY_LEN(run_options); o++) {
-    char left[64];
+  for (size_t k = 0; k < n_run_flags; k++) {
+    const struct run_flag *f = &run_flags[k];
+    char left[128];
 
-    snprintf(left, sizeof left, "--%s%s%s", o->name, o->arg ? " " : "", o->arg ? o->arg : "");
-    fprintf(out, "  %-26s %s\n  %-26s [%s%s%s]\n", left, o->help, "", o->env,
-            o->flag_value ? "=" : "", o->flag_value ? o->flag_value : "");
+    snprintf(left, sizeof left, "--%.31s%s%.80s", f->name, f->arg ? " " : "", f->arg ? f->arg : "");
+    fprintf(out, "  %-26s %s%s\n  %-26s [%s%s%s]\n", left, f->doc, f->list ? "; repeatable" : "",
+            "", f->env, f->arg ? "" : "=", f->fixed);
   }
   fputs("\n"
         "dump: ask a process running under leakscope for a report now and print it.\n"
@@ -706,9 +701,10 @@ static void usage(FILE *out)
         out);
 }
 
-int main(int argc, char **argv)
-{
+int main(int argc, char **argv) {
   const char *cmd = argc > 1 ? argv[1] : "";
+
+  load_run_flags();
 
   if (!strcmp(cmd, "run"))
     return cmd_run(argc - 1, argv + 1);

@@ -15,7 +15,7 @@
 /* Defaults from the start: interposers run before our constructor has
  * read the environment (other libraries' constructors allocate). */
 ls_config_t ls_config = {
-#define LS_CONFIG_INIT(f, kind, def, min, max, values, doc) .f = def,
+#define LS_CONFIG_INIT(f, kind, def, min, max, values, flags, doc) .f = def,
     LS_OPTIONS(LS_CONFIG_INIT)
 #undef LS_CONFIG_INIT
 };
@@ -31,7 +31,7 @@ typedef struct ls_option {
 } ls_option_t;
 
 static const ls_option_t options[] = {
-#define LS_OPTION_ROW(f, kind, def, min, max, values, doc) \
+#define LS_OPTION_ROW(f, kind, def, min, max, values, flags, doc) \
   {#f, LS_KIND_##kind, offsetof(ls_config_t, f), def, min, max, values},
     LS_OPTIONS(LS_OPTION_ROW)
 #undef LS_OPTION_ROW

@@ -24,34 +24,53 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
  * reported as leaks (strict). */
 enum { LS_THREADS_LIST, LS_THREADS_STRICT };
 
-/* X(field, kind, default, min, max, values, doc)
+/* X(field, kind, default, min, max, values, flags, doc)
  * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
- * index; an enum with values "1" and "0" also takes the boolean words), SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
- * For STRING, `default` must be 0: unset means NULL. */
+ * index; an enum with values "1" and "0" also takes the boolean words),
+ * SIGNAL (a name like SIGUSR2/USR2, a number, or none = 0).
+ * For STRING, `default` must be 0: unset means NULL.
+ * flags: the option's `leakscope run` flags, which cli/leakscope.c parses
+ * and lists in --help (with `doc` as the help text); "" for none. Specs are
+ * separated by ", ":
+ *   "--name ARG"     takes a value; ARG is the placeholder shown in --help
+ *   "--name"         takes a value; the placeholder is `values` (ENUM)
+ *   "--name ARG..."  repeatable; the values are joined with ':'
+ *   "--name=V"       takes no value and sets the variable to V
+ * Every value still goes through this parser (ls_config_parse). */
 #define LS_OPTIONS(X)                                                             \
-  X(output, STRING, 0, 0, 0, "", "report path; %p becomes the pid; appended; unset: stderr") \
-  X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "report format")     \
-  X(depth, UINT, 32, 1, 256, "", "frames captured per stack")                    \
-  X(unwind, ENUM, LS_UNWIND_CFI, 0, 0, "cfi|fp|libunwind", "stack capture method") \
-  X(signal, SIGNAL, 12, 0, 64, "", "signal that requests a report (default SIGUSR2); none disables") \
-  X(interval, UINT, 0, 0, 86400 * 365, "", "seconds between periodic reports; 0: none") \
-  X(min_age, UINT, 0, 0, 86400 * 365, "", "list only resources live at least this many seconds") \
-  X(diff, BOOL, 0, 0, 1, "", "report growth since the previous report")         \
-  X(exitcode, UINT, 0, 0, 255, "", "exit status when the exit report has leaks; 0: keep the program's") \
-  X(follow_exec, BOOL, 1, 0, 1, "", "keep tracking programs started with exec")  \
-  X(reachability, ENUM, LS_REACH_AT_EXIT, 0, 0, "exit|1|0",                       \
+  X(output, STRING, 0, 0, 0, "", "--output FILE",                                 \
+    "report path; %p becomes the pid; appended; unset: stderr")                  \
+  X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "--format", "report format") \
+  X(depth, UINT, 32, 1, 256, "", "--depth N", "frames captured per stack")        \
+  X(unwind, ENUM, LS_UNWIND_CFI, 0, 0, "cfi|fp|libunwind", "--unwind", "stack capture method") \
+  X(signal, SIGNAL, 12, 0, 64, "", "--signal NAME|N|none",                        \
+    "signal that requests a report (default SIGUSR2); none disables")            \
+  X(interval, UINT, 0, 0, 86400 * 365, "", "--interval SECONDS",                  \
+    "seconds between periodic reports; 0: none")                                \
+  X(min_age, UINT, 0, 0, 86400 * 365, "", "--min-age SECONDS",                    \
+    "list only resources live at least this many seconds")                       \
+  X(diff, BOOL, 0, 0, 1, "", "--diff=1", "report growth since the previous report") \
+  X(exitcode, UINT, 0, 0, 255, "", "--error-exitcode N",                          \
+    "exit status when the exit report has leaks; 0: keep the program's")         \
+  X(follow_exec, BOOL, 1, 0, 1, "", "--no-follow=0", "keep tracking programs started with exec") \
+  X(reachability, ENUM, LS_REACH_AT_EXIT, 0, 0, "exit|1|0", "--reachability=1, --no-reachability=0", \
     "classify leaks by scanning memory for pointers: at exit, for every report (1), never (0)") \
-  X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
-  X(show_below_main, BOOL, 0, 0, 1, "", "also show the C runtime's frames below main and thread starts") \
-  X(python, BOOL, 1, 0, 1, "", "record the Python frames of CPython 3.11-3.13 processes") \
-  X(python_objects, BOOL, 0, 0, 1, "", "also record the interpreter's own object allocations (pymalloc)") \
-  X(python_view, ENUM, 0, 0, 0, "mixed|python",                                   \
+  X(show_reachable, BOOL, 0, 0, 1, "", "--show-reachable=1", "also list reachable blocks") \
+  X(show_below_main, BOOL, 0, 0, 1, "", "--show-below-main=1",                    \
+    "also show the C runtime's frames below main and thread starts")             \
+  X(python, BOOL, 1, 0, 1, "", "--no-python=0",                                  \
+    "record the Python frames of CPython 3.11-3.13 processes")                   \
+  X(python_objects, BOOL, 0, 0, 1, "", "--python-objects=1",                      \
+    "also record the interpreter's own object allocations (pymalloc)")            \
+  X(python_view, ENUM, 0, 0, 0, "mixed|python", "--python-view",                  \
     "Python stacks: Python and native frames (mixed), or Python frames and the innermost native frame") \
-  X(threads, ENUM, LS_THREADS_LIST, 0, 0, "list|strict",                        \
-    "threads still running: listed, not leaks (list), or leaks (strict)")       \
-  X(show_std_fds, BOOL, 0, 0, 1, "", "also list fds 0, 1 and 2 (the standard streams)") \
-  X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
-  X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
+  X(threads, ENUM, LS_THREADS_LIST, 0, 0, "list|strict", "",                      \
+    "threads still running: listed, not leaks (list), or leaks (strict)")        \
+  X(show_std_fds, BOOL, 0, 0, 1, "", "--show-std-fds=1",                          \
+    "also list fds 0, 1 and 2 (the standard streams)")                           \
+  X(suppressions, STRING, 0, 0, 0, "", "--suppressions FILE...",                  \
+    "suppression files, separated by ':'")                                       \
+  X(verbose, BOOL, 0, 0, 1, "", "--verbose=1", "print the effective options at start")
 
 typedef struct ls_config {
 #define LS_CONFIG_FIELD_BOOL(f) bool f;
@@ -59,7 +78,7 @@ typedef struct ls_config {
 #define LS_CONFIG_FIELD_ENUM(f) int f;
 #define LS_CONFIG_FIELD_SIGNAL(f) int f;
 #define LS_CONFIG_FIELD_STRING(f) const char *f;
-#define LS_CONFIG_FIELD(f, kind, def, min, max, values, doc) LS_CONFIG_FIELD_##kind(f)
+#define LS_CONFIG_FIELD(f, kind, def, min, max, values, flags, doc) LS_CONFIG_FIELD_##kind(f)
   LS_OPTIONS(LS_CONFIG_FIELD)
 #undef LS_CONFIG_FIELD
 } ls_config_t;

@@ -140,7 +140,7 @@ static void test_docs_list_every_option(void **state) {
   size_t n = fread(doc, 1, sizeof doc - 1, f);
   doc[n] = '\0';
   fclose(f);
-#define LS_CHECK_DOC(field, kind, def, min, max, values, text)                  \
+#define LS_CHECK_DOC(field, kind, def, min, max, values, flags, text)                  \
   {                                                                            \
     char name[64];                                                             \
     snprintf(name, sizeof name, "`LEAKSCOPE_%s`", #field);                     \
