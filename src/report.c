@@ -845,7 +845,11 @@ int ls_report_emit(ls_trigger_t trigger) {
                             (trigger == LS_TRIGGER_EXIT &&
                              ls_config.reachability == LS_REACH_AT_EXIT)};
   if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
-    f.min_age_ms = (uint32_t)(ls_config.min_age * 1000);
+    /* Ages are uint32_t milliseconds (clock.h): a minimum past that range
+     * (MIN_AGE allows a year) saturates rather than wrapping to a small
+     * age that would list young resources. */
+    f.min_age_ms = ls_config.min_age >= UINT32_MAX / 1000 ? UINT32_MAX
+                                                          : (uint32_t)(ls_config.min_age * 1000);
   ls_buf_t out;
   ls_buf_dynamic(&out);
   int groups = ls_report_render(trigger, &f, ls_config.format, &out);

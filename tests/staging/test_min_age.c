@@ -76,7 +76,39 @@ static void only_old(void **state) {
   TS_CHECK_INT(run, "exit: bytes of the short-lived blocks", 10 * 100, young.bytes);
 }
 
+/* LEAKSCOPE_MIN_AGE accepts up to a year. 4294968 s is just past 2^32 ms
+ * (49.7 days): converted to milliseconds in 32 bits it wrapped to 704 ms,
+ * and the dump listed the 2-second-old long-lived blocks. Nothing in a
+ * process that has run for 2 s is 49 days old: the dump lists nothing,
+ * while the unfiltered exit report shows the blocks were tracked. */
+static void beyond_49_days(void **state) {
+  char out_var[600], line[128];
+  const char *out_path = st_output_var(out_var, sizeof(out_var), "ages.json");
+  const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json",
+                       "LEAKSCOPE_MIN_AGE=4294968", out_var, NULL};
+  const char *argv[] = {ST_PROG_DIR "/stage_ages", NULL};
+  st_spawn(&st_prog, argv, env);
+  st_expect_line(&st_prog, "ready", line, sizeof(line));
+  st_cmd_t dump = st_dump(&st_prog, 0, NULL);
+  st_check_dump_ok(&st_prog, &dump);
+  st_cmd_free(&dump);
+  st_finish(&st_prog, ST_EXIT_TIMEOUT_MS);
+
+  const ts_run_t *run = &st_prog.run;
+  size_t n = st_load_json_reports(&st_prog, out_path);
+  if (run->timed_out || run->term_signal || run->exit_code != 0)
+    TS_FAIL(run, "stage_ages did not exit with status 0");
+  TS_CHECK_INT(run, "reports (the dump, then exit)", 2, (int64_t)n);
+  const json_value_t *dumped = run->reports[0], *at_exit = run->reports[1];
+  st_check_report(&st_prog, dumped, run->pid, "signal");
+  TS_CHECK_INT(run, "dump: groups listed with MIN_AGE past 2^32 ms", 0,
+               (int64_t)json_len(json_get(dumped, "leaks")));
+  st_sum_t old = st_sum_in_function(at_exit, "memory", "keep_long_lived");
+  TS_CHECK_INT(run, "exit: blocks of the long-lived group", 4, old.count);
+}
+
 int main(int argc, char **argv) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(only_old, st_teardown)};
-  return ts_main("staging_min_age", tests, 1, argc > 1 ? argv[1] : NULL);
+  const struct CMUnitTest tests[] = {cmocka_unit_test_teardown(only_old, st_teardown),
+                                     cmocka_unit_test_teardown(beyond_49_days, st_teardown)};
+  return ts_main("staging_min_age", tests, 2, argc > 1 ? argv[1] : NULL);
 }
