@@ -165,11 +165,11 @@ static void growth(void **state) {
     st_write(&plain, "t\n");
   st_write(&plain, "q\n");
   st_finish(&plain, ST_EXIT_TIMEOUT_MS);
-  bool same = plain.run.exit_code == 0 && plain.out.len == st_prog.out.len &&
-              memcmp(plain.out.data, st_prog.out.data, plain.out.len) == 0;
+  bool same = plain.run.exit_code == 0 && plain.proc.out_len == st_prog.proc.out_len &&
+              memcmp(plain.proc.out, st_prog.proc.out, plain.proc.out_len) == 0;
   if (!same) {
     print_error("----- stdout without the library -----\n%s\n",
-                plain.out.data ? plain.out.data : "");
+                plain.proc.out ? plain.proc.out : "");
     st_proc_free(&plain);
     TS_FAIL(run, "stdout differs from a run without the library");
   }

@@ -1,43 +1,27 @@
 /* SPDX-License-Identifier: MIT
- * runner.c: fork/exec under LD_PRELOAD with captured output and a timeout,
- * then load the JSON Lines report (see runner.h).
+ * runner.c: a run under LD_PRELOAD (through proc.c) with captured output
+ * and a timeout, then load the JSON Lines report (see runner.h).
  *
  * Only the child gets LD_PRELOAD: the test binary itself is never traced.
- * The child leads its own process group so a timeout kills anything it
- * spawned too. Between fork and exec the child calls only async-signal-safe
- * functions; the environment and argv are built before the fork.
+ * The environment and argv are built before the fork.
  */
 #include "runner.h"
 
+#include "proc.h"
 #include "util.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 extern char **environ;
-
-/* --- Buffers --- */
-
-/* Always a valid string, even when nothing was appended. */
-static char *buf_take(ts_buf_t *b, size_t *len) {
-  if (!b->data)
-    ts_buf_append(b, "", 0);
-  *len = b->len;
-  return b->data;
-}
 
 /* --- Environment --- */
 
@@ -109,64 +93,6 @@ static const char **build_env(const char *lib, const char *report_path,
   return ts_env(sets, 2);
 }
 
-/* --- Process --- */
-
-static pid_t spawn(const char *path, char *const argv[], char *const envp[], int out_fd,
-                   int err_fd) {
-  pid_t pid = fork();
-  if (pid != 0)
-    return pid;
-  setpgid(0, 0);
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(out_fd, STDOUT_FILENO) < 0 ||
-      dup2(err_fd, STDERR_FILENO) < 0)
-    _exit(126);
-  execve(path, argv, envp);
-  static const char msg[] = "runner: execve failed\n";
-  if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-    _exit(127);
-  _exit(127);
-}
-
-/* Reads both pipes until they close or the deadline passes. Returns false
- * on timeout. */
-static bool drain(int out_fd, int err_fd, ts_buf_t *out, ts_buf_t *err, int64_t deadline) {
-  struct pollfd fds[2] = {{out_fd, POLLIN, 0}, {err_fd, POLLIN, 0}};
-  ts_buf_t *bufs[2] = {out, err};
-  int open_fds = 2;
-  while (open_fds > 0) {
-    int64_t left = deadline - ts_now_ms();
-    if (left <= 0)
-      return false;
-    int r = poll(fds, 2, (int)left);
-    if (r < 0 && errno == EINTR)
-      continue;
-    if (r < 0)
-      fail_msg("runner: poll: %s", strerror(errno));
-    for (int i = 0; i < 2; i++) {
-      if (fds[i].fd >= 0 && fds[i].revents && !ts_buf_read(bufs[i], fds[i].fd)) {
-        fds[i].fd = -1;
-        open_fds--;
-      }
-    }
-  }
-  return true;
-}
-
-/* Waits for pid until the deadline; false if it is still running. */
-static bool wait_until(pid_t pid, int *status, int64_t deadline) {
-  for (;;) {
-    pid_t r = waitpid(pid, status, WNOHANG);
-    if (r == pid)
-      return true;
-    if (r < 0 && errno != EINTR)
-      fail_msg("runner: waitpid: %s", strerror(errno));
-    if (ts_now_ms() >= deadline)
-      return false;
-    nanosleep(&(struct timespec){0, 5 * 1000 * 1000}, NULL);
-  }
-}
-
 /* --- Report --- */
 
 static void parse_lines(ts_run_t *run) {
@@ -216,40 +142,24 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
   char *owned[3] = {0};
   const char **envp = build_env(lib, report_path, extra_env, owned);
   const char *default_argv[] = {path, NULL};
-  int out_pipe[2], err_pipe[2];
-  if (pipe2(out_pipe, O_CLOEXEC) < 0 || pipe2(err_pipe, O_CLOEXEC) < 0)
-    fail_msg("runner: pipe: %s", strerror(errno));
+  ts_proc_t proc;
+  ts_proc_start(&proc, &(ts_proc_opts_t){.argv = argv ? argv : default_argv,
+                                         .envp = (char *const *)envp,
+                                         .timeout_ms = timeout_ms,
+                                         .umask = -1});
+  ts_proc_finish(&proc);
+  run->pid = proc.pid;
+  run->exit_code = proc.exit_code;
+  run->term_signal = proc.term_signal;
+  run->timed_out = proc.timed_out;
+  /* The run owns the output from here. */
+  run->out = proc.out;
+  run->out_len = proc.out_len;
+  run->err = proc.err;
+  run->err_len = proc.err_len;
+  proc.out = proc.err = NULL;
+  ts_proc_free(&proc);
 
-  int64_t deadline = ts_now_ms() + timeout_ms;
-  run->pid = spawn(path, (char *const *)(argv ? argv : default_argv), (char *const *)envp,
-                   out_pipe[1], err_pipe[1]);
-  if (run->pid < 0)
-    fail_msg("runner: fork: %s", strerror(errno));
-  /* Also here, so the group exists before any kill(-pid) whichever of
-   * parent and child runs first. */
-  setpgid(run->pid, run->pid);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-
-  ts_buf_t out = {0}, err = {0};
-  int status = 0;
-  bool done = drain(out_pipe[0], err_pipe[0], &out, &err, deadline) &&
-              wait_until(run->pid, &status, deadline);
-  if (!done) {
-    run->timed_out = true;
-    kill(-run->pid, SIGKILL);
-    while (waitpid(run->pid, &status, 0) < 0 && errno == EINTR)
-      ;
-  }
-  close(out_pipe[0]);
-  close(err_pipe[0]);
-  if (WIFEXITED(status))
-    run->exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    run->term_signal = WTERMSIG(status);
-
-  run->out = buf_take(&out, &run->out_len);
-  run->err = buf_take(&err, &run->err_len);
   run->report_text = ts_read_text(report_path, &run->report_len);
   unlink(report_path);
   parse_lines(run);

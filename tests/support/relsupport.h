@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * relsupport.h: what the reliability tests (tests/real, stress, faults)
- * share: running a program with a fully specified environment (no
- * inherited variables, so runs are reproducible), in a given directory,
- * optionally as another user, with stdout/stderr captured and a timeout;
+ * share: running a program (with proc.h) with a fully specified
+ * environment (no inherited variables, so runs are reproducible), in a
+ * given directory, optionally as another user, with stdout/stderr
+ * captured and a timeout;
  * reading a directory of JSON Lines report files; and the fixture every
  * test uses (a temporary directory). Buffers, files and skipping come
  * from tests/support (util.h, testmain.h).
@@ -21,6 +22,7 @@
 #include <sys/types.h>
 
 #include "json.h"
+#include "proc.h"
 #include "testmain.h"
 #include "util.h"
 
@@ -42,7 +44,7 @@ void rel_env_preload(rel_env_t *e, const char *lib, const char *report_dir);
 void rel_env_copy(rel_env_t *dst, const rel_env_t *src);
 void rel_env_free(rel_env_t *e);
 
-/* --- Processes --- */
+/* --- Processes: the runner of proc.h, started with a rel_env_t --- */
 
 typedef struct rel_opts {
   const char *const *argv; /* argv[0] is the file executed */
@@ -57,35 +59,23 @@ typedef struct rel_opts {
   const char *stdout_path; /* stdout to this file (O_APPEND) instead of a pipe */
 } rel_opts_t;
 
-typedef struct rel_proc {
-  pid_t pid;
-  int out_fd, err_fd, go_fd;
-  char *out, *err;
-  size_t out_len, out_cap, err_len, err_cap;
-  int64_t deadline;
-  bool exited, timed_out;
-  int exit_code;   /* -1 unless exited normally */
-  int term_signal; /* 0 unless killed */
-} rel_proc_t;
+typedef ts_proc_t rel_proc_t;
 
 /* Starts a process (stdin an empty pipe). Fails the test if fork fails. */
 void rel_start(rel_proc_t *p, const rel_opts_t *o);
-/* With o->hold: lets the child exec. */
-void rel_release(rel_proc_t *p);
-/* Reads output for up to ms milliseconds; true once the process has exited
- * and both pipes are closed. Kills the group at the deadline. */
-bool rel_poll(rel_proc_t *p, int ms);
-/* Waits until stdout contains needle (true) or the process ends. */
-bool rel_wait_output(rel_proc_t *p, const char *needle, int ms);
-/* Runs to completion (or the deadline) and reaps. */
-void rel_finish(rel_proc_t *p);
-void rel_proc_free(rel_proc_t *p);
-
 /* rel_start + rel_finish. */
 void rel_run(rel_proc_t *p, const rel_opts_t *o);
 
-/* "exit 3" / "killed by signal 9" / "timed out". */
-const char *rel_describe(const rel_proc_t *p);
+/* The proc.h calls under the names the reliability tests use. */
+static inline void rel_release(rel_proc_t *p) { ts_proc_release(p); }
+static inline bool rel_poll(rel_proc_t *p, int ms) { return ts_proc_poll(p, ms); }
+static inline bool rel_wait_output(rel_proc_t *p, const char *needle, int ms) {
+  return ts_proc_wait_output(p, needle, ms);
+}
+static inline void rel_finish(rel_proc_t *p) { ts_proc_finish(p); }
+static inline void rel_proc_free(rel_proc_t *p) { ts_proc_free(p); }
+static inline const char *rel_describe(const rel_proc_t *p) { return ts_proc_describe(p); }
+
 /* Prints title, how p ended, and (the start of) its stdout and stderr. */
 void rel_show(const rel_proc_t *p, const char *title);
 

@@ -2,30 +2,20 @@
  * staging.c: interactive runs, report files and report checks for the
  * staging tests (see staging.h).
  *
- * The child leads its own process group, so st_proc_free() can kill
- * anything it forked. Between fork and exec the child calls only
- * async-signal-safe functions; argv and the environment are built before.
- * SIGPIPE is ignored in the test process: a program that died early must
- * fail a check, not kill the test binary on our next write to its stdin.
+ * Processes run through proc.c: the program leads its own process
+ * group, so st_proc_free() can kill anything it forked.
  */
 #include "staging.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-
-extern char **environ;
 
 /* --- The embedded run --- */
 
@@ -33,12 +23,17 @@ extern char **environ;
  * the output and reports as they are now. ts_run_free is never called on
  * it: st_proc_free owns the memory. */
 static void sync_run(st_proc_t *p) {
-  p->run.out = p->out.data ? p->out.data : (char *)"";
-  p->run.out_len = p->out.len;
-  p->run.err = p->err.data ? p->err.data : (char *)"";
-  p->run.err_len = p->err.len;
+  p->run.out = p->proc.out ? p->proc.out : (char *)"";
+  p->run.out_len = p->proc.out_len;
+  p->run.err = p->proc.err ? p->proc.err : (char *)"";
+  p->run.err_len = p->proc.err_len;
   p->run.report_text = p->reports.data ? p->reports.data : (char *)"";
   p->run.report_len = p->reports.len;
+  if (p->proc.exited || p->proc.timed_out) {
+    p->run.exit_code = p->proc.exit_code;
+    p->run.term_signal = p->proc.term_signal;
+    p->run.timed_out = p->proc.timed_out;
+  }
 }
 
 /* --- Paths and files --- */
@@ -68,70 +63,29 @@ size_t st_count_in_file(const char *path, const char *needle) {
 
 /* --- Processes --- */
 
+/* No deadline until st_finish sets one: every wait has its own bound. */
+#define ST_NO_DEADLINE_MS (24 * 3600 * 1000)
+
 void st_spawn(st_proc_t *p, const char *const *argv, const char *const *env) {
   memset(p, 0, sizeof(*p));
-  p->in_fd = p->out_fd = p->err_fd = -1;
   p->run.exit_code = -1;
   snprintf(p->run.path, sizeof(p->run.path), "%s", argv[0]);
-  sync_run(p);
-  signal(SIGPIPE, SIG_IGN);
-
   const char *const *sets[] = {env};
   const char **envp = ts_env(sets, 1);
-  int in[2], out[2], err[2];
-  if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0)
-    fail_msg("staging: pipe: %s", strerror(errno));
-  pid_t pid = fork();
-  if (pid < 0)
-    fail_msg("staging: fork: %s", strerror(errno));
-  if (pid == 0) {
-    setpgid(0, 0);
-    if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0 ||
-        dup2(err[1], STDERR_FILENO) < 0)
-      _exit(126);
-    execve(argv[0], (char *const *)argv, (char *const *)envp);
-    static const char msg[] = "staging: execve failed\n";
-    if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
-      _exit(127);
-    _exit(127);
-  }
-  /* Here too, so the group exists before any kill(-pid). */
-  setpgid(pid, pid);
+  ts_proc_start(&p->proc, &(ts_proc_opts_t){.argv = argv,
+                                            .envp = (char *const *)envp,
+                                            .timeout_ms = ST_NO_DEADLINE_MS,
+                                            .keep_stdin = true,
+                                            .umask = -1});
   free(envp);
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  p->in_fd = in[1];
-  p->out_fd = out[0];
-  p->err_fd = err[0];
-  p->run.pid = pid;
-}
-
-/* Reads whatever stdout and stderr have within wait_ms (0: no wait).
- * Returns false once both are at EOF. */
-static bool pump(st_proc_t *p, int wait_ms) {
-  struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-  ts_buf_t *bufs[2] = {&p->out, &p->err};
-  int *ends[2] = {&p->out_fd, &p->err_fd};
-  if (p->out_fd < 0 && p->err_fd < 0)
-    return false;
-  int r = poll(fds, 2, wait_ms);
-  if (r < 0 && errno != EINTR)
-    fail_msg("staging: poll: %s", strerror(errno));
-  for (int i = 0; r > 0 && i < 2; i++) {
-    if (fds[i].fd >= 0 && fds[i].revents && !ts_buf_read(bufs[i], fds[i].fd)) {
-      close(*ends[i]);
-      *ends[i] = -1;
-    }
-  }
+  p->run.pid = p->proc.pid;
   sync_run(p);
-  return p->out_fd >= 0 || p->err_fd >= 0;
 }
 
 void st_read_line(st_proc_t *p, char *line, size_t size, int timeout_ms) {
   int64_t deadline = ts_now_ms() + timeout_ms;
   for (;;) {
-    const char *start = p->out.data ? p->out.data + p->out_seen : NULL;
+    const char *start = p->proc.out ? p->proc.out + p->out_seen : NULL;
     const char *nl = start ? strchr(start, '\n') : NULL;
     if (nl) {
       size_t n = (size_t)(nl - start);
@@ -142,9 +96,10 @@ void st_read_line(st_proc_t *p, char *line, size_t size, int timeout_ms) {
     int64_t left = deadline - ts_now_ms();
     if (left <= 0)
       TS_FAIL(&p->run, "timed out after %d ms waiting for a line on stdout", timeout_ms);
-    if (p->out_fd < 0)
+    if (p->proc.out_fd < 0)
       TS_FAIL(&p->run, "stdout closed while waiting for a line");
-    pump(p, (int)(left < 100 ? left : 100));
+    ts_proc_poll(&p->proc, (int)(left < 100 ? left : 100));
+    sync_run(p);
   }
 }
 
@@ -155,89 +110,26 @@ void st_expect_line(st_proc_t *p, const char *prefix, char *line, size_t size) {
 }
 
 void st_write(st_proc_t *p, const char *s) {
-  size_t n = strlen(s);
-  while (n > 0) {
-    ssize_t w = p->in_fd >= 0 ? write(p->in_fd, s, n) : -1;
-    if (w < 0 && errno == EINTR)
-      continue;
-    if (w < 0)
-      TS_FAIL(&p->run, "cannot write \"%s\" to the program's stdin: %s", s, strerror(errno));
-    s += w;
-    n -= (size_t)w;
-  }
+  if (!ts_proc_write(&p->proc, s))
+    TS_FAIL(&p->run, "cannot write \"%s\" to the program's stdin: %s", s, strerror(errno));
 }
 
 void st_finish(st_proc_t *p, int timeout_ms) {
-  if (p->reaped)
+  if (p->proc.exited || p->proc.pid <= 0)
     return;
-  if (p->in_fd >= 0) {
-    close(p->in_fd);
-    p->in_fd = -1;
-  }
-  int64_t deadline = ts_now_ms() + timeout_ms;
-  int status = 0;
-  bool done = false;
-  for (;;) {
-    int64_t left = deadline - ts_now_ms();
-    bool open = left > 0 && pump(p, (int)(left < 50 ? left : 50));
-    pid_t r = waitpid(p->run.pid, &status, WNOHANG);
-    if (r == p->run.pid && !open) {
-      done = true;
-      break;
-    }
-    if (r == p->run.pid) {
-      /* Reaped, but something it forked may still hold the pipes: give
-       * them until the deadline, then stop reading. */
-      while (ts_now_ms() < deadline && pump(p, 50))
-        ;
-      done = true;
-      break;
-    }
-    if (left <= 0)
-      break;
-    if (!open)
-      ts_sleep_ms(5); /* pipes closed, program still running: no busy loop */
-  }
-  if (!done) {
-    p->run.timed_out = true;
-    kill(-p->run.pid, SIGKILL);
-    while (waitpid(p->run.pid, &status, 0) < 0 && errno == EINTR)
-      ;
-  }
-  p->reaped = true;
-  if (WIFEXITED(status))
-    p->run.exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    p->run.term_signal = WTERMSIG(status);
+  ts_proc_set_timeout(&p->proc, timeout_ms);
+  ts_proc_finish(&p->proc);
   sync_run(p);
 }
 
 void st_proc_free(st_proc_t *p) {
-  if (p->run.pid <= 0) { /* never spawned: a zeroed struct's fds are not ours */
-    memset(p, 0, sizeof(*p));
-    p->in_fd = p->out_fd = p->err_fd = -1;
-    return;
-  }
-  /* Once reaped, its pid (and group id) may belong to someone else. */
-  if (!p->reaped) {
-    kill(-p->run.pid, SIGKILL);
-    while (waitpid(p->run.pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  }
-  if (p->in_fd >= 0)
-    close(p->in_fd);
-  if (p->out_fd >= 0)
-    close(p->out_fd);
-  if (p->err_fd >= 0)
-    close(p->err_fd);
+  ts_proc_free(&p->proc);
   for (size_t i = 0; i < p->run.nreports; i++)
     json_free(p->run.reports[i]);
   free(p->run.reports);
-  ts_buf_free(&p->out);
-  ts_buf_free(&p->err);
   ts_buf_free(&p->reports);
   memset(p, 0, sizeof(*p));
-  p->in_fd = p->out_fd = p->err_fd = -1;
+  p->proc.in_fd = p->proc.out_fd = p->proc.err_fd = p->proc.go_fd = -1;
 }
 
 st_cmd_t st_run_cmd(const char *const *argv, const char *const *env, int timeout_ms) {
@@ -249,8 +141,8 @@ st_cmd_t st_run_cmd(const char *const *argv, const char *const *env, int timeout
     c.status = -1;
   else if (p.run.term_signal)
     c.status = 128 + p.run.term_signal;
-  c.out = strdup(p.out.data ? p.out.data : "");
-  c.err = strdup(p.err.data ? p.err.data : "");
+  c.out = strdup(p.proc.out ? p.proc.out : "");
+  c.err = strdup(p.proc.err ? p.proc.err : "");
   st_proc_free(&p);
   if (!c.out || !c.err)
     fail_msg("staging: out of memory");
@@ -312,7 +204,8 @@ void st_wait_for_file(st_proc_t *p, const char *path, const char *needle, size_t
       TS_FAIL(&p->run, "timed out after %d ms waiting for report %zu in %s (it has %zu)",
               timeout_ms, n, path, have);
     }
-    pump(p, 0);
+    ts_proc_poll(&p->proc, 0);
+    sync_run(p);
     ts_sleep_ms(10);
   }
 }

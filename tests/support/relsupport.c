@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT
- * relsupport.c: processes, files and report files for the reliability
- * tests (see relsupport.h). Between fork and exec the child calls only
- * async-signal-safe functions; everything it needs is built before.
+ * relsupport.c: environments, files and report files for the reliability
+ * tests (see relsupport.h); processes run through proc.c.
  */
 #include "relsupport.h"
 
@@ -11,8 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,7 +18,6 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -94,170 +90,21 @@ void rel_env_free(rel_env_t *e) {
 /* --- Processes --- */
 
 void rel_start(rel_proc_t *p, const rel_opts_t *o) {
-  memset(p, 0, sizeof *p);
-  p->exit_code = -1;
-  p->out_fd = p->err_fd = p->go_fd = -1;
-  ts_append(&p->out, &p->out_len, &p->out_cap, "", 0);
-  ts_append(&p->err, &p->err_len, &p->err_cap, "", 0);
-  int out[2], err[2], in[2], go[2] = {-1, -1};
-  int file_fd = -1;
-  if (o->stdout_path &&
-      (file_fd = open(o->stdout_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644)) < 0)
-    fail_msg("open %s: %s", o->stdout_path, strerror(errno));
-  /* stdin is an empty pipe, not /dev/null: a program run with
-   * LEAKSCOPE_OUTPUT=/dev/null by an older library could have replaced
-   * the machine's /dev/null with a regular file full of reports. */
-  if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC) || pipe2(in, O_CLOEXEC) ||
-      (o->hold && pipe2(go, O_CLOEXEC)))
-    fail_msg("pipe: %s", strerror(errno));
-  close(in[1]);
-  char *const *envp = o->env ? (char *const *)o->env->vars : (char *const[]){NULL};
-  p->deadline = ts_now_ms() + (o->timeout_ms ? o->timeout_ms : 20000);
-  p->pid = fork();
-  if (p->pid < 0)
-    fail_msg("fork: %s", strerror(errno));
-  if (p->pid == 0) {
-    setpgid(0, 0);
-    if (o->hold) {
-      char c;
-      close(go[1]);
-      while (read(go[0], &c, 1) < 0 && errno == EINTR)
-        ;
-    }
-    if (dup2(in[0], 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 || dup2(err[1], 2) < 0)
-      _exit(126);
-    if (o->cwd && chdir(o->cwd) != 0)
-      _exit(126);
-    if (o->umask >= 0)
-      umask((mode_t)o->umask);
-    if (o->as_user && (setgroups(0, NULL) != 0 || setgid(o->gid) != 0 || setuid(o->uid) != 0))
-      _exit(126);
-    execve(o->argv[0], (char *const *)o->argv, envp);
-    static const char msg[] = "rel_start: execve failed\n";
-    ssize_t w = write(2, msg, sizeof msg - 1);
-    (void)w;
-    _exit(127);
-  }
-  setpgid(p->pid, p->pid);
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  if (file_fd >= 0)
-    close(file_fd);
-  if (o->hold) {
-    close(go[0]);
-    p->go_fd = go[1];
-  }
-  p->out_fd = out[0];
-  p->err_fd = err[0];
-}
-
-void rel_release(rel_proc_t *p) {
-  if (p->go_fd >= 0) {
-    ssize_t w = write(p->go_fd, "g", 1);
-    (void)w;
-    close(p->go_fd);
-    p->go_fd = -1;
-  }
-}
-
-static void reap(rel_proc_t *p, bool block) {
-  if (p->exited)
-    return;
-  int status;
-  pid_t r;
-  while ((r = waitpid(p->pid, &status, block ? 0 : WNOHANG)) < 0 && errno == EINTR)
-    ;
-  if (r != p->pid)
-    return;
-  p->exited = true;
-  if (WIFEXITED(status))
-    p->exit_code = WEXITSTATUS(status);
-  else if (WIFSIGNALED(status))
-    p->term_signal = WTERMSIG(status);
-}
-
-bool rel_poll(rel_proc_t *p, int ms) {
-  int64_t until = ts_now_ms() + ms;
-  for (;;) {
-    if (ts_now_ms() >= p->deadline && !p->timed_out) {
-      p->timed_out = true;
-      kill(-p->pid, SIGKILL);
-      reap(p, true);
-    }
-    struct pollfd fds[2] = {{p->out_fd, POLLIN, 0}, {p->err_fd, POLLIN, 0}};
-    int64_t left = until - ts_now_ms();
-    if (p->deadline - ts_now_ms() < left)
-      left = p->deadline - ts_now_ms();
-    if (p->out_fd < 0 && p->err_fd < 0) {
-      reap(p, false);
-      if (p->exited)
-        return true;
-      if (left <= 0)
-        return false;
-      nanosleep(&(struct timespec){0, 2000000}, NULL);
-      continue;
-    }
-    int r = poll(fds, 2, left > 0 ? (int)left : 0);
-    if (r < 0 && errno != EINTR)
-      fail_msg("poll: %s", strerror(errno));
-    for (int i = 0; r > 0 && i < 2; i++) {
-      if (fds[i].fd < 0 || !fds[i].revents)
-        continue;
-      bool open = i == 0 ? ts_read_append(fds[i].fd, &p->out, &p->out_len, &p->out_cap)
-                         : ts_read_append(fds[i].fd, &p->err, &p->err_len, &p->err_cap);
-      if (!open) {
-        close(fds[i].fd);
-        *(i == 0 ? &p->out_fd : &p->err_fd) = -1;
-      }
-    }
-    if (left <= 0 || r == 0)
-      return p->out_fd < 0 && p->err_fd < 0 && (reap(p, false), p->exited);
-  }
-}
-
-bool rel_wait_output(rel_proc_t *p, const char *needle, int ms) {
-  int64_t until = ts_now_ms() + ms;
-  while (!strstr(p->out, needle)) {
-    if (rel_poll(p, 10) || ts_now_ms() >= until)
-      return strstr(p->out, needle) != NULL;
-  }
-  return true;
-}
-
-void rel_finish(rel_proc_t *p) {
-  rel_release(p);
-  while (!rel_poll(p, 1000))
-    ;
-  reap(p, true);
-}
-
-void rel_proc_free(rel_proc_t *p) {
-  if (p->out_fd >= 0)
-    close(p->out_fd);
-  if (p->err_fd >= 0)
-    close(p->err_fd);
-  if (p->go_fd >= 0)
-    close(p->go_fd);
-  free(p->out);
-  free(p->err);
-  memset(p, 0, sizeof *p);
+  ts_proc_start(p, &(ts_proc_opts_t){.argv = o->argv,
+                                     .envp = o->env ? (char *const *)o->env->vars : NULL,
+                                     .cwd = o->cwd,
+                                     .timeout_ms = o->timeout_ms,
+                                     .as_user = o->as_user,
+                                     .uid = o->uid,
+                                     .gid = o->gid,
+                                     .umask = o->umask,
+                                     .hold = o->hold,
+                                     .stdout_path = o->stdout_path});
 }
 
 void rel_run(rel_proc_t *p, const rel_opts_t *o) {
   rel_start(p, o);
   rel_finish(p);
-}
-
-const char *rel_describe(const rel_proc_t *p) {
-  static char text[64];
-  if (p->timed_out)
-    snprintf(text, sizeof text, "timed out");
-  else if (p->term_signal)
-    snprintf(text, sizeof text, "killed by signal %d", p->term_signal);
-  else
-    snprintf(text, sizeof text, "exit %d", p->exit_code);
-  return text;
 }
 
 void rel_show(const rel_proc_t *p, const char *title) {

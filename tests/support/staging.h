@@ -3,8 +3,9 @@
  * staging tests (signals, periodic reports, fork, exec, the dump command).
  *
  * ts_run() in tests/support runs a program to completion; these tests must
- * talk to it while it runs. st_spawn() starts a program with pipes on its
- * stdin, stdout and stderr, in its own process group, and the test then
+ * talk to it while it runs. st_spawn() starts a program (with proc.h) with
+ * pipes on its stdin, stdout and stderr, in its own process group, and the
+ * test then
  * writes commands, reads the lines the program prints, sends signals or
  * runs `leakscope dump`, and finally st_finish() closes stdin and reaps it.
  *
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "proc.h"
 #include "report.h"
 #include "runner.h"
 #include "testmain.h"
@@ -32,11 +34,10 @@
 #define ST_EXIT_TIMEOUT_MS 15000 /* the program's exit after st_finish */
 
 typedef struct st_proc {
-  ts_run_t run;              /* what the TS_* assertions print on failure */
-  int in_fd, out_fd, err_fd; /* our ends of the pipes, -1 once closed */
-  ts_buf_t out, err, reports;
-  size_t out_seen; /* st_read_line's cursor into out */
-  bool reaped;
+  ts_run_t run;     /* what the TS_* assertions print on failure */
+  ts_proc_t proc;   /* the program (proc.h): pipes, output so far, status */
+  ts_buf_t reports; /* the report files loaded so far, for run */
+  size_t out_seen;  /* st_read_line's cursor into proc.out */
 } st_proc_t;
 
 /* A command run to completion: `leakscope dump`, the program without the
