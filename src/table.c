@@ -39,6 +39,7 @@
 #include "arena.h"
 #include "atomic.h"
 #include "clock.h"
+#include "debug.h"
 #include "thread.h"
 
 #define SHARD_BITS 6
@@ -58,6 +59,29 @@
  * of a sample that estimates the load without every allocation writing a
  * shared cache line. */
 #define LIVE_SAMPLE 8
+
+/* The key state machine (checked by LS_DEBUG_ASSERT in the sanitizer
+ * builds). A key is one of the four states EMPTY, TOMB, FROZEN and
+ * FROZEN_TOMB, or an address key: address bits (never 0), the thread id
+ * above KEY_TID_SHIFT, and at most one of the flag bits:
+ *   EMPTY/TOMB -> addr|BUSY      an insert claims the slot (CAS)
+ *   addr|BUSY  -> addr           the insert (or migration) publishes it
+ *   addr|BUSY  -> TOMB           a migration copy a remover beat
+ *   addr       -> TOMB           a remove
+ *   addr       -> addr|MOVED     a migration copied it (old table only)
+ *   addr       -> FROZEN_TOMB    a migration dropped it (no room)
+ *   EMPTY      -> FROZEN, TOMB -> FROZEN_TOMB   a migration sealed it
+ * FROZEN, FROZEN_TOMB and addr|MOVED are final: the table is retired. */
+static inline bool key_valid(uint64_t k) {
+  if (k <= KEY_LAST_STATE)
+    return true;
+  return (k & KEY_ADDR_MASK) != 0 && (k & (KEY_BUSY | KEY_MOVED)) != (KEY_BUSY | KEY_MOVED);
+}
+
+/* An address key as the table is given it: address bits, no flags. */
+static inline bool key_is_plain_address(uint64_t k) {
+  return k > KEY_LAST_STATE && (k & KEY_ADDR_MASK) != 0 && !(k & (KEY_BUSY | KEY_MOVED));
+}
 /* A search that ran this far without finding its key asks for a purge of
  * the shard's tombstones (a migration to a table of the same size). */
 #define PURGE_PROBE 64
@@ -194,6 +218,7 @@ enum { INS_OK, INS_FROZEN, INS_FULL };
  * malloc+free pair. */
 static LS_ALWAYS_INLINE int tab_insert(tab_t *t, uint64_t key, uint64_t h, const ls_block_t *b,
                                        bool publish, size_t *where) {
+  LS_DEBUG_ASSERT(key_is_plain_address(key));
   size_t i = home_of(t, h);
   /* A probe this long means the table is as good as full (below 3/4 load
    * probes are a few slots): growing beats searching on, and when memory
@@ -203,6 +228,7 @@ static LS_ALWAYS_INLINE int tab_insert(tab_t *t, uint64_t key, uint64_t h, const
     slot_t *s = &t->slots[i];
     /* relaxed: only a hint; the CAS below decides */
     uint64_t k = ls_atomic_load_relaxed(&s->key);
+    LS_DEBUG_ASSERT(key_valid(k));
     while (k == KEY_EMPTY || k == KEY_TOMB) {
       /* acq_rel: acquire orders our payload writes after the claim; the
        * slot may be a tombstone whose old payload a visitor is reading,
@@ -211,6 +237,8 @@ static LS_ALWAYS_INLINE int tab_insert(tab_t *t, uint64_t key, uint64_t h, const
         ls_atomic_store_relaxed(&s->stack, b->stack);
         ls_atomic_store_relaxed(&s->size, b->size);
         ls_atomic_store_relaxed(&t->stamps[i], b->stamp);
+        /* BUSY: no one else writes the slot until we publish it */
+        LS_DEBUG_ASSERT(ls_atomic_load_relaxed(&s->key) == (key | KEY_BUSY));
         if (publish)
           /* release: payload before key; pairs with acquire loads of the
            * key in tab_remove, migrate_slot and ls_table_foreach */
@@ -237,6 +265,7 @@ static LS_ALWAYS_INLINE int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_
     slot_t *s = &t->slots[i];
     /* acquire: pairs with the release publishing the key */
     uint64_t k = ls_atomic_load_acquire(&s->key);
+    LS_DEBUG_ASSERT(key_valid(k));
     *probes = n;
     if (k == KEY_EMPTY || k == KEY_FROZEN)
       return RM_ABSENT; /* end of the probe chain */
@@ -250,6 +279,8 @@ static LS_ALWAYS_INLINE int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_
                           .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
                           .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
     if (alone) {
+      /* no migration seals slots while we are alone: still our live key */
+      LS_DEBUG_ASSERT(ls_atomic_load_relaxed(&s->key) == k && key_is_plain_address(k));
       /* release: the tombstone is ordered after our reads. Only this
        * thread removes this key and no migrator runs: no CAS needed. */
       ls_atomic_store_release(&s->key, (uint64_t)KEY_TOMB);
@@ -271,6 +302,8 @@ static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t
   slot_t *s = &old->slots[i];
   for (;;) {
     uint64_t k = ls_atomic_load_acquire(&s->key);
+    /* the migrator is the only one sealing: nothing here is final yet */
+    LS_DEBUG_ASSERT(key_valid(k) && k != KEY_FROZEN && k != KEY_FROZEN_TOMB && !(k > KEY_LAST_STATE && (k & KEY_MOVED)));
     if (k == KEY_EMPTY || k == KEY_TOMB) {
       /* A sealed tombstone must not end the probe chains that ran through
        * it: a remover looking for a key further on keeps going. */
@@ -301,6 +334,8 @@ static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t
     }
     /* acq_rel: the copy exists (BUSY) before the old slot says MOVED; a
      * remover that then sees MOVED waits for the copy to be published */
+    /* our copy in the new table is still claimed (BUSY) */
+    LS_DEBUG_ASSERT(ls_atomic_load_relaxed(&new->slots[j].key) == (k | KEY_BUSY));
     if (ls_atomic_cas_acq_rel(&s->key, &k, k | KEY_MOVED)) {
       ls_atomic_store_release(&new->slots[j].key, k);
       return;

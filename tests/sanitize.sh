@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # tests/sanitize.sh: the unit tests (ctest -L unit: table, depot, config,
-# and the test support's own) built and run with AddressSanitizer +
-# UndefinedBehaviorSanitizer, then with ThreadSanitizer (the table and
-# depot tests are the concurrent ones). Uses LEAKSCOPE_SANITIZE, which
-# instruments the core objects and the unit tests only: a sanitizer
-# runtime cannot be preloaded under another program, so the preload tests
-# are not run here.
+# out, suppress, fdtable, and the test support's own) built and run with
+# AddressSanitizer + UndefinedBehaviorSanitizer, then with ThreadSanitizer
+# (the table, depot and fdtable tests are the concurrent ones). Uses
+# LEAKSCOPE_SANITIZE, which instruments the core objects and the unit
+# tests only (a sanitizer runtime cannot be preloaded under another
+# program, so the preload tests are not run here), and compiles in the
+# core's LS_DEBUG_ASSERT invariant checks (src/debug.h), first of them the
+# table's key state machine.
 #
 #   tests/sanitize.sh [BUILD_ROOT]     default: /tmp/leakscope-sanitize
 #   SANITIZERS="thread" tests/sanitize.sh    only one of them
