@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * stage.h: what the staging programs share, on top of tests/progs/prog.h
+ * stage.h: what the staging programs share, on top of tests/support/prog.h
  * (PROG_LEAKY, prog_sink, prog_say: read its rules first).
  *
  * The programs are driven through stdin: one byte per command, and EOF

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * test_memory.c: runs each leak program of tests/progs under the preloaded
+ * test_memory.c: runs each leak program of tests/memory/progs under the preloaded
  * library, at -O0 and at -O2, and checks the memory leaks in its report.
  *
  * Every case is data: the program, and per marker comment in its source
@@ -30,7 +30,7 @@
 
 typedef struct expect {
   const char *marker;   /* LEAK:<marker> in source */
-  const char *source;   /* file in tests/progs holding it; NULL: the program's */
+  const char *source;   /* file in progs/ holding it; NULL: the program's */
   const char *function; /* function of the first frame in source; NULL: no check */
   int64_t bytes;        /* summed over the groups at the marker, or ANY */
   int64_t count;        /* blocks, summed likewise */
@@ -40,7 +40,7 @@ typedef struct expect {
 
 typedef struct prog_case {
   const char *name;   /* built as prog_<name>_O0 and prog_<name>_O2 */
-  const char *source; /* in tests/progs */
+  const char *source; /* in progs/ */
   bool clean;         /* no memory group may have a frame in source */
   void (*extra)(const ts_run_t *run, const json_value_t *report, const ts_opt_case_t *t);
   expect_t expect[4];
@@ -48,7 +48,7 @@ typedef struct prog_case {
 
 static ts_run_t current_run;
 
-/* Path of a file in tests/progs. */
+/* Path of a file in tests/memory/progs. */
 static const char *src_path(const char *file) {
   static char path[1024];
   snprintf(path, sizeof(path), "%s/%s", LS_PROG_SRC_DIR, file);
