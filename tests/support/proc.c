@@ -65,7 +65,9 @@ void ts_proc_start(ts_proc_t *p, const ts_proc_opts_t *o) {
       while (read(go[0], &c, 1) < 0 && errno == EINTR)
         ;
     }
-    if (dup2(in[0], 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 || dup2(err[1], 2) < 0)
+    int in_fd = o->stdin_null ? open("/dev/null", O_RDONLY) : in[0];
+    if (in_fd < 0 || dup2(in_fd, 0) < 0 || dup2(file_fd >= 0 ? file_fd : out[1], 1) < 0 ||
+        dup2(err[1], 2) < 0)
       _exit(126);
     if (o->cwd && chdir(o->cwd) != 0)
       _exit(126);

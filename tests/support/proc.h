@@ -8,7 +8,7 @@
  * ts_proc_start forks and execs argv[0] with exactly the environment
  * given (building it is the caller's business), in its own process group,
  * with stdout and stderr captured through pipes and stdin a pipe: empty
- * and closed, or kept open for ts_proc_write. The child calls only
+ * and closed, or kept open for ts_proc_write (or /dev/null if asked). The child calls only
  * async-signal-safe functions between fork and exec. Every wait is
  * bounded by the process's deadline, at which a process still running has
  * its whole group killed (timed_out). Out of memory, a failed fork or pipe
@@ -30,6 +30,8 @@ typedef struct ts_proc_opts {
   const char *cwd;          /* NULL: the test's */
   int timeout_ms;           /* 0: TS_PROC_TIMEOUT_MS */
   bool keep_stdin;          /* stdin stays open for ts_proc_write */
+  bool stdin_null;          /* stdin is /dev/null (ts_run: programs see a
+                               file there, as the fd tests expect) */
   bool as_user;             /* setgroups/setgid/setuid to uid/gid before exec */
   uid_t uid;
   gid_t gid;

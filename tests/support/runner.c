@@ -146,6 +146,7 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
   ts_proc_start(&proc, &(ts_proc_opts_t){.argv = argv ? argv : default_argv,
                                          .envp = (char *const *)envp,
                                          .timeout_ms = timeout_ms,
+                                         .stdin_null = true,
                                          .umask = -1});
   ts_proc_finish(&proc);
   run->pid = proc.pid;
