@@ -16,6 +16,7 @@
  *                                               (acquire for _acquire)
  *   ls_atomic_add_{relaxed,acq_rel,seq_cst}(p, v)   return the old value
  *   ls_atomic_sub_{relaxed,release}(p, v)           return the old value
+ *   ls_atomic_or_relaxed(p, v)                      returns the old value
  *   ls_atomic_exchange_acq_rel(p, v)
  *   ls_atomic_fence_{acquire,release,seq_cst}()
  *   ls_compiler_fence()                         orders against a signal
@@ -57,6 +58,7 @@
 #define ls_atomic_add_seq_cst(p, v) atomic_fetch_add_explicit((p), (v), memory_order_seq_cst)
 #define ls_atomic_sub_relaxed(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_relaxed)
 #define ls_atomic_sub_release(p, v) atomic_fetch_sub_explicit((p), (v), memory_order_release)
+#define ls_atomic_or_relaxed(p, v) atomic_fetch_or_explicit((p), (v), memory_order_relaxed)
 
 #define ls_atomic_exchange_acq_rel(p, v) atomic_exchange_explicit((p), (v), memory_order_acq_rel)
 

@@ -52,8 +52,8 @@ static slot_t *table(void) {
   if (!fresh)
     return NULL;
   slot_t *expected = NULL;
-  if (!atomic_compare_exchange_strong_explicit(&slots, &expected, fresh, memory_order_acq_rel,
-                                               memory_order_acquire)) {
+  /* acq_rel: publishes the mapping; pairs with the acquire load above */
+  if (!ls_atomic_cas_acq_rel(&slots, &expected, fresh)) {
     ls_unmap(fresh, MAX_THREADS * sizeof(slot_t));
     return expected;
   }
@@ -107,8 +107,7 @@ void *ls_kthread_begin(const ls_origin_t *o, void *(*fn)(void *), void *arg, siz
     uint32_t h = ls_atomic_load_relaxed(&high);
     /* relaxed: a scan bound; a scan that misses a slot claimed meanwhile
      * sees a thread created during the scan */
-    while (h <= i && !atomic_compare_exchange_weak_explicit(&high, &h, i + 1, memory_order_relaxed,
-                                                            memory_order_relaxed))
+    while (h <= i && !ls_atomic_cas_weak_relaxed(&high, &h, i + 1))
       ;
     return s;
   }
@@ -212,7 +211,7 @@ void ls_kthread_foreach(ls_kthread_visit_fn fn, void *ctx) {
     uint64_t w[2] = {ls_atomic_load_relaxed(&s->name[0]), ls_atomic_load_relaxed(&s->name[1])};
     /* acquire fence: the field loads complete before the re-check (the
      * seqlock reader's pattern) */
-    atomic_thread_fence(memory_order_acquire);
+    ls_atomic_fence_acquire();
     uint32_t again = ls_atomic_load_relaxed(&s->state);
     if (gen_of(again) != gen_of(st) || !(again & USED))
       continue;

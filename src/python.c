@@ -178,7 +178,8 @@ static uint32_t resolve(uintptr_t code, int lasti) {
   if (id >= (1u << RECORD_ID_BITS))
     return 0;
   if (id && !is_record(id))
-    atomic_fetch_or_explicit(&record_ids[id / 64], (uint64_t)1 << (id % 64), memory_order_relaxed);
+    /* relaxed: a membership bit set once; readers tolerate a stale 0 */
+    ls_atomic_or_relaxed(&record_ids[id / 64], (uint64_t)1 << (id % 64));
   return id;
 }
 
@@ -215,7 +216,7 @@ static uint32_t frame_id(uintptr_t code, int lasti) {
                 ls_atomic_load_relaxed(&s->name) == name &&
                 ls_atomic_load_relaxed(&s->file) == file &&
                 ls_atomic_load_relaxed(&s->table) == table;
-    atomic_thread_fence(memory_order_acquire);
+    ls_atomic_fence_acquire(); /* the loads above complete before the re-check */
     if (same && id && ls_atomic_load_relaxed(&s->seq) == seq)
       return id;
   }

@@ -48,6 +48,8 @@ expect "--no-reachability" "LEAKSCOPE_REACHABILITY=0"
 expect "--show-reachable" "LEAKSCOPE_SHOW_REACHABLE=1"
 expect "--show-below-main" "LEAKSCOPE_SHOW_BELOW_MAIN=1"
 expect "--verbose" "LEAKSCOPE_VERBOSE=1"
+expect "--no-python" "LEAKSCOPE_PYTHON=0"
+expect "--python-view python" "LEAKSCOPE_PYTHON_VIEW=python"
 expect "--suppressions a.supp --suppressions=b.supp" "LEAKSCOPE_SUPPRESSIONS=a.supp:b.supp"
 expect "--output $dir/x" "LEAKSCOPE_OUTPUT=$dir/r.%p" # the later --output wins
 
