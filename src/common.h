@@ -8,6 +8,7 @@
 #ifndef LS_COMMON_H
 #define LS_COMMON_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +22,15 @@
 #define LS_STATIC_ASSERT(c, msg) _Static_assert(c, msg)
 #define LS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define LS_CACHE_LINE 64
+
+/* LS_KEEP_ERRNO(): the value errno has here is put back when the
+ * enclosing block is left, by any path (GCC's cleanup attribute; it runs
+ * after a return value is computed). Code that runs inside the program's
+ * calls or in a signal handler starts with it, so the program never sees
+ * an errno of ours. */
+static inline void ls_errno_put_back(const int *saved) { errno = *saved; }
+#define LS_KEEP_ERRNO()                                                                            \
+  const int ls_saved_errno_ __attribute__((cleanup(ls_errno_put_back))) = errno
 
 /* Write msg to stderr with write(2) and abort. Never allocates. */
 LS_COLD __attribute__((noreturn)) void ls_fatal(const char *msg);

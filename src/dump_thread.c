@@ -44,11 +44,10 @@ static _Atomic int requests; /* dump requests not yet served */
 static int dump_signal;      /* ls_config.signal once installed, else 0 */
 
 void ls_dump_request(void) {
-  int saved = errno;
+  LS_KEEP_ERRNO(); /* runs in the dump signal's handler */
   /* relaxed: sem_post orders it for the dump thread */
   ls_atomic_add_relaxed(&requests, 1);
   sem_post(&wake);
-  errno = saved;
 }
 
 static void *dump_main(void *unused) {

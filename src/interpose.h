@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: MIT
  * interpose.h: the prologue every fd and stream interposer shares.
  *
- * LS_PASS_OR_ENTER(fn, fail, args...) returns `fail` with errno ENOSYS if
- * the real fn is missing from this libc, passes straight through to it
- * when the thread is already inside leakscope, and otherwise leaves the
- * caller holding the guard (it must call ls_guard_leave()).
+ * LS_REAL_OR_FAIL(fn, fail) returns `fail` with errno ENOSYS if the real
+ * fn cannot be called: the real functions are not resolved (a call before
+ * our constructor, with dlsym unusable) or fn is missing from this libc.
+ * Every interposer that sets errno on failure starts with it.
+ *
+ * LS_PASS_OR_ENTER(fn, fail, args...) is LS_REAL_OR_FAIL, then passes
+ * straight through to the real fn when the thread is already inside
+ * leakscope, and otherwise leaves the caller holding the guard (it must
+ * call ls_guard_leave()).
  * Also the flags fd interposers record (ls_open_flags, LS_FD_RDWR).
  */
 #ifndef LS_INTERPOSE_H
@@ -28,12 +33,17 @@ static inline int ls_open_flags(int f) {
  * makes. */
 #define LS_FD_RDWR (O_RDWR | LS_FD_ACCMODE_KNOWN)
 
-#define LS_PASS_OR_ENTER(fn, fail, ...)                                 \
+#define LS_REAL_OR_FAIL(fn, fail)                                       \
   do {                                                                  \
     if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
       errno = ENOSYS;                                                   \
       return fail;                                                      \
     }                                                                   \
+  } while (0)
+
+#define LS_PASS_OR_ENTER(fn, fail, ...)                                 \
+  do {                                                                  \
+    LS_REAL_OR_FAIL(fn, fail);                                          \
     if (!ls_guard_enter())                                              \
       return ls_real.fn(__VA_ARGS__);                                   \
   } while (0)

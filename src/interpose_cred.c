@@ -15,20 +15,16 @@
 #include <unistd.h>
 
 #include "dump_thread.h"
-#include "real.h"
+#include "interpose.h"
 
 /* Runs a thread-wide call with the dump thread stopped. */
 #define LS_WITHOUT_DUMP_THREAD(fn, ...)                                  \
   do {                                                                   \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                 \
-      errno = ENOSYS;                                                    \
-      return -1;                                                         \
-    }                                                                    \
+    LS_REAL_OR_FAIL(fn, -1);                                             \
     bool was_ = ls_dump_thread_pause();                                  \
     int rc_ = ls_real.fn(__VA_ARGS__);                                   \
-    int err_ = errno;                                                    \
+    LS_KEEP_ERRNO(); /* the real call's, across the resume */            \
     ls_dump_thread_resume(was_);                                         \
-    errno = err_;                                                        \
     return rc_;                                                          \
   } while (0)
 

@@ -157,10 +157,7 @@ LS_EXPORT int mkostemps(char *tmpl, int suffix, int flags) {
  * one's mask and returns it, which is not a new resource. */
 LS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
   if (fd != -1) {
-    if (ls_unlikely(!ls_real_ensure())) {
-      errno = ENOSYS;
-      return -1;
-    }
+    LS_REAL_OR_FAIL(signalfd, -1);
     return ls_real.signalfd(fd, mask, flags);
   }
   LS_FD_NEW(signalfd, LS_FD_SIGNALFD, flags, fd, mask, flags);
@@ -199,10 +196,10 @@ static void move_high(int fds[2]) {
 
 /* pipe and pipe2 share their body: `flags` is 0 for pipe. */
 static int make_pipe(int fds[2], int flags, bool two) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
+  if (two)
+    LS_REAL_OR_FAIL(pipe2, -1);
+  else
+    LS_REAL_OR_FAIL(pipe, -1);
   if (!ls_guard_enter()) {
     if (ls_tls.depth && ls_track_unwinder_starting()) {
       fds[0] = fds[1] = -1;
@@ -243,10 +240,10 @@ LS_EXPORT int dup(int fd) {
 /* dup2/dup3 over an open fd closes it implicitly: forget it first, and put
  * it back if the call fails before replacing it. */
 static int dup_over(int fd, int target, int flags, bool three) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
+  if (three)
+    LS_REAL_OR_FAIL(dup3, -1);
+  else
+    LS_REAL_OR_FAIL(dup2, -1);
   if (!ls_guard_enter())
     return three ? ls_real.dup3(fd, target, flags) : ls_real.dup2(fd, target);
   ls_fd_entry_t old;
@@ -283,10 +280,7 @@ LS_EXPORT int fcntl(int fd, int cmd, ...) {
   va_start(ap, cmd);
   long arg = va_arg(ap, long);
   va_end(ap);
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
+  LS_REAL_OR_FAIL(fcntl, -1);
   return fcntl_common(ls_real.fcntl, fd, cmd, arg);
 }
 
@@ -295,10 +289,7 @@ LS_EXPORT int fcntl64(int fd, int cmd, ...) {
   va_start(ap, cmd);
   long arg = va_arg(ap, long);
   va_end(ap);
-  if (ls_unlikely(!ls_real_ensure() || !ls_real.fcntl64)) {
-    errno = ENOSYS;
-    return -1;
-  }
+  LS_REAL_OR_FAIL(fcntl64, -1);
   return fcntl_common(ls_real.fcntl64, fd, cmd, arg);
 }
 
@@ -323,10 +314,7 @@ LS_EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags) {
 }
 
 LS_EXPORT int close(int fd) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
+  LS_REAL_OR_FAIL(close, -1);
   /* Recorded even inside a guarded call, like free. Linux releases the fd
    * even when close fails (EINTR, EIO), so the entry is not put back. */
   ls_guard_push();

@@ -7,23 +7,17 @@
 #include <signal.h>
 
 #include "dump_signal.h"
-#include "real.h"
+#include "interpose.h"
 
 LS_EXPORT int sigaction(int sig, const struct sigaction *act, struct sigaction *old) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return -1;
-  }
+  LS_REAL_OR_FAIL(sigaction, -1);
   if (ls_dump_signal_is(sig))
     return ls_dump_signal_action(act, old);
   return ls_real.sigaction(sig, act, old);
 }
 
 LS_EXPORT sighandler_t signal(int sig, sighandler_t handler) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return SIG_ERR;
-  }
+  LS_REAL_OR_FAIL(signal, SIG_ERR);
   if (ls_dump_signal_is(sig))
     return ls_dump_signal_handler(handler);
   return ls_real.signal(sig, handler);

@@ -62,18 +62,12 @@ static FILE *reopen(FILE *(*real)(const char *, const char *, FILE *), const cha
 }
 
 LS_EXPORT FILE *freopen(const char *path, const char *mode, FILE *fp) {
-  if (ls_unlikely(!ls_real_ensure())) {
-    errno = ENOSYS;
-    return NULL;
-  }
+  LS_REAL_OR_FAIL(freopen, NULL);
   return reopen(ls_real.freopen, path, mode, fp);
 }
 
 LS_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *fp) {
-  if (ls_unlikely(!ls_real_ensure() || !ls_real.freopen64)) {
-    errno = ENOSYS;
-    return NULL;
-  }
+  LS_REAL_OR_FAIL(freopen64, NULL);
   return reopen(ls_real.freopen64, path, mode, fp);
 }
 

@@ -58,18 +58,17 @@ static bool origin_now(origin_t *o) {
 }
 
 bool ls_track_origin(ls_origin_t *o) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   bool ok = origin_now(o);
   if (ok && !o->stack)
     count_untracked();
-  errno = saved;
   return ok && o->stack;
 }
 
 void ls_track_count_untracked(void) { count_untracked(); }
 
 void ls_track_alloc(void *p, size_t size) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   origin_t o;
   if (origin_now(&o)) {
     ls_block_t b = {.addr = (uintptr_t)p, .size = size > UINT32_MAX ? UINT32_MAX : (uint32_t)size,
@@ -77,7 +76,6 @@ void ls_track_alloc(void *p, size_t size) {
     if (!b.stack || !ls_table_insert(&b))
       count_untracked();
   }
-  errno = saved;
 }
 
 bool ls_track_free(void *p, ls_block_t *old) {
@@ -92,7 +90,7 @@ void ls_track_restore(const ls_block_t *old) {
 }
 
 static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   origin_t o;
   if (origin_now(&o)) {
     ls_fd_entry_t e = {.kind = kind, .stack = o.stack, .stamp = o.stamp, .thread = o.thread,
@@ -100,7 +98,6 @@ static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
     if (!ls_fdtable_set(fd, &e))
       count_untracked();
   }
-  errno = saved;
 }
 
 void ls_track_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
@@ -122,10 +119,8 @@ void ls_track_fd_dup(int from, int fd, int flags) {
 }
 
 bool ls_track_fd_gone(int fd, ls_fd_entry_t *old) {
-  int saved = errno;
-  bool tracked = ls_fdtable_clear(fd, old);
-  errno = saved;
-  return tracked;
+  LS_KEEP_ERRNO();
+  return ls_fdtable_clear(fd, old);
 }
 
 void ls_track_stream_gone(int fd, const void *obj) {
@@ -135,9 +130,8 @@ void ls_track_stream_gone(int fd, const void *obj) {
 }
 
 void ls_track_fd_restore(int fd, const ls_fd_entry_t *old) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   ls_fdtable_set(fd, old);
-  errno = saved;
 }
 
 static _Atomic int out_of_memory;

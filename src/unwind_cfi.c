@@ -666,7 +666,7 @@ static LS_NOINLINE rule_t slow_rule(_Atomic uint64_t *c, uintptr_t pc, uint32_t 
   bool transient = true;
   if (!miss_lock())
     return rule;
-  int saved_errno = errno;
+  LS_KEEP_ERRNO();
   scan_t s = {.first = true};
   dl_iterate_phdr(scan_module, &s);
   const module_t *m = NULL;
@@ -679,7 +679,6 @@ static LS_NOINLINE rule_t slow_rule(_Atomic uint64_t *c, uintptr_t pc, uint32_t 
     rule = fde ? rule_from_fde(fde, pc) : NO_INFO;
   }
   miss_unlock();
-  errno = saved_errno;
   if (!transient) {
     uint64_t w = pack(&rule, pc, ep);
     if (!w && rule.kind != KIND_UNKNOWN) { /* cannot be cached: let libunwind have it */
@@ -892,13 +891,12 @@ static void memo_release(void *p) {
  * a hole). */
 static bool all_mapped(uintptr_t lo, uintptr_t hi) {
   unsigned char vec[256];
-  int saved_errno = errno;
+  LS_KEEP_ERRNO(); /* mincore's ENOMEM answers a question, it is no error */
   bool ok = true;
   for (lo &= ~(PAGE - 1); ok && lo < hi; lo += sizeof vec * PAGE) {
     size_t len = hi - lo < sizeof vec * PAGE ? hi - lo : sizeof vec * PAGE;
     ok = mincore((void *)lo, len, vec) == 0;
   }
-  errno = saved_errno;
   return ok;
 }
 
@@ -921,9 +919,8 @@ static LS_NOINLINE bool stack_setup(uintptr_t sp) {
       stk.lo = sp & ~(PAGE - 1);
       stk.hi = hi;
       stk.state = 1;
-      int saved_errno = errno;
+      LS_KEEP_ERRNO();
       stk.memo = memo_get();
-      errno = saved_errno;
       return true;
     }
     if (++stk.tries == 8)
