@@ -42,12 +42,12 @@ LEAKSCOPE_EXPORT const char *leakscope_version(void);
 
 /* Figures about the live set and leakscope's own cost. */
 typedef struct leakscope_stats {
-  uint64_t live_blocks;      /* heap blocks tracked and not yet freed */
-  uint64_t live_bytes;       /* their requested sizes, summed */
-  uint64_t live_fds;         /* fds, streams and dirs tracked and open */
-  uint64_t stacks;           /* distinct stacks in the stack depot */
+  uint64_t live_blocks;       /* heap blocks tracked and not yet freed */
+  uint64_t live_bytes;        /* their requested sizes, summed */
+  uint64_t live_fds;          /* fds, streams and dirs tracked and open */
+  uint64_t stacks;            /* distinct stacks in the stack depot */
   uint64_t bookkeeping_bytes; /* leakscope's own memory (tables + depot) */
-  uint64_t untracked;        /* resources that could not be recorded */
+  uint64_t untracked;         /* resources that could not be recorded */
 } leakscope_stats_t;
 
 /* Fills *out. Returns 0, or -1 when leakscope is not active (then *out
@@ -74,10 +74,10 @@ typedef enum leakscope_scope {
 /* Which kinds of resources a query or report covers (a bit set). */
 #define LEAKSCOPE_MEMORY 1u
 #define LEAKSCOPE_FDS 2u
-#define LEAKSCOPE_THREADS 4u   /* threads created with pthread_create */
-#define LEAKSCOPE_MAPPINGS 8u  /* mmap/mremap/shmat mappings */
+#define LEAKSCOPE_THREADS 4u    /* threads created with pthread_create */
+#define LEAKSCOPE_MAPPINGS 8u   /* mmap/mremap/shmat mappings */
 #define LEAKSCOPE_PROCESSES 16u /* child processes (fork, posix_spawn, popen) */
-#define LEAKSCOPE_ALL \
+#define LEAKSCOPE_ALL                                                                              \
   (LEAKSCOPE_MEMORY | LEAKSCOPE_FDS | LEAKSCOPE_THREADS | LEAKSCOPE_MAPPINGS | LEAKSCOPE_PROCESSES)
 
 typedef struct leakscope_counts {

@@ -30,8 +30,10 @@ extern "C" {
  * threads `scope` covers) are still live, printing the report. */
 /* Not inlined: inlined into a test, GCC 12 warns wrongly that `c`
  * dangles (-Wdangling-pointer). */
-__attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_checkpoint_t cp, leakscope_scope_t scope,
-                                          unsigned kinds, const char *file, int line) {
+__attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_checkpoint_t cp,
+                                                                     leakscope_scope_t scope,
+                                                                     unsigned kinds,
+                                                                     const char *file, int line) {
   leakscope_counts_t c;
   leakscope_kind_counts_t k;
   if (leakscope_count_since(cp, scope, &c) != 0 || leakscope_count_kinds_since(cp, scope, &k) != 0)
@@ -53,7 +55,8 @@ __attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_c
     print_error("leakscope: %llu bytes in %llu blocks and %llu fds leaked since the checkpoint\n",
                 bytes, blocks, fds);
   else if (kinds & LEAKSCOPE_MEMORY)
-    print_error("leakscope: %llu bytes in %llu blocks leaked since the checkpoint\n", bytes, blocks);
+    print_error("leakscope: %llu bytes in %llu blocks leaked since the checkpoint\n", bytes,
+                blocks);
   else
     print_error("leakscope: %llu fds leaked since the checkpoint\n", fds);
   fflush(stdout);
@@ -61,11 +64,11 @@ __attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_c
   _fail(file, line);
 }
 
-#define assert_no_leaks_since(cp) \
+#define assert_no_leaks_since(cp)                                                                  \
   leakscope_cmocka_check((cp), LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL, __FILE__, __LINE__)
-#define assert_no_memory_leaks_since(cp) \
+#define assert_no_memory_leaks_since(cp)                                                           \
   leakscope_cmocka_check((cp), LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_MEMORY, __FILE__, __LINE__)
-#define assert_no_fd_leaks_since(cp) \
+#define assert_no_fd_leaks_since(cp)                                                               \
   leakscope_cmocka_check((cp), LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_FDS, __FILE__, __LINE__)
 
 /* The checkpoint of the test currently running under the setup/teardown
@@ -92,8 +95,7 @@ static inline int leakscope_cmocka_teardown(void **state) {
       !k.processes_running)
     return 0;
   print_error("leakscope: test leaked %llu bytes in %llu blocks and %llu fds\n",
-              (unsigned long long)c.bytes, (unsigned long long)c.blocks,
-              (unsigned long long)c.fds);
+              (unsigned long long)c.bytes, (unsigned long long)c.blocks, (unsigned long long)c.fds);
   fflush(stdout);
   leakscope_report_fd(2, leakscope_cmocka_cp_, LEAKSCOPE_SCOPE_THREAD, LEAKSCOPE_ALL,
                       LEAKSCOPE_FORMAT_TEXT);

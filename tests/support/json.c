@@ -46,8 +46,7 @@ __attribute__((format(printf, 2, 3))) static void fail(parser_t *ps, const char 
 }
 
 static void skip_ws(parser_t *ps) {
-  while (ps->p < ps->end &&
-         (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
+  while (ps->p < ps->end && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n' || *ps->p == '\r'))
     ps->p++;
 }
 
@@ -429,8 +428,7 @@ static json_value_t *parse_object(parser_t *ps) {
     }
     ps->p++;
     m.value = parse_value(ps);
-    if (!m.value ||
-        !reserve(ps, (void **)&v->u.object.members, v->u.object.len, &cap, sizeof(m))) {
+    if (!m.value || !reserve(ps, (void **)&v->u.object.members, v->u.object.len, &cap, sizeof(m))) {
       free(m.key);
       json_free(m.value);
       goto error;
@@ -472,8 +470,7 @@ static json_value_t *parse_value(parser_t *ps) {
     v = *ps->p == '{' ? parse_object(ps) : parse_array(ps);
     ps->depth--;
     return v;
-  case '"':
-    return parse_string(ps);
+  case '"': return parse_string(ps);
   case 't':
   case 'f':
   case 'n':
@@ -515,9 +512,7 @@ void json_free(json_value_t *v) {
   if (!v)
     return;
   switch (v->type) {
-  case JSON_STRING:
-    free(v->u.string.bytes);
-    break;
+  case JSON_STRING: free(v->u.string.bytes); break;
   case JSON_ARRAY:
     for (size_t i = 0; i < v->u.array.len; i++)
       json_free(v->u.array.items[i]);
@@ -530,8 +525,7 @@ void json_free(json_value_t *v) {
     }
     free(v->u.object.members);
     break;
-  default:
-    break;
+  default: break;
   }
   free(v);
 }
@@ -584,9 +578,7 @@ bool json_as_bool(const json_value_t *v, bool *out) {
   return true;
 }
 
-bool json_is_null(const json_value_t *v) {
-  return v && v->type == JSON_NULL;
-}
+bool json_is_null(const json_value_t *v) { return v && v->type == JSON_NULL; }
 
 const char *json_type_name(json_type_t t) {
   static const char *const names[] = {"null", "bool", "int", "double", "string", "array", "object"};

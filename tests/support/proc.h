@@ -25,19 +25,19 @@
 #define TS_PROC_TIMEOUT_MS 20000
 
 typedef struct ts_proc_opts {
-  const char *const *argv;  /* argv[0] is the file executed */
-  char *const *envp;        /* the whole environment; NULL: empty */
-  const char *cwd;          /* NULL: the test's */
-  int timeout_ms;           /* 0: TS_PROC_TIMEOUT_MS */
-  bool keep_stdin;          /* stdin stays open for ts_proc_write */
-  bool stdin_null;          /* stdin is /dev/null (ts_run: programs see a
+  const char *const *argv; /* argv[0] is the file executed */
+  char *const *envp;       /* the whole environment; NULL: empty */
+  const char *cwd;         /* NULL: the test's */
+  int timeout_ms;          /* 0: TS_PROC_TIMEOUT_MS */
+  bool keep_stdin;         /* stdin stays open for ts_proc_write */
+  bool stdin_null;         /* stdin is /dev/null (ts_run: programs see a
                                file there, as the fd tests expect) */
-  bool as_user;             /* setgroups/setgid/setuid to uid/gid before exec */
+  bool as_user;            /* setgroups/setgid/setuid to uid/gid before exec */
   uid_t uid;
   gid_t gid;
-  int umask;                /* -1: inherit */
-  bool hold;                /* wait for ts_proc_release() before exec */
-  const char *stdout_path;  /* stdout to this file (O_APPEND) instead of a pipe */
+  int umask;               /* -1: inherit */
+  bool hold;               /* wait for ts_proc_release() before exec */
+  const char *stdout_path; /* stdout to this file (O_APPEND) instead of a pipe */
 } ts_proc_opts_t;
 
 typedef struct ts_proc {
@@ -45,7 +45,7 @@ typedef struct ts_proc {
   int in_fd, out_fd, err_fd, go_fd; /* our ends of the pipes; -1 once closed */
   char *out, *err;                  /* captured so far, NUL-terminated */
   size_t out_len, out_cap, err_len, err_cap;
-  int64_t deadline;                 /* ts_now_ms() value */
+  int64_t deadline; /* ts_now_ms() value */
   bool exited, timed_out;
   int exit_code;   /* -1 unless exited normally */
   int term_signal; /* 0 unless killed */

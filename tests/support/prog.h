@@ -38,7 +38,8 @@
 #define PROG_UNUSED __attribute__((unused))
 #endif
 
-PROG_UNUSED static __thread void *volatile prog_sink; /* per thread: threads store and free through it */
+PROG_UNUSED static __thread void
+    *volatile prog_sink; /* per thread: threads store and free through it */
 
 /* printf to stdout through a stack buffer and write(2): no allocation. */
 PROG_UNUSED __attribute__((format(printf, 1, 2))) static void prog_say(const char *fmt, ...) {

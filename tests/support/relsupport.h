@@ -49,9 +49,9 @@ void rel_env_free(rel_env_t *e);
 typedef struct rel_opts {
   const char *const *argv; /* argv[0] is the file executed */
   const rel_env_t *env;
-  const char *cwd;         /* NULL: the test's */
-  int timeout_ms;          /* 0: 20 s */
-  bool as_user;            /* setgroups/setgid/setuid to uid/gid before exec */
+  const char *cwd; /* NULL: the test's */
+  int timeout_ms;  /* 0: 20 s */
+  bool as_user;    /* setgroups/setgid/setuid to uid/gid before exec */
   uid_t uid;
   gid_t gid;
   int umask;               /* -1: inherit */
@@ -103,10 +103,10 @@ size_t rel_count_lines(const char *text, const char *prefix);
 typedef struct rel_reports {
   json_value_t **items;
   size_t n;
-  size_t lines;        /* non-empty lines */
+  size_t lines; /* non-empty lines */
   size_t signal, exit, periodic, api;
-  bool complete;       /* every line parsed and the text ends with '\n' */
-  char error[256];     /* first problem, "" if none */
+  bool complete;   /* every line parsed and the text ends with '\n' */
+  char error[256]; /* first problem, "" if none */
 } rel_reports_t;
 
 /* Parses text as JSON Lines of leakscope reports. */

@@ -61,8 +61,8 @@ static bool has_type(const json_value_t *v, want_t w) {
 
 static void need(const ts_run_t *run, const json_value_t *obj, const char *key, want_t w,
                  const char *where) {
-  static const char *const names[] = {"string", "integer", "boolean", "array", "object",
-                                      "string or null", "integer or null"};
+  static const char *const names[] = {"string", "integer",        "boolean",        "array",
+                                      "object", "string or null", "integer or null"};
   const json_value_t *v = json_get(obj, key);
   if (!has_type(v, w))
     TS_FAIL(run, "%s: member \"%s\" should be %s, got %s", where, key, names[w],
@@ -141,8 +141,9 @@ void ts_check_stack(const ts_run_t *run, const json_value_t *group, const char *
     need(run, frame, "file", STR_OR_NULL, fwhere);
     need(run, frame, "line", INT_OR_NULL, fwhere);
     need(run, frame, "inlined", BOOL, fwhere);
-    if (python && (!json_is_null(json_get(frame, "address")) || !json_as_str(json_get(frame, "function")) ||
-                   !json_as_str(json_get(frame, "file"))))
+    if (python &&
+        (!json_is_null(json_get(frame, "address")) || !json_as_str(json_get(frame, "function")) ||
+         !json_as_str(json_get(frame, "file"))))
       TS_FAIL(run, "%s: a Python frame has a null address, a function and a file", fwhere);
     if (!python && strncmp(json_as_str(json_get(frame, "address")), "0x", 2) != 0)
       TS_FAIL(run, "%s: address should be \"0x...\"", fwhere);

@@ -82,8 +82,8 @@ const char **ts_env(const char *const *const *sets, size_t nsets) {
 /* ts_env with the library, the report file and JSON, then extra. The
  * returned array points into environ, extra and the strings in
  * owned[0..2], which the caller frees. */
-static const char **build_env(const char *lib, const char *report_path,
-                              const char *const *extra, char *owned[3]) {
+static const char **build_env(const char *lib, const char *report_path, const char *const *extra,
+                              char *owned[3]) {
   if (asprintf(&owned[0], "LD_PRELOAD=%s", lib) < 0 ||
       asprintf(&owned[1], "LEAKSCOPE_OUTPUT=%s", report_path) < 0 ||
       !(owned[2] = strdup("LEAKSCOPE_FORMAT=json")))

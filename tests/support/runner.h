@@ -23,14 +23,14 @@
 #define TS_RUN_TIMEOUT_S 60
 
 typedef struct ts_run {
-  char path[512];       /* program that was run */
-  pid_t pid;            /* its pid, as the report must name it */
-  int exit_code;        /* exit status, or -1 if it did not exit */
-  int term_signal;      /* signal that ended it, or 0 */
-  bool timed_out;       /* killed at the timeout */
-  char *out, *err;      /* captured stdout/stderr, NUL-terminated */
+  char path[512];  /* program that was run */
+  pid_t pid;       /* its pid, as the report must name it */
+  int exit_code;   /* exit status, or -1 if it did not exit */
+  int term_signal; /* signal that ended it, or 0 */
+  bool timed_out;  /* killed at the timeout */
+  char *out, *err; /* captured stdout/stderr, NUL-terminated */
   size_t out_len, err_len;
-  char *report_text;    /* the report file exactly as written */
+  char *report_text; /* the report file exactly as written */
   size_t report_len;
   json_value_t **reports; /* one parsed tree per non-empty line */
   size_t nreports;
@@ -77,7 +77,7 @@ void ts_check_int(const ts_run_t *run, const char *what, int64_t expected, int64
 void ts_check_true(const ts_run_t *run, const char *what, bool cond, const char *file, int line);
 
 #define TS_FAIL(run, ...) ts_fail_run(run, __FILE__, __LINE__, __VA_ARGS__)
-#define TS_CHECK_INT(run, what, expected, got) \
+#define TS_CHECK_INT(run, what, expected, got)                                                     \
   ts_check_int(run, what, expected, got, __FILE__, __LINE__)
 #define TS_CHECK(run, cond) ts_check_true(run, #cond, cond, __FILE__, __LINE__)
 

@@ -81,10 +81,10 @@ static void test_strings(void **state) {
 }
 
 static void test_containers(void **state) {
-  json_value_t *v = parse_ok(
-      "{\"format\":\"leakscope-report\",\"pid\":7,\"unknown\":{\"x\":[1,2]},"
-      "\"leaks\":[{\"bytes\":1234,\"stack\":[{\"function\":null,\"line\":12}]},{}],"
-      "\"empty\":[],\"pid\":8}");
+  json_value_t *v =
+      parse_ok("{\"format\":\"leakscope-report\",\"pid\":7,\"unknown\":{\"x\":[1,2]},"
+               "\"leaks\":[{\"bytes\":1234,\"stack\":[{\"function\":null,\"line\":12}]},{}],"
+               "\"empty\":[],\"pid\":8}");
   int64_t i = 0;
   assert_string_equal(json_as_str(json_get(v, "format")), "leakscope-report");
   /* Duplicate keys are kept; lookup answers the first. */
@@ -148,12 +148,41 @@ static void test_deep_nesting(void **state) {
 
 static void test_rejects(void **state) {
   static const char *const bad[] = {
-      "",          "   ",        "{",           "[1,]",       "{\"a\":1,}",   "[1 2]",
-      "{\"a\" 1}", "{1:2}",      "'x'",         "\"abc",      "\"\\x\"",      "\"\\u12\"",
-      "\"\\u12G4\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"", "\"a\tb\"",
-      "\"\xc3\"",  "\"\xc0\xaf\"", "\"\xed\xa0\x80\"", "01",      "-",           "1.",
-      ".5",        "1e",         "+1",          "0x10",       "tru",          "nul",
-      "True",      "NaN",        "Infinity",    "1e999",      "[1] [2]",      "{} x",
+      "",
+      "   ",
+      "{",
+      "[1,]",
+      "{\"a\":1,}",
+      "[1 2]",
+      "{\"a\" 1}",
+      "{1:2}",
+      "'x'",
+      "\"abc",
+      "\"\\x\"",
+      "\"\\u12\"",
+      "\"\\u12G4\"",
+      "\"\\ud800\"",
+      "\"\\udc00\"",
+      "\"\\ud800\\u0041\"",
+      "\"a\tb\"",
+      "\"\xc3\"",
+      "\"\xc0\xaf\"",
+      "\"\xed\xa0\x80\"",
+      "01",
+      "-",
+      "1.",
+      ".5",
+      "1e",
+      "+1",
+      "0x10",
+      "tru",
+      "nul",
+      "True",
+      "NaN",
+      "Infinity",
+      "1e999",
+      "[1] [2]",
+      "{} x",
       "[\"a\"]]",
   };
   char err[128];

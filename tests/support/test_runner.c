@@ -51,8 +51,8 @@ static void test_exit_and_output(void **state) {
 /* More than a pipe buffer on both streams: the runner must read both while
  * the child writes, or the child blocks and the run times out. */
 static void test_large_output(void **state) {
-  run_sh("head -c 300000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' b >&2",
-         NULL, 10000);
+  run_sh("head -c 300000 /dev/zero | tr '\\0' a; head -c 300000 /dev/zero | tr '\\0' b >&2", NULL,
+         10000);
   assert_int_equal(run.exit_code, 0);
   assert_int_equal(run.out_len, 300000);
   assert_int_equal(run.err_len, 300000);
@@ -144,29 +144,38 @@ static void test_timeout_kills_group(void **state) {
 
 /* --- Report queries --- */
 
-#define FRAME(fn, file, line) \
-  "{\"address\":\"0x1\",\"module\":null,\"offset\":\"0x1\",\"function\":" fn \
-  ",\"file\":" file ",\"line\":" line ",\"inlined\":false}"
+#define FRAME(fn, file, line)                                                                      \
+  "{\"address\":\"0x1\",\"module\":null,\"offset\":\"0x1\",\"function\":" fn ",\"file\":" file     \
+  ",\"line\":" line ",\"inlined\":false}"
 
 static const char report_text[] =
     "{\"format\":\"leakscope-report\",\"version\":1,\"pid\":1,\"trigger\":\"exit\","
     "\"future\":[],\"summary\":{\"memory_bytes\":300,\"memory_blocks\":4,\"fds\":1},"
     "\"leaks\":["
     "{\"kind\":\"memory\",\"resource\":\"heap\",\"bytes\":200,\"count\":2,"
-    "\"new\":{\"x\":1},\"stack\":["
-    FRAME("\"__strdup\"", "\"strdup.c\"", "42") ","
-    FRAME("\"f\"", "\"/src/user.c\"", "10") ","
-    FRAME("\"main\"", "\"./user.c\"", "20") "]},"
-    "{\"kind\":\"fd\",\"resource\":\"file\",\"fds\":[3],\"paths\":[\"/x\"],"
-    "\"bytes\":0,\"count\":1,\"stack\":["
-    FRAME("\"f\"", "\"user.c\"", "10") "]},"
-    "{\"kind\":\"memory\",\"resource\":\"heap\",\"bytes\":60,\"count\":1,\"stack\":["
-    FRAME("\"f\"", "\"user.c\"", "10") "]},"
-    "{\"kind\":\"memory\",\"resource\":\"heap\",\"bytes\":40,\"count\":1,\"stack\":["
-    FRAME("null", "null", "null") ","
-    FRAME("\"g\"", "\"xuser.c\"", "10") ","
-    FRAME("\"h(int)\"", "\"user.c\"", "30") "]}"
-    "]}";
+    "\"new\":{\"x\":1},\"stack\":[" FRAME("\"__strdup\"", "\"strdup.c\"", "42") "," FRAME(
+        "\"f\"", "\"/src/user.c\"",
+        "10") "," FRAME("\"main\"", "\"./user.c\"",
+                        "20") "]},"
+                              "{\"kind\":\"fd\",\"resource\":\"file\",\"fds\":[3],\"paths\":[\"/"
+                              "x\"],"
+                              "\"bytes\":0,\"count\":1,\"stack\":[" FRAME(
+                                  "\"f\"", "\"user.c\"",
+                                  "10") "]},"
+                                        "{\"kind\":\"memory\",\"resource\":\"heap\",\"bytes\":60,"
+                                        "\"count\":1,\"stack\":[" FRAME(
+                                            "\"f\"", "\"user.c\"",
+                                            "10") "]},"
+                                                  "{\"kind\":\"memory\",\"resource\":\"heap\","
+                                                  "\"bytes\":40,\"count\":1,\"stack\":[" FRAME(
+                                                      "null", "null",
+                                                      "null") "," FRAME("\"g\"", "\"xuser.c\"",
+                                                                        "10") "," FRAME("\"h(int)"
+                                                                                        "\"",
+                                                                                        "\"user."
+                                                                                        "c\"",
+                                                                                        "30") "]}"
+                                                                                              "]}";
 
 static void test_queries(void **state) {
   char err[128];
