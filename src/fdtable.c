@@ -193,7 +193,7 @@ static bool kind_possible(ls_fd_kind_t recorded, const char *link) {
 }
 
 ls_fd_state_t ls_fdtable_check(int fd, const ls_fd_entry_t *e, const char *link) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   ls_fd_state_t state = LS_FD_CURRENT;
   int fl = fcntl(fd, F_GETFL);
   if (fl < 0)
@@ -208,6 +208,5 @@ ls_fd_state_t ls_fdtable_check(int fd, const ls_fd_entry_t *e, const char *link)
   if (!ls_fdtable_get(fd, &now) || now.stack != e->stack || now.stamp != e->stamp ||
       now.kind != e->kind || now.obj != e->obj)
     state = LS_FD_RACED;
-  errno = saved;
   return state;
 }
