@@ -75,7 +75,7 @@ void ts_proc_start(ts_proc_t *p, const ts_proc_opts_t *o) {
       umask((mode_t)o->umask);
     if (o->as_user && (setgroups(0, NULL) != 0 || setgid(o->gid) != 0 || setuid(o->uid) != 0))
       _exit(126);
-    execve(o->argv[0], (char *const *)o->argv, envp);
+    execve(o->path ? o->path : o->argv[0], (char *const *)o->argv, envp);
     static const char msg[] = "ts_proc_start: execve failed\n";
     ssize_t w = write(2, msg, sizeof msg - 1);
     (void)w;

@@ -25,7 +25,8 @@
 #define TS_PROC_TIMEOUT_MS 20000
 
 typedef struct ts_proc_opts {
-  const char *const *argv; /* argv[0] is the file executed */
+  const char *const *argv; /* argv[0] is the file executed, unless path */
+  const char *path;        /* the file executed; NULL: argv[0] */
   char *const *envp;       /* the whole environment; NULL: empty */
   const char *cwd;         /* NULL: the test's */
   int timeout_ms;          /* 0: TS_PROC_TIMEOUT_MS */

@@ -144,6 +144,7 @@ int ts_run_for(ts_run_t *run, const char *lib, const char *path, const char *con
   const char *default_argv[] = {path, NULL};
   ts_proc_t proc;
   ts_proc_start(&proc, &(ts_proc_opts_t){.argv = argv ? argv : default_argv,
+                                         .path = path,
                                          .envp = (char *const *)envp,
                                          .timeout_ms = timeout_ms,
                                          .stdin_null = true,
