@@ -49,6 +49,8 @@ expect "--show-reachable" "LEAKSCOPE_SHOW_REACHABLE=1"
 expect "--show-below-main" "LEAKSCOPE_SHOW_BELOW_MAIN=1"
 expect "--verbose" "LEAKSCOPE_VERBOSE=1"
 expect "--no-python" "LEAKSCOPE_PYTHON=0"
+expect "--python-objects" "LEAKSCOPE_PYTHON_OBJECTS=1"
+expect "--show-std-fds" "LEAKSCOPE_SHOW_STD_FDS=1"
 expect "--python-view python" "LEAKSCOPE_PYTHON_VIEW=python"
 expect "--suppressions a.supp --suppressions=b.supp" "LEAKSCOPE_SUPPRESSIONS=a.supp:b.supp"
 expect "--output $dir/x" "LEAKSCOPE_OUTPUT=$dir/r.%p" # the later --output wins
