@@ -487,6 +487,7 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
       *(g->resource == (ls_fd_kind_t)LS_PROCESS_RUNNING ? &r->processes_running : &r->processes) -=
           g->count;
       break;
+    case LS_GROUP_KIND_COUNT: break;
     }
   }
 }
