@@ -32,7 +32,7 @@
 #include "guard.h"
 #include "out.h"
 #include "real.h"
-#include "report.h"
+#include "report_emit.h"
 
 static sem_t wake;
 static pthread_t thread;

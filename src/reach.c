@@ -1279,6 +1279,15 @@ int ls_reach_classify(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still
 #endif
 
 const char *ls_reach_class_name(int cls) {
-  static const char *const names[] = {"definite", "indirect", "possible", "reachable", "gone"};
+#define LS_REACH_CLASS_NAME(id, name, words) name,
+  static const char *const names[] = {LS_REACH_CLASSES(LS_REACH_CLASS_NAME)};
+#undef LS_REACH_CLASS_NAME
   return cls >= 0 && (size_t)cls < LS_ARRAY_LEN(names) ? names[cls] : "?";
+}
+
+const char *ls_reach_class_words(int cls) {
+#define LS_REACH_CLASS_WORDS(id, name, words) words,
+  static const char *const words[] = {LS_REACH_CLASSES(LS_REACH_CLASS_WORDS)};
+#undef LS_REACH_CLASS_WORDS
+  return cls >= 0 && (size_t)cls < LS_ARRAY_LEN(words) ? words[cls] : "?";
 }

@@ -29,14 +29,25 @@
 
 #include "common.h"
 
+/* X(id, name, words): the classes, Valgrind's four kinds and GONE.
+ *  DEFINITE   nothing points to it: definitely lost
+ *  INDIRECT   lost, but another lost block points to it
+ *  POSSIBLE   reached only through a pointer into its middle, or through
+ *             a possibly lost block
+ *  REACHABLE  a chain of pointers to block starts from a root
+ *  GONE       freed since the snapshot: neither live nor lost; the caller
+ *             leaves it out of the report
+ * `name` is the JSON report's, `words` the text report's. */
+#define LS_REACH_CLASSES(X)                                                            \
+  X(DEFINITE, "definite", "definitely lost") X(INDIRECT, "indirect", "indirectly lost") \
+  X(POSSIBLE, "possible", "possibly lost") X(REACHABLE, "reachable", "still reachable") \
+  X(GONE, "gone", "freed")
+
 typedef enum {
-  LS_REACH_DEFINITE,  /* nothing points to it: definitely lost */
-  LS_REACH_INDIRECT,  /* lost, but another lost block points to it */
-  LS_REACH_POSSIBLE,  /* reached only through a pointer into its middle,
-                         or through a possibly lost block */
-  LS_REACH_REACHABLE, /* a chain of pointers to block starts from a root */
-  LS_REACH_GONE,      /* freed since the snapshot: neither live nor lost;
-                         the caller leaves it out of the report */
+#define LS_REACH_CLASS_ENUM(id, name, words) LS_REACH_##id,
+  LS_REACH_CLASSES(LS_REACH_CLASS_ENUM)
+#undef LS_REACH_CLASS_ENUM
+  LS_REACH_CLASS_COUNT
 } ls_reach_class_t;
 
 typedef struct ls_reach_block {
@@ -68,8 +79,9 @@ typedef bool (*ls_reach_live_fn)(uintptr_t addr, void *ctx);
  * and one classification runs at a time (the report lock). Keeps errno. */
 int ls_reach_classify(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live, void *ctx);
 
-/* Static names for the classes: "definite", "indirect", "possible",
- * "reachable", "gone". */
+/* Static names for the classes (LS_REACH_CLASSES): "definite", ...; the
+ * text report's words ("definitely lost", ...). "?" when out of range. */
 const char *ls_reach_class_name(int cls);
+const char *ls_reach_class_words(int cls);
 
 #endif

@@ -103,7 +103,9 @@
   X(0, int, pthread_tryjoin_np, (pthread_t, void **))                             \
   X(0, int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))  \
   X(0, int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
-  X(0, int, pthread_detach, (pthread_t))
+  X(0, int, pthread_detach, (pthread_t))                                          \
+  X(0, void, _exit, (int))                                                        \
+  X(0, void, _Exit, (int))
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

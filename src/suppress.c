@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,18 +35,38 @@ static char *arena_strndup(const char *s, size_t n) {
   return d;
 }
 
-/* Reads the whole file into arena memory; NULL with a warning on error. */
+/* Reads the whole file into arena memory; NULL with a warning on error.
+ * Opened O_NONBLOCK and read with a bounded wait, so a FIFO, a terminal
+ * or a device at the path can never block the program's start
+ * (`--suppressions <(...)` still works: a pipe is read until EOF or
+ * READ_WAIT_MS). */
+#define READ_WAIT_MS 2000
 static char *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     ls_warn("cannot read suppression file '%s' (%s)", path, strerror(errno));
     return NULL;
   }
   char *buf = ls_map(MAX_FILE);
   size_t n = 0;
-  ssize_t r;
-  while (buf && n < MAX_FILE && ((r = read(fd, buf + n, MAX_FILE - n)) > 0 || (r < 0 && errno == EINTR)))
-    n += r > 0 ? (size_t)r : 0;
+  int waited = 0;
+  while (buf && n < MAX_FILE) {
+    ssize_t r = read(fd, buf + n, MAX_FILE - n);
+    if (r > 0) {
+      n += (size_t)r;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && errno == EAGAIN && waited < READ_WAIT_MS) {
+      struct pollfd pfd = {.fd = fd, .events = POLLIN};
+      poll(&pfd, 1, 100);
+      waited += 100;
+    } else {
+      if (r < 0 && errno == EAGAIN)
+        ls_warn("suppression file '%s' gave no end of file in %d ms; read what came", path,
+                READ_WAIT_MS);
+      break;
+    }
+  }
   close(fd);
   if (!buf)
     return NULL;
