@@ -178,6 +178,8 @@ static const struct run_option {
    "do not record Python frames (CPython 3.11-3.13)"},
   {"python-view", "mixed|python", VALUE_ONE, "LEAKSCOPE_PYTHON_VIEW", NULL,
    "Python stacks: all frames, or Python frames and the innermost native one"},
+  {"show-std-fds", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_STD_FDS", "1",
+   "also list fds 0, 1 and 2 (the standard streams)"},
   {"reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "1",
    "classify blocks by a pointer scan in every report, not only at exit"},
   {"no-reachability", NULL, VALUE_NONE, "LEAKSCOPE_REACHABILITY", "0",

@@ -57,6 +57,7 @@ enum { LS_THREADS_LIST, LS_THREADS_STRICT };
     "Python stacks: Python and native frames (mixed), or Python frames and the innermost native frame") \
   X(threads, ENUM, LS_THREADS_LIST, 0, 0, "list|strict",                        \
     "threads still running: listed, not leaks (list), or leaks (strict)")       \
+  X(show_std_fds, BOOL, 0, 0, 1, "", "also list fds 0, 1 and 2 (the standard streams)") \
   X(suppressions, STRING, 0, 0, 0, "", "suppression files, separated by ':'")   \
   X(verbose, BOOL, 0, 0, 1, "", "print the effective options at start")
 

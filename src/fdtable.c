@@ -6,6 +6,9 @@
  */
 #include "fdtable.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "arena.h"
@@ -149,4 +152,55 @@ void ls_fdtable_after_fork_child(void) {
     if (seq & 1)
       ls_atomic_store_relaxed(&s[fd].seq, seq + 1);
   }
+}
+
+ls_fd_kind_t ls_fd_kind_of_link(const char *link) {
+  static const struct { const char *prefix; ls_fd_kind_t kind; } kinds[] = {
+      {"socket:", LS_FD_SOCKET}, {"pipe:", LS_FD_PIPE},
+      {"anon_inode:[eventfd]", LS_FD_EVENTFD}, {"anon_inode:[eventpoll]", LS_FD_EPOLL},
+      {"anon_inode:[timerfd]", LS_FD_TIMERFD}, {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
+      {"anon_inode:inotify", LS_FD_INOTIFY}, {"/memfd:", LS_FD_MEMFD}, {"/", LS_FD_FILE}};
+  for (size_t i = 0; i < LS_ARRAY_LEN(kinds); i++)
+    if (!strncmp(link, kinds[i].prefix, strlen(kinds[i].prefix)))
+      return kinds[i].kind;
+  return LS_FD_OTHER;
+}
+
+/* Whether a call that records `recorded` can have made an fd the kernel
+ * now names `link`. Only certain mismatches count: sockets and anonymous
+ * inodes cannot be opened by path (open of their /proc link fails with
+ * ENXIO), while a path can name a pipe or memfd through /proc/self/fd or
+ * /dev/stdin. Streams may wrap any fd (fdopen); received and duplicated
+ * fds of unknown origin (OTHER) are not judged. */
+static bool kind_possible(ls_fd_kind_t recorded, const char *link) {
+  ls_fd_kind_t now = ls_fd_kind_of_link(link);
+  switch (recorded) {
+  case LS_FD_FILE:
+    return now == LS_FD_FILE || now == LS_FD_PIPE || now == LS_FD_MEMFD ||
+           (now == LS_FD_OTHER && strncmp(link, "anon_inode:", 11) != 0);
+  case LS_FD_DIR: return now == LS_FD_FILE;
+  case LS_FD_STREAM:
+  case LS_FD_OTHER: return true;
+  default: return now == recorded;
+  }
+}
+
+ls_fd_state_t ls_fdtable_check(int fd, const ls_fd_entry_t *e, const char *link) {
+  int saved = errno;
+  ls_fd_state_t state = LS_FD_CURRENT;
+  int fl = fcntl(fd, F_GETFL);
+  if (fl < 0)
+    state = errno == EBADF ? LS_FD_STALE : LS_FD_CURRENT;
+  else if ((e->flags & LS_FD_ACCMODE_KNOWN) && (fl & O_ACCMODE) != (e->flags & O_ACCMODE))
+    state = LS_FD_STALE;
+  else if (link && *link && !kind_possible(e->kind, link))
+    state = LS_FD_STALE;
+  /* The verdict is about e: if the program replaced the entry meanwhile
+   * (closed the fd, opened another), it judged the wrong fd. */
+  ls_fd_entry_t now;
+  if (!ls_fdtable_get(fd, &now) || now.stack != e->stack || now.stamp != e->stamp ||
+      now.kind != e->kind || now.obj != e->obj)
+    state = LS_FD_RACED;
+  errno = saved;
+  return state;
 }

@@ -38,9 +38,15 @@ typedef struct ls_fd_entry {
   uint32_t stack;  /* depot id of the creating call */
   uint32_t stamp;  /* creation time, ls_now_ms() */
   uint16_t thread; /* creating thread's id */
-  int flags;       /* open flags (O_CLOEXEC etc.) as far as known */
+  int flags;       /* open flags (O_CLOEXEC etc.) as far as known; with
+                      LS_FD_ACCMODE_KNOWN, flags & O_ACCMODE is the access
+                      mode the kernel gave the fd (it never changes) */
   void *obj;       /* the FILE* or DIR* for streams, else NULL */
 } ls_fd_entry_t;
+
+/* In ls_fd_entry_t.flags: the access mode bits are the fd's. Above every
+ * O_ flag Linux defines (the highest, __O_TMPFILE, is bit 22). */
+#define LS_FD_ACCMODE_KNOWN 0x40000000
 
 /* Sizes the table from RLIMIT_NOFILE. Idempotent. */
 void ls_fdtable_init(void);
@@ -63,6 +69,29 @@ void ls_fdtable_foreach(ls_fd_visit_fn fn, void *ctx);
 int ls_fdtable_limit(void);
 
 size_t ls_fdtable_bytes(void);
+
+/* The kind of fd the kernel's name for it says (a /proc/self/fd link:
+ * "socket:[..]", "pipe:[..]", "anon_inode:[eventfd]", "/memfd:..", a path);
+ * LS_FD_OTHER for anything else. */
+ls_fd_kind_t ls_fd_kind_of_link(const char *link);
+
+/* Report time: whether the record e of fd still describes the fd. A
+ * record goes stale when its fd was closed, or closed and its number
+ * reused, where no interposer could see it: glibc closing fd 1 inside
+ * fclose(stdout) after the program's dup2(file, 1), a raw syscall
+ * instruction, io_uring. Checked against the kernel, with no new fd and
+ * no /proc needed: the fd is open (F_GETFL), its access mode is the one
+ * recorded (when known), and its kind, read from link (its /proc/self/fd
+ * link, NULL when unreadable), is one the recording call can make (a file
+ * opened by path can be a pipe or memfd reopened through /proc, never a
+ * socket or an anonymous inode). Two files opened with the same access
+ * mode cannot be told apart without an fstat at creation, which would
+ * cost more than the open itself on a machine with slow syscalls.
+ * Returns LS_FD_CURRENT, LS_FD_STALE, or LS_FD_RACED when the entry
+ * changed while it was checked (the program closed or reopened the fd
+ * meanwhile: neither reported nor counted). Keeps errno. */
+typedef enum { LS_FD_CURRENT, LS_FD_STALE, LS_FD_RACED } ls_fd_state_t;
+ls_fd_state_t ls_fdtable_check(int fd, const ls_fd_entry_t *e, const char *link);
 
 /* Fork child: an entry another thread was writing at the fork stays half
  * written; its sequence number is made even again so readers do not spin

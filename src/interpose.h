@@ -5,14 +5,28 @@
  * the real fn is missing from this libc, passes straight through to it
  * when the thread is already inside leakscope, and otherwise leaves the
  * caller holding the guard (it must call ls_guard_leave()).
+ * Also the flags fd interposers record (ls_open_flags, LS_FD_RDWR).
  */
 #ifndef LS_INTERPOSE_H
 #define LS_INTERPOSE_H
 
 #include <errno.h>
+#include <fcntl.h>
 
+#include "fdtable.h"
 #include "guard.h"
 #include "real.h"
+
+/* The flags an fd opened with open flags f is recorded with: its access
+ * mode is known (fdtable.h), except for O_PATH fds (the kernel ignores
+ * the mode) and Linux's mode 3 (ioctl only). */
+static inline int ls_open_flags(int f) {
+  return (f & O_PATH) || (f & O_ACCMODE) == O_ACCMODE ? f : f | LS_FD_ACCMODE_KNOWN;
+}
+
+/* Sockets and memfds are always read-write; so are the files mkstemp
+ * makes. */
+#define LS_FD_RDWR (O_RDWR | LS_FD_ACCMODE_KNOWN)
 
 #define LS_PASS_OR_ENTER(fn, fail, ...)                                 \
   do {                                                                  \

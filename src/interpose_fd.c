@@ -62,59 +62,59 @@
 
 LS_EXPORT int open(const char *path, int flags, ...) {
   LS_OPEN_MODE(flags, mode);
-  LS_FD_NEW(open, LS_FD_FILE, flags, path, flags, mode);
+  LS_FD_NEW(open, LS_FD_FILE, ls_open_flags(flags), path, flags, mode);
 }
 
 LS_EXPORT int open64(const char *path, int flags, ...) {
   LS_OPEN_MODE(flags, mode);
-  LS_FD_NEW(open64, LS_FD_FILE, flags, path, flags, mode);
+  LS_FD_NEW(open64, LS_FD_FILE, ls_open_flags(flags), path, flags, mode);
 }
 
 LS_EXPORT int openat(int dirfd, const char *path, int flags, ...) {
   LS_OPEN_MODE(flags, mode);
-  LS_FD_NEW(openat, LS_FD_FILE, flags, dirfd, path, flags, mode);
+  LS_FD_NEW(openat, LS_FD_FILE, ls_open_flags(flags), dirfd, path, flags, mode);
 }
 
 LS_EXPORT int openat64(int dirfd, const char *path, int flags, ...) {
   LS_OPEN_MODE(flags, mode);
-  LS_FD_NEW(openat64, LS_FD_FILE, flags, dirfd, path, flags, mode);
+  LS_FD_NEW(openat64, LS_FD_FILE, ls_open_flags(flags), dirfd, path, flags, mode);
 }
 
 /* _FORTIFY_SOURCE builds call these when the flags are not constant. */
 LS_EXPORT int __open_2(const char *path, int flags) {
-  LS_FD_NEW(__open_2, LS_FD_FILE, flags, path, flags);
+  LS_FD_NEW(__open_2, LS_FD_FILE, ls_open_flags(flags), path, flags);
 }
 
 LS_EXPORT int __open64_2(const char *path, int flags) {
-  LS_FD_NEW(__open64_2, LS_FD_FILE, flags, path, flags);
+  LS_FD_NEW(__open64_2, LS_FD_FILE, ls_open_flags(flags), path, flags);
 }
 
 LS_EXPORT int __openat_2(int dirfd, const char *path, int flags) {
-  LS_FD_NEW(__openat_2, LS_FD_FILE, flags, dirfd, path, flags);
+  LS_FD_NEW(__openat_2, LS_FD_FILE, ls_open_flags(flags), dirfd, path, flags);
 }
 
 LS_EXPORT int __openat64_2(int dirfd, const char *path, int flags) {
-  LS_FD_NEW(__openat64_2, LS_FD_FILE, flags, dirfd, path, flags);
+  LS_FD_NEW(__openat64_2, LS_FD_FILE, ls_open_flags(flags), dirfd, path, flags);
 }
 
 LS_EXPORT int creat(const char *path, mode_t mode) {
-  LS_FD_NEW(creat, LS_FD_FILE, O_CREAT | O_WRONLY | O_TRUNC, path, mode);
+  LS_FD_NEW(creat, LS_FD_FILE, ls_open_flags(O_CREAT | O_WRONLY | O_TRUNC), path, mode);
 }
 
 LS_EXPORT int creat64(const char *path, mode_t mode) {
-  LS_FD_NEW(creat64, LS_FD_FILE, O_CREAT | O_WRONLY | O_TRUNC, path, mode);
+  LS_FD_NEW(creat64, LS_FD_FILE, ls_open_flags(O_CREAT | O_WRONLY | O_TRUNC), path, mode);
 }
 
 LS_EXPORT int socket(int domain, int type, int protocol) {
-  LS_FD_NEW(socket, LS_FD_SOCKET, type & SOCK_CLOEXEC ? O_CLOEXEC : 0, domain, type, protocol);
+  LS_FD_NEW(socket, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), domain, type, protocol);
 }
 
 LS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len) {
-  LS_FD_NEW(accept, LS_FD_SOCKET, 0, fd, addr, len);
+  LS_FD_NEW(accept, LS_FD_SOCKET, LS_FD_RDWR, fd, addr, len);
 }
 
 LS_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
-  LS_FD_NEW(accept4, LS_FD_SOCKET, flags & SOCK_CLOEXEC ? O_CLOEXEC : 0, fd, addr, len, flags);
+  LS_FD_NEW(accept4, LS_FD_SOCKET, LS_FD_RDWR | (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0), fd, addr, len, flags);
 }
 
 LS_EXPORT int epoll_create(int size) { LS_FD_NEW(epoll_create, LS_FD_EPOLL, 0, size); }
@@ -134,19 +134,23 @@ LS_EXPORT int inotify_init(void) { LS_FD_NEW(inotify_init, LS_FD_INOTIFY, 0); }
 LS_EXPORT int inotify_init1(int flags) { LS_FD_NEW(inotify_init1, LS_FD_INOTIFY, flags, flags); }
 
 LS_EXPORT int memfd_create(const char *name, unsigned int flags) {
-  LS_FD_NEW(memfd_create, LS_FD_MEMFD, flags & MFD_CLOEXEC ? O_CLOEXEC : 0, name, flags);
+  LS_FD_NEW(memfd_create, LS_FD_MEMFD, LS_FD_RDWR | (flags & MFD_CLOEXEC ? O_CLOEXEC : 0), name, flags);
 }
 
 /* The mkstemp family opens its file inside libc, out of our sight. */
-LS_EXPORT int mkstemp(char *tmpl) { LS_FD_NEW(mkstemp, LS_FD_FILE, 0, tmpl); }
-LS_EXPORT int mkstemp64(char *tmpl) { LS_FD_NEW(mkstemp64, LS_FD_FILE, 0, tmpl); }
-LS_EXPORT int mkostemp(char *tmpl, int flags) { LS_FD_NEW(mkostemp, LS_FD_FILE, flags, tmpl, flags); }
-LS_EXPORT int mkostemp64(char *tmpl, int flags) {
-  LS_FD_NEW(mkostemp64, LS_FD_FILE, flags, tmpl, flags);
+LS_EXPORT int mkstemp(char *tmpl) { LS_FD_NEW(mkstemp, LS_FD_FILE, LS_FD_RDWR, tmpl); }
+LS_EXPORT int mkstemp64(char *tmpl) { LS_FD_NEW(mkstemp64, LS_FD_FILE, LS_FD_RDWR, tmpl); }
+LS_EXPORT int mkostemp(char *tmpl, int flags) {
+  LS_FD_NEW(mkostemp, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, flags);
 }
-LS_EXPORT int mkstemps(char *tmpl, int suffix) { LS_FD_NEW(mkstemps, LS_FD_FILE, 0, tmpl, suffix); }
+LS_EXPORT int mkostemp64(char *tmpl, int flags) {
+  LS_FD_NEW(mkostemp64, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, flags);
+}
+LS_EXPORT int mkstemps(char *tmpl, int suffix) {
+  LS_FD_NEW(mkstemps, LS_FD_FILE, LS_FD_RDWR, tmpl, suffix);
+}
 LS_EXPORT int mkostemps(char *tmpl, int suffix, int flags) {
-  LS_FD_NEW(mkostemps, LS_FD_FILE, flags, tmpl, suffix, flags);
+  LS_FD_NEW(mkostemps, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, suffix, flags);
 }
 
 /* signalfd(-1, ...) creates an fd; signalfd(fd, ...) changes an existing
@@ -164,11 +168,21 @@ LS_EXPORT int signalfd(int fd, const sigset_t *mask, int flags) {
 
 /* A pipe created from inside leakscope is libunwind's: Debian builds it
  * with conservative checks, and it validates addresses by writing them to
- * a private pipe (and re-creates the pipe when it finds it closed). At
- * the low numbers the kernel hands out, a program that closes every fd
- * and opens its own would have libunwind read from and write into the
- * program's fd. So such pipes are moved to the top of the fd range, where
- * programs do not reach (Valgrind keeps its own fds there too). */
+ * a private pipe, which it opens when it initialises and re-creates when a
+ * read from it fails (libunwind 1.6, x86_64/Ginit.c). Two rules follow.
+ *
+ * The pipe is not made while leakscope sets the unwinder up at start:
+ * libunwind gets {-1, -1} and success, and makes the real pipe the first
+ * time it validates an address, which only happens when its DWARF step
+ * fails and it guesses a frame (rare: leakscope's own unwinder walks most
+ * stacks, and libunwind's fast path does not validate). Held from the
+ * start, the pipe would cost every program two of its RLIMIT_NOFILE
+ * descriptors: at the limit it would hit EMFILE two opens early.
+ *
+ * When it is made, it is moved to the top of the fd range, where programs
+ * do not reach (Valgrind keeps its own fds there too): at the low numbers
+ * the kernel hands out, a program that closes every fd and opens its own
+ * would have libunwind read from and write into the program's fd. */
 static void move_high(int fds[2]) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < 64)
@@ -190,6 +204,10 @@ static int make_pipe(int fds[2], int flags, bool two) {
     return -1;
   }
   if (!ls_guard_enter()) {
+    if (ls_tls.depth && ls_track_unwinder_starting()) {
+      fds[0] = fds[1] = -1;
+      return 0;
+    }
     int rc = two ? ls_real.pipe2(fds, flags) : ls_real.pipe(fds);
     if (rc == 0 && ls_tls.depth)
       move_high(fds);
@@ -197,8 +215,9 @@ static int make_pipe(int fds[2], int flags, bool two) {
   }
   int rc = two ? ls_real.pipe2(fds, flags) : ls_real.pipe(fds);
   if (rc == 0) {
-    ls_track_fd(fds[0], LS_FD_PIPE, flags, NULL);
-    ls_track_fd(fds[1], LS_FD_PIPE, flags, NULL);
+    /* O_DIRECT and O_NONBLOCK are pipe2's only file flags: no access mode */
+    ls_track_fd(fds[0], LS_FD_PIPE, flags | O_RDONLY | LS_FD_ACCMODE_KNOWN, NULL);
+    ls_track_fd(fds[1], LS_FD_PIPE, flags | O_WRONLY | LS_FD_ACCMODE_KNOWN, NULL);
   }
   ls_guard_leave();
   return rc;
@@ -209,7 +228,7 @@ LS_EXPORT int pipe(int fds[2]) { return make_pipe(fds, 0, false); }
 LS_EXPORT int pipe2(int fds[2], int flags) { return make_pipe(fds, flags, true); }
 
 LS_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
-  LS_FD_PAIR(socketpair, LS_FD_SOCKET, type & SOCK_CLOEXEC ? O_CLOEXEC : 0, fds, domain, type,
+  LS_FD_PAIR(socketpair, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), fds, domain, type,
              protocol, fds);
 }
 

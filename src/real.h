@@ -71,6 +71,7 @@
   X(0, int, close, (int))                                                         \
   X(0, int, close_range, (unsigned int, unsigned int, int))                       \
   X(0, void, closefrom, (int))                                                    \
+  X(0, long, syscall, (long, ...))                                                \
   X(0, FILE *, fopen, (const char *, const char *))                               \
   X(0, FILE *, fopen64, (const char *, const char *))                             \
   X(0, FILE *, fdopen, (int, const char *))                                       \

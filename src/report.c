@@ -324,8 +324,18 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
   ls_report_t *r = b->r;
   if (b->failed || !ls_report_passes(b, e->stamp, e->thread))
     return;
+  /* The process's standard streams, whatever made them (a shell's
+   * redirections are dup2s onto 0-2): not leaks, as in Valgrind. */
+  if (fd <= STDERR_FILENO && !ls_config.show_std_fds)
+    return;
   ls_fd_kind_t kind = e->kind;
-  size_t path = ls_report_describe_fd(&r->text, fd, &kind);
+  ls_fd_state_t state;
+  size_t path = ls_report_describe_fd(&r->text, fd, e, &kind, &state);
+  if (state != LS_FD_CURRENT) {
+    r->text.len = path; /* drop its description */
+    r->fds_stale += state == LS_FD_STALE;
+    return;
+  }
   ls_group_t *g = group_for(b, LS_GROUP_FD, kind, e->stack, 0);
   if (!g || !grow_array((void **)&r->fd_items, &r->fd_items_cap, r->nfd_items + 1,
                         sizeof(ls_fd_item_t))) {

@@ -125,6 +125,9 @@ typedef struct ls_report {
   uint64_t threads, threads_running;       /* not joined; still running */
   uint64_t mappings, mapping_bytes;
   uint64_t processes, processes_running;   /* zombies; still running */
+  uint64_t fds_stale;    /* fd records left out because their fd was
+                            closed or replaced out of our sight
+                            (ls_fdtable_check) */
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
   size_t listed;         /* groups not suppressed (the entries listed) */
   size_t leak_groups;    /* of those, the leaks (not running threads or

@@ -63,22 +63,8 @@ static bool describe_socket(ls_buf_t *t, int fd, const char *link) {
   return true;
 }
 
-/* fds whose kind we could not know when they appeared (received with
- * SCM_RIGHTS, dups of fds from before we loaded) get one from the
- * kernel's name for them. */
-static ls_fd_kind_t classify(const char *link) {
-  static const struct { const char *prefix; ls_fd_kind_t kind; } kinds[] = {
-      {"socket:", LS_FD_SOCKET}, {"pipe:", LS_FD_PIPE},
-      {"anon_inode:[eventfd]", LS_FD_EVENTFD}, {"anon_inode:[eventpoll]", LS_FD_EPOLL},
-      {"anon_inode:[timerfd]", LS_FD_TIMERFD}, {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
-      {"anon_inode:inotify", LS_FD_INOTIFY}, {"/memfd:", LS_FD_MEMFD}, {"/", LS_FD_FILE}};
-  for (size_t i = 0; i < LS_ARRAY_LEN(kinds); i++)
-    if (!strncmp(link, kinds[i].prefix, strlen(kinds[i].prefix)))
-      return kinds[i].kind;
-  return LS_FD_OTHER;
-}
-
-size_t ls_report_describe_fd(ls_buf_t *text, int fd, ls_fd_kind_t *kind) {
+size_t ls_report_describe_fd(ls_buf_t *text, int fd, const ls_fd_entry_t *e, ls_fd_kind_t *kind,
+                             ls_fd_state_t *state) {
   char proc[32], link[4096];
   ls_buf_t pb;
   ls_buf_fixed(&pb, proc, sizeof proc - 1);
@@ -86,8 +72,9 @@ size_t ls_report_describe_fd(ls_buf_t *text, int fd, ls_fd_kind_t *kind) {
   proc[pb.len] = '\0';
   ssize_t n = readlink(proc, link, sizeof link - 1);
   link[n > 0 ? n : 0] = '\0';
-  if (*kind == LS_FD_OTHER)
-    *kind = classify(link);
+  *state = ls_fdtable_check(fd, e, n > 0 ? link : NULL);
+  if (*kind == LS_FD_OTHER) /* received with SCM_RIGHTS, dups of fds from before we loaded */
+    *kind = ls_fd_kind_of_link(link);
   size_t off = text->len;
   if (!(*kind == LS_FD_SOCKET && describe_socket(text, fd, link)))
     ls_buf_puts(text, n > 0 ? link : "?");

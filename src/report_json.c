@@ -196,6 +196,7 @@ void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                 r->leak_groups, (unsigned long)r->threads, (unsigned long)r->threads_running,
                 (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
                 (unsigned long)r->processes, (unsigned long)r->processes_running);
+  ls_buf_printf(b, ",\"fds_stale\":%lu", (unsigned long)r->fds_stale);
   if (r->reach) {
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);

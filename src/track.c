@@ -6,6 +6,7 @@
 #include "track.h"
 
 #include <errno.h>
+#include <fcntl.h>
 
 #include "atomic.h"
 #include "config.h"
@@ -16,6 +17,10 @@
 
 static _Atomic uint64_t untracked;
 static _Atomic int initialised;
+/* Set on the thread that initialises the unwinder, while it does. */
+static __thread bool unwinder_starting;
+
+bool ls_track_unwinder_starting(void) { return unwinder_starting; }
 
 void ls_track_init(void) {
   int expected = 0;
@@ -27,7 +32,9 @@ void ls_track_init(void) {
   ls_thread_init();
   ls_table_init();
   ls_fdtable_init();
+  unwinder_starting = true;
   ls_stack_init();
+  unwinder_starting = false;
 }
 
 static void count_untracked(void) {
@@ -105,10 +112,12 @@ void ls_track_fd_dup(int from, int fd, int flags) {
   if (fd < 0)
     return;
   ls_fd_entry_t src;
-  /* A dup of a stream's fd is a plain fd: the stream keeps the original. */
-  ls_fd_kind_t kind = ls_fdtable_get(from, &src) && src.kind != LS_FD_STREAM && src.kind != LS_FD_DIR
-                          ? src.kind
-                          : LS_FD_OTHER;
+  /* A dup of a stream's fd is a plain fd: the stream keeps the original.
+   * A dup shares the source's open file, hence its access mode. */
+  bool known = ls_fdtable_get(from, &src) && src.kind != LS_FD_STREAM && src.kind != LS_FD_DIR;
+  ls_fd_kind_t kind = known ? src.kind : LS_FD_OTHER;
+  if (known && (src.flags & LS_FD_ACCMODE_KNOWN))
+    flags |= src.flags & (LS_FD_ACCMODE_KNOWN | O_ACCMODE);
   record_fd(fd, kind, flags, NULL);
 }
 

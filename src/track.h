@@ -17,6 +17,10 @@
 /* One-time set-up of tables and unwinder; idempotent. */
 void ls_track_init(void);
 
+/* Whether this thread is inside the unwinder's set-up (ls_track_init):
+ * libunwind opens its validation pipe then (interpose_fd.c). */
+bool ls_track_unwinder_starting(void);
+
 #include "table.h"
 
 void ls_track_alloc(void *p, size_t size);

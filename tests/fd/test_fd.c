@@ -45,8 +45,17 @@ typedef struct fd_case {
   const char *name; /* test name, before _O0/_O2 */
   const char *prog; /* prog_fd_<prog>_<opt>, from progs/prog_fd_<prog>.c */
   const char *mode; /* argv[2], or NULL */
-  expect_t leaks[16];
-  const char *clean[4]; /* markers of calls whose fd must not be reported */
+  expect_t leaks[24];
+  const char *clean[8]; /* markers of calls whose fd must not be reported */
+  const char *env[2];   /* extra environment ("NAME=value") */
+  int stale;            /* summary.fds_stale: records of fds closed or
+                           replaced out of the library's sight */
+  int stale_reusable;   /* of those, how many may be missing from the
+                           count: a closed fd's number is the lowest free
+                           one, so a file the report itself opens (through
+                           close(), which forgets a record even inside the
+                           library) can take it and clear the record first */
+  bool std_fds;         /* fds 0-2 may be listed (LEAKSCOPE_SHOW_STD_FDS) */
 } fd_case_t;
 
 /* One "fd <marker> <fd> <path>" line of the program's output. */
@@ -203,7 +212,7 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
   for (size_t i = 0; i < all.groups && i < TS_MAX_MATCHES; i++) {
     for (size_t j = 0; j < fd_group_nfds(all.group[i]); j++) {
       int64_t fd = fd_group_fd(all.group[i], j);
-      if (fd <= 2 || fd == inherited_fd)
+      if ((fd <= 2 && !c->std_fds) || fd == inherited_fd)
         TS_FAIL(run, "fd %lld (%s) was open before the library loaded, yet is reported",
                 (long long)fd, fd_group_path(all.group[i], j));
     }
@@ -214,6 +223,11 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
   int64_t summary_fds = -1;
   json_as_int(json_get(json_get(report, "summary"), "fds"), &summary_fds);
   TS_CHECK_INT(run, "summary.fds", (int64_t)nsaid, summary_fds);
+  int64_t stale = -1;
+  json_as_int(json_get(json_get(report, "summary"), "fds_stale"), &stale);
+  if (stale < c->stale - c->stale_reusable || stale > c->stale)
+    TS_FAIL(run, "summary.fds_stale: expected %d (at least %d), got %lld", c->stale,
+            c->stale - c->stale_reusable, (long long)stale);
 
   ts_leaks_t heap = ts_leaks_touching(report, src_path(c));
   if (heap.groups) {
@@ -233,7 +247,7 @@ static void run_case(void **state) {
   snprintf(inherited, sizeof(inherited), "LS_TEST_INHERITED_FD=%d", inherited_fd);
   make_scratch_dir();
   const char *argv[] = {path, scratch_dir, c->mode, NULL};
-  const char *env[] = {inherited, NULL};
+  const char *env[] = {inherited, c->env[0], c->env[1], NULL};
 
   ts_run(&current_run, LS_TEST_LIB, path, argv, env);
   const ts_run_t *run = &current_run;
@@ -272,28 +286,50 @@ static const fd_case_t cases[] = {
       LEAK("cloexec_range", "file"), LEAK("dup2_over", "file"),
       /* stdin is the runner's /dev/null: a path, hence a "file". */
       LEAK("dup2_stdin", "file")},
-     {"dup2_over_orig"}},
+     {"dup2_over_orig"}, .stale = 0},
     {"ipc", "ipc", NULL,
      {LEAK_PAIR("pipe", "pipe"), LEAK_PAIR("pipe2", "pipe"), LEAK("socket", "socket"),
       LEAK("accept", "socket"), LEAK("accept4", "socket"), LEAK_PAIR("socketpair", "socket"),
       /* Received fds are classified by what the kernel says they are. */
       LEAK("recvmsg_eventfd", "eventfd"), LEAK("recvmsg_file", "file")},
-     {NULL}},
+     {NULL}, .stale = 0},
     {"anon", "anon", NULL,
      {LEAK("epoll_create", "epoll"), LEAK("epoll_create1", "epoll"), LEAK("eventfd", "eventfd"),
       LEAK("timerfd_create", "timerfd"), LEAK("signalfd", "signalfd"),
       LEAK("inotify_init", "inotify"), LEAK("inotify_init1", "inotify"),
       LEAK("memfd_create", "memfd")},
-     {NULL}},
+     {NULL}, .stale = 0},
     {"streams", "streams", NULL,
      {LEAK("fopen", "stream"), LEAK("fopen64", "stream"), LEAK("fdopen", "stream"),
       LEAK("freopen", "stream"), LEAK("tmpfile", "stream"), LEAK("popen", "stream"),
       LEAK("opendir", "dir"), LEAK("fdopendir", "dir")},
-     {"fdopen_fd", "freopen_orig", "fdopendir_fd"}},
-    {"clean", "clean", NULL, {{NULL}}, {NULL}},
-    {"daemon_loop", "daemon", "loop", {LEAK("socket", "socket")}, {NULL}},
-    {"daemon_range", "daemon", "range", {LEAK("socket", "socket")}, {NULL}},
-    {"daemon_closefrom", "daemon", "closefrom", {LEAK("socket", "socket")}, {NULL}},
+     {"fdopen_fd", "freopen_orig", "fdopendir_fd"}, .stale = 0},
+    /* The same through syscall(): reported at the line calling it. */
+    {"syscall", "syscall", NULL,
+     {LEAK("openat", "file"), LEAK("openat2", "file"), LEAK("open", "file"),
+      LEAK("memfd_create", "memfd"), LEAK("eventfd2", "eventfd"),
+      LEAK("timerfd_create", "timerfd"), LEAK("signalfd4", "signalfd"),
+      LEAK("epoll_create1", "epoll"), LEAK("inotify_init1", "inotify"),
+      LEAK("pidfd_open", "other"), LEAK("pidfd_getfd", "file"), LEAK("socket", "socket"),
+      LEAK_PAIR("socketpair", "socket"), LEAK_PAIR("pipe2", "pipe"), LEAK("dup", "file"),
+      LEAK("dup3", "file"), LEAK("fcntl_dupfd", "file")},
+     {"close_open", "close_raw", "close_range", "dup3_over_orig"}, .stale = 0},
+    /* Closed or replaced where no interposer sees it: left out, counted. */
+    {"hidden", "hidden", NULL, {LEAK("kept", "file")},
+     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed"}, .stale = 4},
+    {"hidden_stdout", "hidden", "stdout", {LEAK("kept", "file")},
+     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed", "stdout"},
+     {"LEAKSCOPE_SHOW_STD_FDS=1"}, .stale = 5, .stale_reusable = 1, .std_fds = true},
+    /* fds 0-2 made anew: left out by default, listed on request. */
+    {"std_hidden", "std", "quiet", {{NULL}}, {"std_open", "std_dup2_err", "std_dup2_out"},
+     .stale = 0},
+    {"std_shown", "std", NULL,
+     {LEAK("std_open", "file"), LEAK("std_dup2_err", "file"), LEAK("std_dup2_out", "file")},
+     {NULL}, {"LEAKSCOPE_SHOW_STD_FDS=1"}, .std_fds = true},
+    {"clean", "clean", NULL, {{NULL}}, {NULL}, .stale = 0},
+    {"daemon_loop", "daemon", "loop", {LEAK("socket", "socket")}, {NULL}, .stale = 0},
+    {"daemon_range", "daemon", "range", {LEAK("socket", "socket")}, {NULL}, .stale = 0},
+    {"daemon_closefrom", "daemon", "closefrom", {LEAK("socket", "socket")}, {NULL}, .stale = 0},
 };
 
 int main(int argc, char **argv) {
