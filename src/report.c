@@ -23,6 +23,7 @@
 #include "arena.h"
 #include "config.h"
 #include "depot.h"
+#include "python.h"
 #include "guard.h"
 #include "reach.h"
 #include "report_fds.h"

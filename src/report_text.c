@@ -188,7 +188,7 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                   (unsigned long)r->untracked);
   if (r->fds_stale)
     ls_buf_printf(b, "(%lu fd %s left out: closed or replaced where leakscope could not see it)\n",
-                  (unsigned long)r->fds_stale, plural(r->fds_stale, "record", "records"));
+                  (unsigned long)r->fds_stale, ls_rw_plural(r->fds_stale, "record", "records"));
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];
     if (g->suppressed)
