@@ -207,7 +207,8 @@ workloads=(
 [ -n "$py" ] && workloads+=("python|wall_ms:python3 dicts/lists, PYTHONMALLOC=malloc (ms)"
   "python_nopy|wall_ms:same, LEAKSCOPE_PYTHON=0 (no Python frames) (ms)"
   "python_pymalloc|wall_ms:python3 dicts/lists, default allocator (pymalloc) (ms)"
-  "python_pymalloc_nopy|wall_ms:same, LEAKSCOPE_PYTHON=0 (no Python frames) (ms)")
+  "python_pymalloc_nopy|wall_ms:same, LEAKSCOPE_PYTHON=0 (no Python frames) (ms)"
+  "python_pymalloc_objects|wall_ms:same, LEAKSCOPE_PYTHON_OBJECTS=1 (every Python object tracked) (ms)")
 [ $have_sqlite = 1 ] && workloads+=("sqlite|wall_ms:sqlite3 insert ${sql_rows} rows with index (ms)")
 [ $have_git = 1 ] && workloads+=("git|wall_ms:git log --stat, ${git_commits} commits (ms)")
 [ $have_gcc = 1 ] && workloads+=("gcc|wall_ms:gcc -O2 -c, ${gcc_funcs} generated functions (ms)")
@@ -220,6 +221,7 @@ declare -A rss_label=(
   [fd]="bench_fd" [kinds]="bench_kinds" [stall]="bench_stall" [stall_reach]="bench_stall, LEAKSCOPE_REACHABILITY=1"
   [python]="python3" [python_nopy]="python3, LEAKSCOPE_PYTHON=0"
   [python_pymalloc]="python3, pymalloc" [python_pymalloc_nopy]="python3, pymalloc, LEAKSCOPE_PYTHON=0"
+  [python_pymalloc_objects]="python3, pymalloc, LEAKSCOPE_PYTHON_OBJECTS=1"
   [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
 )
 
@@ -248,6 +250,8 @@ workload_cmd() {
       cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e PYTHONMALLOC=malloc -e LEAKSCOPE_PYTHON=0) ;;
     python_pymalloc) cmd=("$py" "$tmp/work.py" "$py_rounds") ;;
     python_pymalloc_nopy) cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e LEAKSCOPE_PYTHON=0) ;;
+    python_pymalloc_objects)
+      cmd=("$py" "$tmp/work.py" "$py_rounds"); cmd_env=(-e LEAKSCOPE_PYTHON_OBJECTS=1) ;;
     sqlite) rm -f "$tmp/work.db"; cmd=(sqlite3 "$tmp/work.db"); cmd_in=$tmp/work.sql ;;
     git) cmd=(git -C "$gitrepo" --no-pager log --stat) ;;
     gcc) cmd=(gcc -O2 -c "$bigc" -o "$tmp/big.o") ;;

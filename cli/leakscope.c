@@ -176,6 +176,8 @@ static const struct run_option {
    "show the C runtime's frames below main and thread starts"},
   {"no-python", NULL, VALUE_NONE, "LEAKSCOPE_PYTHON", "0",
    "do not record Python frames (CPython 3.11-3.13)"},
+  {"python-objects", NULL, VALUE_NONE, "LEAKSCOPE_PYTHON_OBJECTS", "1",
+   "also record Python objects (pymalloc allocations)"},
   {"python-view", "mixed|python", VALUE_ONE, "LEAKSCOPE_PYTHON_VIEW", NULL,
    "Python stacks: all frames, or Python frames and the innermost native one"},
   {"show-std-fds", NULL, VALUE_NONE, "LEAKSCOPE_SHOW_STD_FDS", "1",

@@ -53,6 +53,7 @@ enum { LS_THREADS_LIST, LS_THREADS_STRICT };
   X(show_reachable, BOOL, 0, 0, 1, "", "also list reachable blocks")            \
   X(show_below_main, BOOL, 0, 0, 1, "", "also show the C runtime's frames below main and thread starts") \
   X(python, BOOL, 1, 0, 1, "", "record the Python frames of CPython 3.11-3.13 processes") \
+  X(python_objects, BOOL, 0, 0, 1, "", "also record the interpreter's own object allocations (pymalloc)") \
   X(python_view, ENUM, 0, 0, 0, "mixed|python",                                   \
     "Python stacks: Python and native frames (mixed), or Python frames and the innermost native frame") \
   X(threads, ENUM, LS_THREADS_LIST, 0, 0, "list|strict",                        \

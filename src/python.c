@@ -297,6 +297,7 @@ static uint32_t walk(uintptr_t *py, uint32_t *npy, uint32_t *group, uint32_t max
 uint32_t ls_python_stack(uint32_t native) {
   if (!on || !native)
     return native;
+  ls_python_alloc_install(get_tstate);
   uintptr_t py[MAX_PY_FRAMES];
   uint32_t group[MAX_PY_FRAMES], npy;
   uint32_t ngroups = walk(py, &npy, group, MAX_PY_FRAMES);

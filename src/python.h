@@ -44,6 +44,12 @@ uint32_t ls_python_stack(uint32_t native);
  * time only (it interns). */
 uint32_t ls_python_view_stack(uint32_t id);
 
+/* LEAKSCOPE_PYTHON_OBJECTS=1: wraps the interpreter's MEM and OBJ
+ * allocator domains (python_alloc.c) the first time it is called from a
+ * thread that holds the GIL of an initialized interpreter; get_tstate is
+ * PyGILState_GetThisThreadState. Guard held. */
+void ls_python_alloc_install(void *(*get_tstate)(void));
+
 /* Fills *out with the function, file and line of Python pseudo-frame pc
  * (module NULL, offset 0, python true); false when pc names no Python
  * frame record. */

@@ -419,7 +419,7 @@ static const struct {
     {"MIN_AGE", bad_numbers},        {"DIFF", bad_bools},         {"EXITCODE", bad_numbers},
     {"FOLLOW_EXEC", bad_bools},      {"REACHABILITY", bad_bools}, {"SHOW_REACHABLE", bad_bools},
     {"SHOW_BELOW_MAIN", bad_bools},  {"PYTHON", bad_bools},       {"PYTHON_VIEW", bad_enums},
-    {"THREADS", bad_enums},          {"SHOW_STD_FDS", bad_bools},
+    {"PYTHON_OBJECTS", bad_bools},   {"THREADS", bad_enums},      {"SHOW_STD_FDS", bad_bools},
     {"SUPPRESSIONS", bad_suppressions}, {"VERBOSE", bad_bools},
 };
 
