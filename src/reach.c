@@ -38,6 +38,8 @@ typedef struct modules {
   size_t n, cap;
   int index;      /* of the module being visited; 0 is the main program */
   bool overflow;
+  range_t own[8]; /* libleakscope's writable segments */
+  size_t nown;
 } modules_t;
 
 static int collect_module(struct dl_phdr_info *info, size_t size, void *ctx) {
@@ -51,8 +53,17 @@ static int collect_module(struct dl_phdr_info *info, size_t size, void *ctx) {
     for (int i = 0; i < info->dlpi_phnum; i++) {
       const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
       uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-      if (ph->p_type == PT_LOAD && self >= lo && self < lo + ph->p_memsz)
+      if (ph->p_type == PT_LOAD && self >= lo && self < lo + ph->p_memsz) {
+        /* and the scan of every mapping must leave it out too */
+        m->nown = 0;
+        for (int j = 0; j < info->dlpi_phnum && m->nown < LS_ARRAY_LEN(m->own); j++) {
+          const ElfW(Phdr) *w = &info->dlpi_phdr[j];
+          uintptr_t wlo = info->dlpi_addr + w->p_vaddr;
+          if (w->p_type == PT_LOAD && (w->p_flags & PF_W) && w->p_memsz)
+            m->own[m->nown++] = (range_t){wlo, wlo + w->p_memsz};
+        }
         return 0;
+      }
     }
   }
   for (int i = 0; i < info->dlpi_phnum; i++) {
@@ -110,6 +121,8 @@ typedef struct prep {
   regions_t rg;
   uint32_t *stack;
   size_t stack_bytes;
+  range_t *skip; /* the mapping pass's skip list */
+  size_t skip_cap;
 } prep_t;
 
 static void prep_release(prep_t *p) {
@@ -118,6 +131,8 @@ static void prep_release(prep_t *p) {
   ls_reach_maps_release(&p->rg);
   if (p->stack)
     ls_unmap(p->stack, p->stack_bytes);
+  if (p->skip)
+    ls_unmap(p->skip, p->skip_cap * sizeof *p->skip);
 }
 
 static bool count_task(int tid, void *ctx) {
@@ -146,6 +161,11 @@ static int prepare(prep_t *p, size_t n) {
     return rc;
   if ((rc = ls_reach_reserve_slots(threads + 16)) != 0)
     return rc;
+  /* ls_map's list, the segments, and each thread's dead stack (the slot
+   * array holds at most 2 * threads + 96 threads). */
+  p->skip_cap = LS_MAP_LIST_MAX + p->mods.n + p->mods.nown + 4 * (size_t)threads + 256;
+  if (!(p->skip = ls_map(p->skip_cap * sizeof *p->skip)))
+    return -ENOMEM;
   static_tls_size();
   return 0;
 }
@@ -220,6 +240,8 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
   rc = ls_reach_maps_load(&p.rg);
   if (rc == 0) {
     ls_reach_roots_t roots = {.rg = &p.rg, .modules = p.mods.r, .nmodules = p.mods.n,
+                              .own = p.mods.own, .nown = p.mods.nown,
+                              .skip = p.skip, .skip_cap = p.skip_cap,
                               .world = &w, .my_sp = scan_from, .static_tls = static_tls_size(),
                               .glibc = glibc};
     ls_reach_scan(blocks, n, &roots, p.stack, still_live, ctx);

@@ -145,8 +145,30 @@ static int parse_maps(regions_t *rg) {
     while (p < eol && *p == ' ')
       p++;
     reg.flags = (p + 1 < eol && p[0] == 'r' ? RG_READ : 0) | (p + 1 < eol && p[1] == 'w' ? RG_WRITE : 0);
-    const char *name = memchr(p, '[', (size_t)(eol - p));
-    if (name && (!strncmp(name, "[vvar", 5) || !strncmp(name, "[vsyscall]", 10)))
+    /* perms offset dev inode [path] */
+    for (int field = 0; field < 4 && p < eol; field++) {
+      while (p < eol && *p != ' ')
+        p++;
+      while (p < eol && *p == ' ')
+        p++;
+      if (field == 2) { /* the inode: 0 for anonymous memory */
+        const char *q = p;
+        if (ls_reach_parse_hex(&q) == 0 && (q == eol || *q == ' '))
+          reg.flags |= RG_ANON;
+      }
+    }
+    const char *name = p; /* the path, "[name]" or empty */
+    size_t name_len = (size_t)(eol - p);
+    if (name_len && *name != '[')
+      reg.flags &= ~(unsigned)RG_ANON; /* a deleted file has inode 0 too */
+    if (name_len >= 5 && (!strncmp(name, "[vvar", 5) || !strncmp(name, "[vsyscall]", 10)))
+      reg.flags = 0;
+    else if (name_len >= 6 && !strncmp(name, "[heap]", 6))
+      reg.flags |= RG_BRK_HEAP;
+    /* Device memory (a frame buffer, a GPU's): reading it may block or
+     * act on the device. /dev/zero and POSIX shared memory are memory. */
+    else if (name_len >= 5 && !strncmp(name, "/dev/", 5) && strncmp(name, "/dev/zero", 9) != 0 &&
+             strncmp(name, "/dev/shm/", 9) != 0)
       reg.flags = 0;
     if (reg.hi > reg.lo)
       rg->r[rg->n++] = reg;

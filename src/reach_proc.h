@@ -110,7 +110,12 @@ int ls_reach_read_big(const char *path, mbuf_t *m);
 
 /* --- The address space: /proc/self/maps --- */
 
-enum { RG_READ = 1, RG_WRITE = 2 };
+enum {
+  RG_READ = 1,
+  RG_WRITE = 2,
+  RG_ANON = 4,     /* no file behind it (inode 0, no path or a [name]) */
+  RG_BRK_HEAP = 8, /* [heap]: the program break's area, the allocator's */
+};
 
 typedef struct region {
   uintptr_t lo, hi;
@@ -124,7 +129,8 @@ typedef struct regions {
 } regions_t;
 
 /* Reads /proc/self/maps into rg. [vvar] and [vsyscall] count as
- * unreadable: reading some of their pages faults. Returns 0 or -errno. */
+ * unreadable (reading some of their pages faults), and so do device
+ * mappings under /dev but /dev/zero and /dev/shm. Returns 0 or -errno. */
 int ls_reach_maps_load(regions_t *rg);
 void ls_reach_maps_release(regions_t *rg);
 

@@ -99,7 +99,15 @@ typedef struct scan {
   volatile uintptr_t pos; /* page being read, for the fault guard */
   size_t faults;
   size_t static_tls; /* bytes of static TLS below a thread pointer */
+  bool all_seen;     /* every live thread's stack pointer is known */
+  range_t *skip;     /* ranges the mapping pass leaves alone (see roots) */
+  size_t nskip, skip_cap;
 } scan_t;
+
+static void add_skip(scan_t *s, uintptr_t lo, uintptr_t hi) {
+  if (lo < hi && s->nskip < s->skip_cap)
+    s->skip[s->nskip++] = (range_t){lo, hi};
+}
 
 /* The block containing v, or -1. v must be within [s->lo, s->lo+span). */
 static inline RAW_READ ptrdiff_t find_block(const scan_t *s, uintptr_t v) {
@@ -270,6 +278,10 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
      * neighbour too. */
     hi = first_block_in(s, lo, hi);
     scan_range(s, lo, hi);
+    /* The mapping pass leaves the rest of the stack alone: below sp is
+     * dead stack, full of stale addresses (Valgrind's memcheck makes it
+     * inaccessible as the stack pointer rises). */
+    add_skip(s, r->lo, hi);
   }
   /* A pthread's static TLS and TCB lie in its stack mapping above sp,
    * scanned just now; never look below sp there: that is dead stack, full
@@ -303,13 +315,196 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
 
 /* --- Classification --- */
 
+/* --- Every other mapping of the program --- */
+
+#define GLIBC_HEAP_MAX (64ul << 20) /* glibc's HEAP_MAX_SIZE (64-bit): a non-main
+                                      arena's heaps are aligned to it */
+#define TCB_SEARCH 16384            /* top of a stack mapping searched for the
+                                      thread descriptor */
+
+/* Reads n words at a into out under the fault guard; false if it faults. */
+static RAW_READ bool read_words(scan_t *s, uintptr_t a, uintptr_t *out, size_t n) {
+  sigjmp_buf jb;
+  fault.jb = &jb;
+  if (sigsetjmp(jb, 0) != 0) {
+    s->faults++;
+    return false;
+  }
+  /* relaxed + compiler fences: a signal on this same thread is all that
+   * reads it */
+  ls_atomic_store_relaxed(&fault.armed, 1);
+  ls_compiler_fence();
+  for (size_t i = 0; i < n; i++)
+    out[i] = peek(a + 8 * i);
+  ls_compiler_fence();
+  ls_atomic_store_relaxed(&fault.armed, 0);
+  return true;
+}
+
+/* glibc: the bytes made read-write of the non-main arena heap whose
+ * heap_info starts at a (aligned to GLIBC_HEAP_MAX), or 0 if a holds no
+ * such header. heap_info is {ar_ptr, prev, size, mprotect_size, ...};
+ * the arena (malloc_state) of an arena's first heap follows its
+ * heap_info, 32 or 48 bytes in (by glibc version); later heaps point to
+ * their arena in the first one. */
+static size_t glibc_heap_at(scan_t *s, uintptr_t a) {
+  uintptr_t w[4];
+  if (!read_words(s, a, w, 4))
+    return 0;
+  uintptr_t arena = w[0], prev = w[1], size = w[2], prot = w[3];
+  uintptr_t arena_off = arena & (GLIBC_HEAP_MAX - 1);
+  if (!size || size % PAGE || prot % PAGE || size > GLIBC_HEAP_MAX || prot > GLIBC_HEAP_MAX)
+    return 0;
+  if (arena_off < 16 || arena_off > 64 || arena_off % 16)
+    return 0;
+  if (prev ? prev % GLIBC_HEAP_MAX != 0 : arena - arena_off != a)
+    return 0;
+  return size > prot ? size : prot;
+}
+
+/* glibc keeps a thread's descriptor (struct pthread) at the top of its
+ * stack mapping; it begins with tcbhead_t, whose tcb and self fields both
+ * point to it. Its address, in the top TCB_SEARCH bytes of [lo, hi), or
+ * 0. */
+static uintptr_t glibc_tcb_in(scan_t *s, uintptr_t lo, uintptr_t hi) {
+  uintptr_t from = hi - lo > TCB_SEARCH ? hi - TCB_SEARCH : lo;
+  for (uintptr_t a = (hi - 24) & ~(uintptr_t)63; a >= from && a > 64; a -= 64) {
+    uintptr_t w[3];
+    if (!read_words(s, a, w, 3))
+      return 0;
+    if (w[0] == a && w[2] == a)
+      return a;
+  }
+  return 0;
+}
+
+static void sort_ranges(range_t *r, size_t n) {
+  /* Shell sort: no qsort (it may allocate) while the world is stopped. */
+  static const size_t gaps[] = {1750, 701, 301, 132, 57, 23, 10, 4, 1};
+  for (size_t g = 0; g < LS_ARRAY_LEN(gaps); g++) {
+    size_t gap = gaps[g];
+    for (size_t i = gap; i < n; i++) {
+      range_t v = r[i];
+      size_t j = i;
+      for (; j >= gap && r[j - gap].lo > v.lo; j -= gap)
+        r[j] = r[j - gap];
+      r[j] = v;
+    }
+  }
+}
+
+/* Sorts the skip list and merges what overlaps. */
+static void merge_skips(scan_t *s) {
+  sort_ranges(s->skip, s->nskip);
+  size_t out = 0;
+  for (size_t i = 0; i < s->nskip; i++) {
+    if (out && s->skip[i].lo <= s->skip[out - 1].hi) {
+      if (s->skip[i].hi > s->skip[out - 1].hi)
+        s->skip[out - 1].hi = s->skip[i].hi;
+    } else {
+      s->skip[out++] = s->skip[i];
+    }
+  }
+  s->nskip = out;
+}
+
+/* Index of the first skip range ending above a. */
+static size_t skip_after(const scan_t *s, uintptr_t a) {
+  size_t lo = 0, hi = s->nskip;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (s->skip[mid].hi <= a)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+static bool skipped(const scan_t *s, uintptr_t a) {
+  size_t i = skip_after(s, a);
+  return i < s->nskip && s->skip[i].lo <= a;
+}
+
+/* Scans [lo, hi) but the skip ranges and the blocks. */
+static void scan_unskipped(scan_t *s, uintptr_t lo, uintptr_t hi) {
+  for (size_t i = skip_after(s, lo); lo < hi; i++) {
+    uintptr_t e = i < s->nskip && s->skip[i].lo < hi ? s->skip[i].lo : hi;
+    if (lo < e)
+      scan_between_blocks(s, lo, e);
+    if (i >= s->nskip || s->skip[i].lo >= hi)
+      break;
+    lo = s->skip[i].hi;
+  }
+}
+
+/* One readable, writable mapping of the program. */
+static void scan_mapping(scan_t *s, size_t idx) {
+  const region_t *r = &s->rg->r[idx];
+  uintptr_t lo = r->lo, hi = r->hi;
+  if (r->flags & RG_ANON) {
+    /* An exited thread's stack, kept by glibc for the next thread (or
+     * not joined yet): the guard page below it, the descriptor at its top,
+     * no live thread in it. Not a root: no thread can reach it any more,
+     * and what it holds is stale (the thread's last locals, its start
+     * argument, its TLS). Valgrind still scans what lies above the
+     * thread's last stack pointer while glibc caches the stack, so it may
+     * call "still reachable" what leakscope calls lost; a value returned
+     * by a thread nobody joined yet is the one real loss of this rule. A
+     * neighbour the kernel merged above the descriptor is scanned. Not
+     * applied when a live thread could not be seen: its stack would look
+     * the same. */
+    const region_t *below = idx ? &s->rg->r[idx - 1] : NULL;
+    if (s->all_seen && below && below->hi == lo && !(below->flags & RG_READ)) {
+      uintptr_t tcb = glibc_tcb_in(s, lo, hi);
+      if (tcb && !skipped(s, tcb)) {
+        uintptr_t end = (tcb + TCB_SCAN + PAGE - 1) & ~(uintptr_t)(PAGE - 1);
+        lo = end < hi ? end : hi;
+      }
+    }
+    /* glibc's non-main arena heaps, at GLIBC_HEAP_MAX boundaries. */
+    if (s->glibc) {
+      for (uintptr_t a = (lo + GLIBC_HEAP_MAX - 1) & ~(GLIBC_HEAP_MAX - 1); a >= lo && a < hi;
+           a += GLIBC_HEAP_MAX) {
+        size_t len = glibc_heap_at(s, a);
+        if (!len)
+          continue;
+        scan_unskipped(s, lo, a);
+        lo = a + len < hi ? a + len : hi;
+      }
+    }
+  }
+  scan_unskipped(s, lo, hi);
+}
+
+/* Every readable, writable mapping but what reach_scan.h lists. */
+static void scan_mappings(scan_t *s, const ls_reach_roots_t *roots) {
+  size_t missed = 0;
+  s->nskip += ls_map_list(s->skip + s->nskip, s->skip_cap - s->nskip, &missed);
+  for (size_t i = 0; i < roots->nown; i++) /* whole pages: the rest of a page is ours too */
+    add_skip(s, roots->own[i].lo & ~(uintptr_t)(PAGE - 1),
+             (roots->own[i].hi + PAGE - 1) & ~(uintptr_t)(PAGE - 1));
+  for (size_t i = 0; i < roots->nmodules; i++) /* scanned already */
+    add_skip(s, roots->modules[i].lo, roots->modules[i].hi);
+  merge_skips(s);
+  for (size_t i = 0; i < s->rg->n; i++) {
+    const region_t *r = &s->rg->r[i];
+    if ((r->flags & (RG_READ | RG_WRITE)) != (RG_READ | RG_WRITE) || (r->flags & RG_BRK_HEAP))
+      continue;
+    scan_mapping(s, i);
+    drain(s);
+  }
+}
+
 void ls_reach_scan(ls_reach_block_t *blocks, size_t n, const ls_reach_roots_t *roots,
                    uint32_t *stack, ls_reach_live_fn still_live, void *ctx) {
   const ls_reach_block_t *last = &blocks[n - 1];
   scan_t scan = {.b = blocks, .n = n, .lo = blocks[0].addr,
                  .span = last->addr + (last->size ? last->size : 1) - blocks[0].addr,
                  .rg = roots->rg, .stack = stack, .glibc = roots->glibc,
-                 .static_tls = roots->static_tls};
+                 .static_tls = roots->static_tls, .skip = roots->skip,
+                 .skip_cap = roots->skip_cap,
+                 .all_seen = !roots->world->lost && !roots->world->overflow};
   scan_t *s = &scan;
   const world_t *w = roots->world;
   guard_faults(w->self);
@@ -338,6 +533,7 @@ void ls_reach_scan(ls_reach_block_t *blocks, size_t n, const ls_reach_roots_t *r
     drain(s);
   }
   drain(s);
+  scan_mappings(s, roots);
   /* 2: possibly lost: reached through an interior pointer somewhere. */
   s->mode = MODE_POSSIBLE;
   for (size_t i = 0; i < s->n; i++) {
