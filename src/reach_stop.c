@@ -11,9 +11,13 @@
  *    stack pointer comes from /proc/self/task/TID/syscall while it is in
  *    the kernel (an idle thread); its registers stay unknown. glibc starts
  *    new threads with every signal blocked, so its mask is read again.
- *  - A thread that neither parks nor sits in the kernel in time (200 ms;
- *    1 s for one signalled but waiting for a CPU; 50 ms for one blocking
- *    the signal) is lost: the classifier then reports LS_REACH_INCOMPLETE.
+ *  - leakscope's own threads (ls_thread_is_ours) are left running.
+ *  - The wait adapts to the machine: a thread that parks neither in the
+ *    first 200 ms nor later, and is not in the kernel, is lost only once
+ *    it has used 100 ms of its own CPU time in user space (it runs with
+ *    the signal blocked), or after 30 s for the whole stop (a machine too
+ *    busy to run it at all). Then the classifier reports
+ *    LS_REACH_INCOMPLETE and what it could not classify says so.
  *  - Threads created meanwhile: the task list is read again until stable.
  *  - The signal's previous action is put back, unless a signal we sent may
  *    still be pending; then our handler, which ignores anything but its
@@ -33,11 +37,15 @@
 #include "arena.h"
 #include "atomic.h"
 #include "config.h"
+#include "thread.h"
 
-#define STOP_TIMEOUT_MS 200 /* for every thread to park */
-#define PROC_RETRY_MS 50    /* for a thread we cannot signal to leave user space */
-#define LATE_PARK_MS 1000   /* for a signalled thread still waiting for a CPU */
-#define MAX_ROUNDS 16       /* /proc/self/task re-reads while threads appear */
+#define QUICK_WAIT_MS 200         /* every thread of a round, together, before
+                                     each is looked at in turn */
+#define CPU_BUDGET_NS 100000000ull /* a thread's own CPU time in user space
+                                     without parking: it blocks the signal */
+#define WAIT_CAP_MS 30000         /* the whole stop, on a machine too busy to
+                                     run a thread at all */
+#define MAX_ROUNDS 16             /* /proc/self/task re-reads while threads appear */
 
 /* A slot's word: generation << 3 | state. Only the handler of that
  * generation can move a slot on, so a signal left pending from an earlier
@@ -156,7 +164,11 @@ static void send_stop(world_t *w, slot_t *s);
 
 static bool add_task(int tid, void *ctx) {
   world_t *w = ctx;
-  if (tid == w->self)
+  /* Not the caller, and never leakscope's own threads: they run none of
+   * the program's code and hold none of its pointers (waiting for the
+   * reporter thread, which blocks the signal, used to cost a whole
+   * timeout on a busy machine). */
+  if (tid == w->self || ls_thread_is_ours(tid))
     return true;
   for (uint32_t i = 0; i < w->n; i++)
     if (ls_atomic_load_relaxed(&w->slots[i].tid) == tid) /* relaxed: we wrote it */
@@ -212,12 +224,51 @@ static bool all_parked(const world_t *w) {
   return true;
 }
 
-/* Fills a slot the handler could not: the thread's state and, if it is in
- * the kernel, its user stack pointer. A signalled thread that is runnable
- * but was not scheduled yet (a loaded machine) may still park: it gets
- * until late_deadline. */
-static void inspect(world_t *w, slot_t *s, uint64_t deadline, uint64_t late_deadline) {
+/* CPU time tid has used, in ns: schedstat's first field, or stat's
+ * utime + stime (clock ticks) where the kernel has no schedstat. 0 if
+ * neither can be read. */
+static uint64_t task_cpu_ns(int tid) {
+  char path[64], buf[512];
+  ls_reach_task_path(path, sizeof path, tid, "schedstat");
+  if (ls_reach_read_small(path, buf, sizeof buf) > 0 && buf[0] >= '0' && buf[0] <= '9') {
+    uint64_t v = 0;
+    for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
+      v = v * 10 + (uint64_t)(*p - '0');
+    return v;
+  }
+  ls_reach_task_path(path, sizeof path, tid, "stat");
+  if (ls_reach_read_small(path, buf, sizeof buf) <= 0)
+    return 0;
+  const char *p = strrchr(buf, ')');
+  /* fields after the name: state is 3rd, utime the 14th, stime the 15th */
+  for (int field = 2; p && *p && field < 14; p++)
+    if (*p == ' ')
+      field++;
+  uint64_t ticks = 0;
+  for (int k = 0; k < 2 && p; k++) {
+    uint64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++)
+      v = v * 10 + (uint64_t)(*p - '0');
+    ticks += v;
+    p = *p == ' ' ? p + 1 : NULL;
+  }
+  return ticks * (1000000000u / 100); /* USER_HZ */
+}
+
+/* Settles a thread the first wait did not see park: parked after all, in
+ * the kernel (its user stack pointer from /proc), gone, or lost.
+ *
+ * The wait adapts to the machine instead of a fixed time: a thread that
+ * is runnable but gets no CPU (a busy machine) is waited for as long as
+ * it takes, up to WAIT_CAP_MS from the start of the stop; only one that
+ * has used CPU_BUDGET_NS of its own CPU time in user space since we first
+ * looked, without parking or entering the kernel, is running with the
+ * signal blocked and is given up on. A thread that blocks the signal is
+ * sent it as soon as it unblocks it (glibc starts threads with every
+ * signal blocked). */
+static void inspect(world_t *w, slot_t *s, uint64_t cap) {
   int tid = ls_atomic_load_relaxed(&s->tid); /* relaxed: we wrote it */
+  uint64_t cpu0 = task_cpu_ns(tid);
   for (;;) {
     /* acquire: pairs with the handler's release of PARKED */
     if (s->signaled && ls_atomic_load_acquire(&s->word) == SLOT_WORD(w->gen, SLOT_PARKED)) {
@@ -236,20 +287,26 @@ static void inspect(world_t *w, slot_t *s, uint64_t deadline, uint64_t late_dead
     case TASK_RUNNING:
       break;
     }
-    /* Running with the signal blocked: a thread being created (glibc
-     * starts it with every signal blocked) unblocks it in a moment. */
     if (!s->signaled) {
       send_stop(w, s);
       if (s->how == HOW_GONE)
         return;
     }
-    if (now_ns() >= (s->signaled ? late_deadline : deadline)) {
+    uint64_t cpu = task_cpu_ns(tid);
+    if ((cpu > cpu0 && cpu - cpu0 >= CPU_BUDGET_NS) || now_ns() >= cap) {
       s->how = HOW_LOST;
       w->lost++;
       return;
     }
-    struct timespec ts = {0, 1000000};
-    sys2(SYS_nanosleep, &ts, NULL);
+    if (s->signaled) {
+      /* acquire: read before the re-check, so a wake in between is seen */
+      uint32_t seen = ls_atomic_load_acquire(&stw.parked);
+      if (ls_atomic_load_acquire(&s->word) != SLOT_WORD(w->gen, SLOT_PARKED))
+        futex_wait(&stw.parked, seen, 2000000);
+    } else {
+      struct timespec ts = {0, 1000000};
+      sys2(SYS_nanosleep, &ts, NULL);
+    }
   }
 }
 
@@ -257,7 +314,8 @@ int ls_reach_stop_world(world_t *w) {
   int rc = take_signal();
   if (rc)
     return rc;
-  uint64_t deadline = now_ns() + STOP_TIMEOUT_MS * 1000000ull;
+  uint64_t start = now_ns();
+  uint64_t cap = start + WAIT_CAP_MS * 1000000ull;
   w->pid = (int)sys0(SYS_getpid);
   w->self = (int)sys0(SYS_gettid);
   /* relaxed: only this thread writes these (one stop at a time); the
@@ -280,30 +338,30 @@ int ls_reach_stop_world(world_t *w) {
       w->overflow = true; /* threads keep appearing */
       break;
     }
-    /* Wait for this round's threads: a thread that runs may create more,
-     * so the next round looks again once they are all parked. */
+    /* Settle this round's threads: one that runs may create more, so the
+     * next round looks again once they are all stopped or accounted for.
+     * A short common wait first: most park within microseconds. */
+    uint64_t quick = now_ns() + QUICK_WAIT_MS * 1000000ull;
     while (!all_parked(w)) {
       uint64_t t = now_ns();
-      if (t >= deadline)
+      if (t >= quick)
         break;
       /* acquire: read before the re-check, so a wake in between is seen */
       uint32_t seen = ls_atomic_load_acquire(&stw.parked);
       if (all_parked(w))
         break;
-      uint64_t left = deadline - t;
+      uint64_t left = quick - t;
       futex_wait(&stw.parked, seen, (long)(left < 5000000 ? left : 5000000));
     }
-  }
-  uint64_t t = now_ns(), proc_deadline = t + PROC_RETRY_MS * 1000000ull,
-           late_deadline = t + LATE_PARK_MS * 1000000ull;
-  for (uint32_t i = 0; i < w->n; i++) {
-    slot_t *s = &w->slots[i];
-    if (s->how == HOW_GONE)
-      continue;
-    if (s->signaled && ls_atomic_load_acquire(&s->word) == SLOT_WORD(w->gen, SLOT_PARKED))
-      s->how = HOW_PARKED;
-    else
-      inspect(w, s, proc_deadline, late_deadline);
+    for (uint32_t i = before; i < w->n; i++) {
+      slot_t *s = &w->slots[i];
+      if (s->how == HOW_GONE)
+        continue;
+      if (s->signaled && ls_atomic_load_acquire(&s->word) == SLOT_WORD(w->gen, SLOT_PARKED))
+        s->how = HOW_PARKED;
+      else
+        inspect(w, s, cap);
+    }
   }
   return 0;
 }
