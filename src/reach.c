@@ -246,10 +246,11 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
                               .glibc = glibc};
     ls_reach_scan(blocks, n, &roots, p.stack, still_live, ctx);
     /* A thread we could not see may point to any block not proven
-     * reachable: "possibly lost" is all we can say. */
+     * reachable: it stays unclassified, rather than get a lost class
+     * that may be wrong. */
     for (size_t i = 0; i < n && (w.lost || w.overflow); i++)
       if (blocks[i].cls != LS_REACH_REACHABLE && blocks[i].cls != LS_REACH_GONE)
-        blocks[i].cls = LS_REACH_POSSIBLE;
+        blocks[i].cls = LS_REACH_UNCLASSIFIED;
   }
   ls_reach_resume_world(&w);
   /* --- the world runs again --- */
@@ -259,7 +260,7 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
     ls_warn("reachability not computed (%s); leaks are reported without it", strerror(-rc));
   } else if (w.lost || w.overflow) {
     ls_warn("reachability: %d thread(s) could not be stopped or inspected (they block signal %d "
-            "while running); blocks not found reachable are reported as possibly lost",
+            "while running); blocks not found reachable are reported as unclassified",
             w.lost ? w.lost : 1, ls_reach_stop_signal());
     rc = LS_REACH_INCOMPLETE;
   }
@@ -278,6 +279,7 @@ int ls_reach_classify(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still
 #endif
 
 const char *ls_reach_class_name(int cls) {
-  static const char *const names[] = {"definite", "indirect", "possible", "reachable", "gone"};
+  static const char *const names[] = {"definite", "indirect",  "possible",
+                                      "reachable", "gone", "unclassified"};
   return cls >= 0 && (size_t)cls < LS_ARRAY_LEN(names) ? names[cls] : "?";
 }

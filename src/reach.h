@@ -37,6 +37,9 @@ typedef enum {
   LS_REACH_REACHABLE, /* a chain of pointers to block starts from a root */
   LS_REACH_GONE,      /* freed since the snapshot: neither live nor lost;
                          the caller leaves it out of the report */
+  LS_REACH_UNCLASSIFIED, /* not proven reachable while a thread could be
+                            neither stopped nor inspected: it may hold the
+                            only pointer, so no lost class can be given */
 } ls_reach_class_t;
 
 typedef struct ls_reach_block {
@@ -50,8 +53,8 @@ typedef struct ls_reach_block {
 typedef bool (*ls_reach_live_fn)(uintptr_t addr, void *ctx);
 
 /* ls_reach_classify returned this: a thread could be neither stopped nor
- * inspected, so blocks not found reachable are POSSIBLE (it may hold
- * pointers to them) rather than DEFINITE or INDIRECT. */
+ * inspected, so blocks not found reachable are UNCLASSIFIED (it may hold
+ * pointers to them) rather than given a lost class that may be wrong. */
 #define LS_REACH_INCOMPLETE 1
 
 /* Sets blocks[i].cls for every block. blocks must be sorted by addr and
@@ -69,7 +72,7 @@ typedef bool (*ls_reach_live_fn)(uintptr_t addr, void *ctx);
 int ls_reach_classify(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live, void *ctx);
 
 /* Static names for the classes: "definite", "indirect", "possible",
- * "reachable", "gone". */
+ * "reachable", "gone", "unclassified". */
 const char *ls_reach_class_name(int cls);
 
 #endif

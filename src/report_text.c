@@ -177,7 +177,7 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                     (unsigned long)g->count, plural(g->count, "block", "blocks"));
       if (r->reach) {
         static const char *const words[] = {"definitely lost", "indirectly lost", "possibly lost",
-                                            "still reachable", "freed"};
+                                            "still reachable", "freed", "not classified"};
         ls_buf_printf(b, ", %s", words[g->reach]);
       }
       put_age(b, r, g);
