@@ -46,6 +46,7 @@ static struct {
   int tid;
   sigjmp_buf *jb;
   ksigaction_t old_segv, old_bus;
+  uint64_t old_mask; /* the scanning thread's signal mask */
 } fault;
 
 static RAW_READ void on_fault(int sig, siginfo_t *si, void *uc) {
@@ -66,6 +67,12 @@ static void guard_faults(int tid) {
    * what it was, so a second fault is caught too. */
   ls_reach_install(SIGSEGV, on_fault, SA_NODEFER, 0, &fault.old_segv);
   ls_reach_install(SIGBUS, on_fault, SA_NODEFER, 0, &fault.old_bus);
+  /* A thread that blocks SIGSEGV (a program that blocks every signal in
+   * every thread) would be killed by the first fault instead of reaching
+   * the handler: unblock both in this thread for the scan. */
+  uint64_t faults = 1ull << (SIGSEGV - 1) | 1ull << (SIGBUS - 1);
+  if (sys4(SYS_rt_sigprocmask, SIG_UNBLOCK, &faults, &fault.old_mask, 8) != 0)
+    fault.old_mask = 0;
 }
 
 static void unguard_faults(void) {
@@ -74,6 +81,7 @@ static void unguard_faults(void) {
     ls_reach_ksig(SIGSEGV, &fault.old_segv, NULL);
   if (ls_reach_ksig(SIGBUS, NULL, &cur) == 0 && cur.handler == (void *)on_fault)
     ls_reach_ksig(SIGBUS, &fault.old_bus, NULL);
+  sys4(SYS_rt_sigprocmask, SIG_SETMASK, &fault.old_mask, NULL, 8);
 }
 /* --- Scanning --- */
 
