@@ -271,7 +271,10 @@ def run_one(name, argv, lib, tmp_root, timeout, leakscope_only):
                   LEAKSCOPE_OUTPUT=os.path.join(out, "ls.%p"))
     subprocess.run(argv, cwd=work, env=ls_env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=timeout)
-    vg = ["valgrind", "--leak-check=full", "--track-fds=yes", "--trace-children=yes",
+    # indirect records too: with the default kinds Valgrind folds them into
+    # the definite record of their clique's leader
+    vg = ["valgrind", "--leak-check=full", "--show-leak-kinds=definite,indirect,possible",
+          "--track-fds=yes", "--trace-children=yes",
           "--child-silent-after-fork=yes", "--log-file=" + os.path.join(out, "vg.%p")] + argv
     for f in ("copy.txt", "sorted.txt", "out.tar", "f.out", "t.o"):
         try:
