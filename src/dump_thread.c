@@ -33,6 +33,7 @@
 #include "out.h"
 #include "real.h"
 #include "report_emit.h"
+#include "thread.h"
 
 static sem_t wake;
 static pthread_t thread;
@@ -52,6 +53,7 @@ void ls_dump_request(void) {
 }
 
 static void *dump_main(void *unused) {
+  ls_thread_mark_ours(); /* the reachability scan does not stop us */
   sigset_t only;
   sigfillset(&only);
   if (dump_signal)
@@ -81,6 +83,7 @@ static void *dump_main(void *unused) {
     }
   }
   ls_atomic_store_release(&running, 0);
+  ls_thread_unmark_ours();
   return NULL;
 }
 

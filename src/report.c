@@ -99,10 +99,10 @@ static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : 256;
   while (ncap < need)
     ncap *= 2;
-  void *p = *data ? mremap(*data, *cap * elem, ncap * elem, MREMAP_MAYMOVE)
-                  : mmap(NULL, ncap * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                         -1, 0);
-  if (p == MAP_FAILED)
+  /* ls_remap: the reachability scan must know these are ours (they hold
+   * block addresses) */
+  void *p = ls_remap(*data, *cap * elem, ncap * elem);
+  if (!p)
     return false;
   *data = p;
   *cap = ncap;
@@ -111,7 +111,7 @@ static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
 
 static void free_array(void *data, size_t cap, size_t elem) {
   if (data)
-    munmap(data, cap * elem);
+    ls_unmap(data, cap * elem);
 }
 
 /* --- Building --- */

@@ -88,4 +88,14 @@ void ls_thread_quiesce(void);
 /* Fork child: only the calling thread survives; forget the others. */
 void ls_thread_after_fork_child(void);
 
+/* leakscope's own threads (the dump thread): the reachability scan
+ * never stops or waits for them, and their memory is not the program's.
+ * A thread marks itself when it starts and unmarks itself before it ends;
+ * at most 4 at a time. ls_thread_is_ours(tid) answers for this process
+ * only (a fork child's thread ids say nothing of the parent's). All
+ * lock-free and async-signal-safe. */
+void ls_thread_mark_ours(void);
+void ls_thread_unmark_ours(void);
+bool ls_thread_is_ours(int tid);
+
 #endif
