@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 # The real-program tests (tests/real) run these tools; the fuzz targets
 # need clang's libFuzzer. Missing ones would only be skipped, but CI must
 # run them.
-LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev"
+LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev faketime"
 . scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$(nproc)"

@@ -24,6 +24,7 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 
 #include "atomic.h"
@@ -52,6 +53,9 @@ void ls_dump_request(void) {
 }
 
 static void *dump_main(void *unused) {
+  /* The name `leakscope dump` looks for in /proc/PID/task/TID/comm to aim
+   * its request at this thread alone. */
+  prctl(PR_SET_NAME, "leakscope-dump", 0, 0, 0);
   sigset_t only;
   sigfillset(&only);
   if (dump_signal)
@@ -115,6 +119,11 @@ void ls_dump_thread_stop(void) {
   ls_dump_signal_release();
   if (ls_atomic_load_acquire(&running))
     sem_post(&wake);
+  /* A request the thread had no time to serve (a raise() just before
+   * main returns) is served here, before the exit report. acq_rel: pairs
+   * with the thread's exchange; each request is served once. */
+  if (ls_atomic_exchange_acq_rel(&requests, 0) > 0)
+    ls_report_emit(LS_TRIGGER_SIGNAL);
 }
 
 void ls_dump_thread_after_fork_child(void) {

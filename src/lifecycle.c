@@ -13,6 +13,7 @@
  * __libc_freeres (sourceware 28248: it crashed programs when run before
  * their last destructor).
  */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,10 +85,30 @@ static void stop_following_exec(void) {
   }
 }
 
+/* Another allocator (jemalloc, tcmalloc) preloaded ahead of us defines
+ * malloc for the whole process: the program's blocks never reach us, and
+ * an empty report would claim a clean run. Found at start-up: the symbol
+ * the program's lookups find is not ours. */
+static bool foreign_allocator;
+
+extern __typeof(malloc) ls_own_malloc;
+
+static void check_allocator(void) {
+  void *first = dlsym(RTLD_DEFAULT, "malloc");
+  if (!first || first == (void *)ls_own_malloc)
+    return;
+  foreign_allocator = true;
+  Dl_info info;
+  const char *where = dladdr(first, &info) && info.dli_fname ? info.dli_fname : "another library";
+  ls_warn("malloc comes from %s, loaded ahead of leakscope: heap blocks are not tracked "
+          "(put libleakscope first in LD_PRELOAD)", where);
+}
+
 static void exit_report(void *unused) {
   ls_dump_thread_stop();
   int groups = ls_report_emit(LS_TRIGGER_EXIT);
-  if (groups > 0 && ls_config.exitcode) {
+  /* A run whose blocks we could not see is not clean either. */
+  if ((groups > 0 || foreign_allocator) && ls_config.exitcode) {
     /* Our status replaces the program's: flush its stdio first, as exit()
      * would have done after this handler. */
     ls_guard_push();
@@ -107,6 +128,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
     stop_following_exec();
   ls_suppress_load(ls_config.suppressions);
   ls_python_init();
+  check_allocator();
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   ls_dump_thread_start();
