@@ -25,7 +25,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "config.h"
@@ -43,6 +45,11 @@ static _Atomic int pausing;  /* a thread-wide call: the thread must end */
 static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int requests; /* dump requests not yet served */
 static int dump_signal;      /* ls_config.signal once installed, else 0 */
+static _Atomic pid_t tid;    /* the running thread's id, 0 if none */
+
+/* release/acquire: set by the thread first thing, cleared last; a reader
+ * sees the id of a thread that is, or was a moment ago, ours */
+pid_t ls_dump_thread_tid(void) { return ls_atomic_load_acquire(&tid); }
 
 void ls_dump_request(void) {
   int saved = errno;
@@ -56,6 +63,7 @@ static void *dump_main(void *unused) {
   /* The name `leakscope dump` looks for in /proc/PID/task/TID/comm to aim
    * its request at this thread alone. */
   prctl(PR_SET_NAME, "leakscope-dump", 0, 0, 0);
+  ls_atomic_store_release(&tid, (pid_t)syscall(SYS_gettid));
   sigset_t only;
   sigfillset(&only);
   if (dump_signal)
@@ -84,6 +92,7 @@ static void *dump_main(void *unused) {
       ls_report_emit(LS_TRIGGER_SIGNAL);
     }
   }
+  ls_atomic_store_release(&tid, 0);
   ls_atomic_store_release(&running, 0);
   return NULL;
 }
@@ -131,6 +140,7 @@ void ls_dump_thread_after_fork_child(void) {
    * flags are copied but the thread that held them is not here. */
   pthread_mutex_init(&pause_lock, NULL);
   ls_atomic_store_relaxed(&pausing, 0);
+  ls_atomic_store_relaxed(&tid, 0); /* the parent's thread is not here */
   if (!ls_atomic_load_acquire(&running) || ls_atomic_load_acquire(&stopping))
     return;
   ls_atomic_store_relaxed(&requests, 0);
