@@ -14,6 +14,7 @@
  * their last destructor).
  */
 #include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +98,15 @@ static void check_allocator(void) {
   void *first = dlsym(RTLD_DEFAULT, "malloc");
   if (!first || first == (void *)ls_own_malloc)
     return;
+  /* A non-PIE executable that takes malloc's address gives it a canonical
+   * address: its own PLT entry, an undefined symbol with a value, which
+   * leads to us. Only a definition is another allocator. */
+  Dl_info info = {0};
+  const ElfW(Sym) *sym = NULL;
+  if (dladdr1(first, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx == SHN_UNDEF)
+    return;
   foreign_allocator = true;
-  Dl_info info;
-  const char *where = dladdr(first, &info) && info.dli_fname ? info.dli_fname : "another library";
+  const char *where = info.dli_fname ? info.dli_fname : "another library";
   ls_warn("malloc comes from %s, loaded ahead of leakscope: heap blocks are not tracked "
           "(put libleakscope first in LD_PRELOAD)", where);
 }
