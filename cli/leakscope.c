@@ -14,6 +14,7 @@
 #endif
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,11 +27,13 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "dump_signal.h"
 
 /* --- Exit codes (listed in --help and docs/cli.md) --- */
 
@@ -581,9 +584,53 @@ static long own_pid(pid_t pid, const char *status)
   return ns_pid;
 }
 
+/* The thread id of leakscope's dump thread in process pid (its name is
+ * "leakscope-dump"), or 0. */
+static pid_t find_dump_thread(pid_t pid)
+{
+  char path[320], comm[32];
+  pid_t tid = 0;
+  DIR *d;
+  struct dirent *e;
+
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  d = opendir(path);
+  while (d && !tid && (e = readdir(d))) {
+    FILE *f;
+
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, e->d_name);
+    f = fopen(path, "r");
+    if (f && fgets(comm, sizeof comm, f) && !strcmp(comm, "leakscope-dump\n"))
+      tid = (pid_t)atoi(e->d_name);
+    if (f)
+      fclose(f);
+  }
+  if (d)
+    closedir(d);
+  return tid;
+}
+
+/* Asks for a dump without interrupting any thread of the program: the
+ * signal goes to the dump thread alone, tagged so that the library does
+ * not pass it on to the program's own handler. Without that thread (an
+ * older library, or one stopped around a setuid call), the same tagged
+ * signal goes to the process. */
 static void send_signal(pid_t pid, int sig)
 {
-  if (!kill(pid, sig))
+  siginfo_t si;
+  pid_t tid = find_dump_thread(pid);
+
+  memset(&si, 0, sizeof si);
+  si.si_signo = sig;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid();
+  si.si_uid = getuid();
+  si.si_value.sival_int = LS_DUMP_MAGIC;
+  if (tid && !syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, &si))
+    return;
+  if (!syscall(SYS_rt_sigqueueinfo, pid, sig, &si))
     return;
   if (errno == EPERM)
     die(EXIT_PERMISSION, "permission denied for process %d (signal)", (int)pid);

@@ -38,6 +38,11 @@ LS_EXPORT void *malloc(size_t n) {
   LS_ALLOC(n, ls_real.malloc(n));
 }
 
+/* Our own malloc and free, whatever the program's symbol lookup finds
+ * (lifecycle.c compares the two to notice an allocator loaded ahead). */
+extern __typeof(malloc) ls_own_malloc
+    __attribute__((alias("malloc"), visibility("hidden"), copy(malloc)));
+
 LS_EXPORT void *calloc(size_t count, size_t n) {
   if (ls_unlikely(!ls_real_ensure())) {
     size_t total;

@@ -13,6 +13,8 @@
  * __libc_freeres (sourceware 28248: it crashed programs when run before
  * their last destructor).
  */
+#include <dlfcn.h>
+#include <link.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -92,6 +94,31 @@ static void stop_following_exec(void) {
   }
 }
 
+/* Another allocator (jemalloc, tcmalloc) preloaded ahead of us defines
+ * malloc for the whole process: the program's blocks never reach us, and
+ * an empty report would claim a clean run. Found at start-up: the symbol
+ * the program's lookups find is not ours. */
+static bool foreign_allocator;
+
+extern __typeof(malloc) ls_own_malloc;
+
+static void check_allocator(void) {
+  void *first = dlsym(RTLD_DEFAULT, "malloc");
+  if (!first || first == (void *)ls_own_malloc)
+    return;
+  /* A non-PIE executable that takes malloc's address gives it a canonical
+   * address: its own PLT entry, an undefined symbol with a value, which
+   * leads to us. Only a definition is another allocator. */
+  Dl_info info = {0};
+  const ElfW(Sym) *sym = NULL;
+  if (dladdr1(first, &info, (void **)&sym, RTLD_DL_SYMENT) && sym && sym->st_shndx == SHN_UNDEF)
+    return;
+  foreign_allocator = true;
+  const char *where = info.dli_fname ? info.dli_fname : "another library";
+  ls_warn("malloc comes from %s, loaded ahead of leakscope: heap blocks are not tracked "
+          "(put libleakscope first in LD_PRELOAD)", where);
+}
+
 /* Set once the exit report was made: a later _exit (an atexit handler,
  * a destructor) does not make a second one. Relaxed: read and written by
  * the exiting thread; two threads exiting at once both see it at worst
@@ -113,7 +140,9 @@ static int report_at_exit(int status) {
   ls_atomic_store_relaxed(&exit_reported, 1);
   ls_dump_thread_stop();
   int groups = ls_report_emit(LS_TRIGGER_EXIT);
-  return groups > 0 && ls_config.exitcode ? (int)ls_config.exitcode : status;
+  /* A run whose blocks we could not see is not clean either. */
+  return (groups > 0 || foreign_allocator) && ls_config.exitcode ? (int)ls_config.exitcode
+                                                                  : status;
 }
 
 static void exit_report(void *unused) {
@@ -159,6 +188,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
     stop_following_exec();
   ls_suppress_load(ls_config.suppressions);
   ls_python_init();
+  check_allocator();
   ls_track_init();
   pthread_atfork(before_fork, after_fork_parent, after_fork_child);
   ls_dump_thread_start();

@@ -31,6 +31,9 @@ static void release_record(void *rec) {
   /* release: our last operation's writes happen-before a claimer's use */
   ls_atomic_store_release(&t->in_use, 0);
   ls_tls.thread = NULL;
+  /* The side stack goes with the record: a later call of this thread
+   * (another destructor's free) claims a record, and its stack, again. */
+  ls_tls.side_top = NULL;
 }
 
 static void create_exit_key(void) { pthread_key_create(&exit_key, release_record); }

@@ -27,6 +27,9 @@ typedef struct ls_thread {
   _Atomic uint32_t in_use;   /* 0: free for a new thread to claim */
   uint16_t id;               /* 1..65535; 0 if the registry ran out */
   struct ls_thread *next;    /* registry list, append-only */
+  char *side_stack;          /* bottom of the record's side stack
+                                (side_stack.c), NULL until first used; only
+                                the thread holding the record uses it */
 } __attribute__((aligned(LS_CACHE_LINE))) ls_thread_t;
 
 /* Chooses the grace-period mechanism (membarrier if the kernel has it).
