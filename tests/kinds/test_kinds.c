@@ -262,13 +262,104 @@ static void thread_checkpoint(const kcase_t *c, const char *opt) {
   TS_CHECK_INT(run, "threads from before the checkpoint", 0, said(run, "count", "before"));
 }
 
+/* --- Child processes --- */
+
+#define PROCESS_SRC "prog_kind_process.c"
+
+/* The zombie group at LEAK:fork: one child, the pid printed, status 3. */
+static void check_zombie(const ts_run_t *run, const json_value_t *report) {
+  const json_value_t *g = group_at(run, report, "process", src_path(PROCESS_SRC), "fork");
+  check_str(run, "resource", "zombie", json_as_str(json_get(g, "resource")));
+  check_bool(run, "leak", true, json_get(g, "leak"));
+  TS_CHECK_INT(run, "count", 1, int_of(g, "count"));
+  const json_value_t *p = json_at(json_get(g, "processes"), 0);
+  TS_CHECK_INT(run, "pid", said(run, "pid", "fork"), int_of(p, "pid"));
+  TS_CHECK_INT(run, "exit_code", 3, int_of(p, "exit_code"));
+  check_str(run, "state", "zombie", json_as_str(json_get(p, "state")));
+}
+
+static void process_zombie(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "zombie", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  check_zombie(run, report);
+  const char *src = src_path(PROCESS_SRC);
+  static const char *const clean[] = {"fork_waited", "popen", "posix_spawn", "system",
+                                      "fork_wait4"};
+  for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
+    no_group_at(run, report, "process", src, clean[i]);
+  TS_CHECK_INT(run, "process groups", 1, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 1, summary(report, "processes"));
+  TS_CHECK_INT(run, "summary.processes_running", 0, summary(report, "processes_running"));
+  TS_CHECK_INT(run, "fd groups (popen's stream was closed)", 0,
+               (int64_t)ts_groups_all(report, "fd").groups);
+  if (!strstr(run->out, "popen-ok"))
+    TS_FAIL(run, "popen's child did not run");
+}
+
+static void process_suppressed(const kcase_t *c, const char *opt) {
+  const char *env[] = {suppressions("process:leak_fork\n"), NULL};
+  const ts_run_t *run = run_prog("process", opt, "zombie", env);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "process groups", 0, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 0, summary(report, "processes"));
+  check_suppressed(run, report, "process:leak_fork", 1);
+}
+
+static void process_running(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "running", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  const json_value_t *g =
+      group_at(run, report, "process", src_path(PROCESS_SRC), "running_child");
+  check_str(run, "resource", "running", json_as_str(json_get(g, "resource")));
+  check_bool(run, "leak", false, json_get(g, "leak"));
+  const json_value_t *p = json_at(json_get(g, "processes"), 0);
+  TS_CHECK_INT(run, "pid", said(run, "pid", "running_child"), int_of(p, "pid"));
+  TS_CHECK_INT(run, "summary.processes_running", 1, summary(report, "processes_running"));
+  TS_CHECK_INT(run, "summary.leak_groups", 0, summary(report, "leak_groups"));
+}
+
+static void process_ignored(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "ignored", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "process groups", 0, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 0, summary(report, "processes"));
+}
+
+/* The exit report of process pid among the run's reports, or NULL. */
+static const json_value_t *exit_report_of(const ts_run_t *run, long pid) {
+  for (size_t i = 0; i < run->nreports; i++) {
+    const char *t = json_as_str(json_get(run->reports[i], "trigger"));
+    if (t && !strcmp(t, "exit") && int_of(run->reports[i], "pid") == pid)
+      return run->reports[i];
+  }
+  return NULL;
+}
+
+static void process_fork_records(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "records", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  check_zombie(run, report);
+  const json_value_t *t = group_at(run, report, "thread", src_path(PROCESS_SRC), "parent_thread");
+  (void)t;
+  long child = said(run, "pid", "fork_child");
+  const json_value_t *own = exit_report_of(run, child);
+  if (!own)
+    TS_FAIL(run, "no exit report of the forked child %ld", child);
+  TS_CHECK_INT(run, "the child's thread groups", 0, (int64_t)ts_groups_all(own, "thread").groups);
+  TS_CHECK_INT(run, "the child's process groups", 0,
+               (int64_t)ts_groups_all(own, "process").groups);
+  no_group_at(run, report, "process", src_path(PROCESS_SRC), "fork_child");
+}
+
 /* --- The table --- */
 
 static const kcase_t cases[] = {
     {"thread_unjoined", thread_unjoined},     {"thread_suppressed", thread_suppressed},
     {"thread_running", thread_running},       {"thread_at_exit", thread_at_exit},
     {"thread_strict", thread_strict},         {"thread_cxx", thread_cxx},
-    {"thread_checkpoint", thread_checkpoint},
+    {"thread_checkpoint", thread_checkpoint}, {"process_zombie", process_zombie},
+    {"process_suppressed", process_suppressed}, {"process_running", process_running},
+    {"process_ignored", process_ignored},     {"process_fork_records", process_fork_records},
 };
 
 static void run_case(void **state) {
