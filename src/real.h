@@ -117,7 +117,13 @@
   X(0, pid_t, waitpid, (pid_t, int *, int))                                       \
   X(0, int, waitid, (idtype_t, id_t, siginfo_t *, int))                           \
   X(0, pid_t, wait3, (int *, int, struct rusage *))                               \
-  X(0, pid_t, wait4, (pid_t, int *, int, struct rusage *))
+  X(0, pid_t, wait4, (pid_t, int *, int, struct rusage *))                        \
+  X(0, void *, mmap, (void *, size_t, int, int, int, off_t))                      \
+  X(0, void *, mmap64, (void *, size_t, int, int, int, off64_t))                  \
+  X(0, int, munmap, (void *, size_t))                                             \
+  X(0, void *, mremap, (void *, size_t, size_t, int, ...))                        \
+  X(0, void *, shmat, (int, const void *, int))                                   \
+  X(0, int, shmdt, (const void *))
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

@@ -194,8 +194,11 @@ void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                 (unsigned long)r->processes, (unsigned long)r->processes_running);
   ls_buf_printf(b, ",\"fds_stale\":%lu", (unsigned long)r->fds_stale);
   if (r->reach)
-    ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
-                  (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);
+    ls_buf_printf(b,
+                  ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu,\"reachable_mappings\":%lu,"
+                  "\"reachable_mapping_bytes\":%lu",
+                  (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks,
+                  (unsigned long)r->mappings_reachable, (unsigned long)r->mapping_bytes_reachable);
   put_suppressed(b);
   ls_buf_puts(b, "},\"leaks\":[");
   bool first = true;

@@ -351,6 +351,72 @@ static void process_fork_records(const kcase_t *c, const char *opt) {
   no_group_at(run, report, "process", src_path(PROCESS_SRC), "fork_child");
 }
 
+/* --- Mappings --- */
+
+#define MAPPING_SRC "prog_kind_mapping.c"
+
+static const ts_run_t *run_mapping(const char *opt, const char *const *env) {
+  static char file[1100];
+  snprintf(file, sizeof file, "%s", src_path(MAPPING_SRC));
+  char path[1024];
+  snprintf(path, sizeof path, "%s", prog_path("mapping", opt));
+  const char *argv[] = {path, "leaks", file, LS_KIND_PLUGIN, NULL};
+  ts_run(&current_run, LS_TEST_LIB, path, argv, env);
+  return &current_run;
+}
+
+/* The mapping group at marker: one mapping, the address and size the
+ * program printed, the resource and backing path. */
+static void check_mapping(const ts_run_t *run, const json_value_t *report, const char *marker,
+                          const char *resource, const char *path) {
+  const json_value_t *g = group_at(run, report, "mapping", src_path(MAPPING_SRC), marker);
+  check_str(run, "resource", resource, json_as_str(json_get(g, "resource")));
+  TS_CHECK_INT(run, "count", 1, int_of(g, "count"));
+  const json_value_t *m = json_at(json_get(g, "mappings"), 0);
+  char key[64];
+  snprintf(key, sizeof key, "map %s ", marker);
+  const char *line = strstr(run->out, key);
+  unsigned long addr = 0, size = 0;
+  if (!line || sscanf(line + strlen(key), "%lu %lu", &addr, &size) != 2)
+    TS_FAIL(run, "the program did not print LEAK:%s's mapping", marker);
+  const char *hex = json_as_str(json_get(m, "address"));
+  TS_CHECK_INT(run, "address", (int64_t)addr, hex ? (int64_t)strtoull(hex, NULL, 16) : -1);
+  TS_CHECK_INT(run, "size", (int64_t)size, int_of(m, "size"));
+  TS_CHECK_INT(run, "bytes", (int64_t)size, int_of(g, "bytes"));
+  check_str(run, "path", path, json_as_str(json_get(m, "path")));
+}
+
+static void mapping_leaks(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_mapping(opt, NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  char real[4096];
+  if (!realpath(src_path(MAPPING_SRC), real))
+    fail_msg("realpath %s", src_path(MAPPING_SRC));
+  check_mapping(run, report, "anon", "anonymous", "[anonymous]");
+  check_mapping(run, report, "file", "file", real);
+  check_mapping(run, report, "mremap", "anonymous", "[anonymous]");
+  check_mapping(run, report, "half", "anonymous", "[anonymous]");
+  const char *src = src_path(MAPPING_SRC);
+  no_group_at(run, report, "mapping", src, "unmapped");
+  no_group_at(run, report, "mapping", src, "malloc_big");
+  no_group_at(run, report, "mapping", src, "dlopen");
+  TS_CHECK_INT(run, "mapping groups", 4, (int64_t)ts_groups_all(report, "mapping").groups);
+  TS_CHECK_INT(run, "summary.mappings", 4, summary(report, "mappings"));
+  TS_CHECK_INT(run, "summary.mapping_bytes", (1 << 20) + 4096 + (256 << 10) + (128 << 10),
+               summary(report, "mapping_bytes"));
+  if (strstr(run->out, "dlopen"))
+    TS_FAIL(run, "the plugin did not load");
+}
+
+static void mapping_suppressed(const kcase_t *c, const char *opt) {
+  const char *env[] = {suppressions("mapping:leak_maps\n"), NULL};
+  const ts_run_t *run = run_mapping(opt, env);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "mapping groups", 0, (int64_t)ts_groups_all(report, "mapping").groups);
+  TS_CHECK_INT(run, "summary.mappings", 0, summary(report, "mappings"));
+  check_suppressed(run, report, "mapping:leak_maps", 4);
+}
+
 /* --- The table --- */
 
 static const kcase_t cases[] = {
@@ -360,6 +426,7 @@ static const kcase_t cases[] = {
     {"thread_checkpoint", thread_checkpoint}, {"process_zombie", process_zombie},
     {"process_suppressed", process_suppressed}, {"process_running", process_running},
     {"process_ignored", process_ignored},     {"process_fork_records", process_fork_records},
+    {"mapping_leaks", mapping_leaks},         {"mapping_suppressed", mapping_suppressed},
 };
 
 static void run_case(void **state) {

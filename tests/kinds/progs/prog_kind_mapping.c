@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: MIT
+ * prog_kind_mapping.c: memory mappings for test_kinds. argv[1]:
+ *   leaks     an anonymous 1 MiB mapping (LEAK:anon), a file mapping of
+ *             argv[2] (LEAK:file), a 64 KiB mapping grown to 256 KiB by
+ *             mremap (LEAK:mremap), a 256 KiB mapping whose first half is
+ *             unmapped (LEAK:half), all leaked; a mapping unmapped whole
+ *             (LEAK:unmapped), malloc(64 << 20) and a dlopen'd library
+ *             give nothing
+ * It prints "map <marker> <address> <size>" for each leaked mapping.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+#include "kindprog.h"
+
+static void say_map(const char *marker, void *p, size_t size) {
+  prog_say("map %s %lu %lu\n", marker, (unsigned long)(uintptr_t)p, (unsigned long)size);
+}
+
+PROG_LEAKY static void leak_maps(const char *path) {
+  void *anon = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:anon */
+  say_map("anon", anon, 1 << 20);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  void *file = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0); /* LEAK:file */
+  close(fd);
+  say_map("file", file, 4096);
+  void *small = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void *grown = mremap(small, 64 << 10, 256 << 10, MREMAP_MAYMOVE); /* LEAK:mremap */
+  say_map("mremap", grown, 256 << 10);
+  char *half = mmap(NULL, 256 << 10, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:half */
+  munmap(half, 128 << 10);
+  say_map("half", half + (128 << 10), 128 << 10);
+  void *gone = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:unmapped */
+  munmap(gone, 8192);
+}
+
+/* The C library's and the loader's own mappings are not the program's. */
+static void not_ours(const char *lib) {
+  char *big = malloc(64 << 20); /* LEAK:malloc_big */
+  big[0] = 1;
+  prog_sink = big;
+  free(big);
+  void *h = dlopen(lib, RTLD_NOW); /* LEAK:dlopen */
+  if (!h)
+    prog_say("dlopen %s failed\n", lib);
+  else
+    dlclose(h);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 4 || strcmp(argv[1], "leaks"))
+    return 2;
+  leak_maps(argv[2]);
+  not_ours(argv[3]);
+  return 0;
+}
