@@ -417,6 +417,22 @@ static void mapping_suppressed(const kcase_t *c, const char *opt) {
   check_suppressed(run, report, "mapping:leak_maps", 4);
 }
 
+static void mapping_reach(const kcase_t *c, const char *opt) {
+  const char *env[] = {"LEAKSCOPE_REACHABILITY=exit", NULL};
+  const char *argv[] = {prog_path("mapping", opt), "reach", NULL};
+  ts_run(&current_run, LS_TEST_LIB, argv[0], argv, env);
+  const ts_run_t *run = &current_run;
+  const json_value_t *report = ts_clean_exit_report(run);
+  const char *src = src_path(MAPPING_SRC);
+  no_group_at(run, report, "mapping", src, "kept");
+  const json_value_t *g = group_at(run, report, "mapping", src, "lost");
+  TS_CHECK_INT(run, "bytes of the lost mapping", 16384, int_of(g, "bytes"));
+  TS_CHECK_INT(run, "summary.reachable_mappings", 1, summary(report, "reachable_mappings"));
+  TS_CHECK_INT(run, "summary.reachable_mapping_bytes", 8192,
+               summary(report, "reachable_mapping_bytes"));
+  TS_CHECK_INT(run, "summary.mappings", 1, summary(report, "mappings"));
+}
+
 /* --- The table --- */
 
 static const kcase_t cases[] = {
@@ -427,6 +443,7 @@ static const kcase_t cases[] = {
     {"process_suppressed", process_suppressed}, {"process_running", process_running},
     {"process_ignored", process_ignored},     {"process_fork_records", process_fork_records},
     {"mapping_leaks", mapping_leaks},         {"mapping_suppressed", mapping_suppressed},
+    {"mapping_reach", mapping_reach},
 };
 
 static void run_case(void **state) {

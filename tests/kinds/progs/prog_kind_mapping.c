@@ -6,6 +6,9 @@
  *             unmapped (LEAK:half), all leaked; a mapping unmapped whole
  *             (LEAK:unmapped), malloc(64 << 20) and a dlopen'd library
  *             give nothing
+ *   reach     (run with LEAKSCOPE_REACHABILITY=exit) a mapping a global
+ *             points to (LEAK:kept: still reachable, not listed) and one
+ *             whose address the program keeps only scrambled (LEAK:lost)
  * It prints "map <marker> <address> <size>" for each leaked mapping.
  */
 #define _GNU_SOURCE
@@ -50,7 +53,29 @@ static void not_ours(const char *lib) {
     dlclose(h);
 }
 
+static void *volatile kept; /* volatile: stored, never read, yet kept */
+static volatile uintptr_t scrambled;
+
+PROG_LEAKY static void map_two(void) {
+  kept = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:kept */
+  void *lost = mmap(NULL, 16384, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:lost */
+  say_map("lost", lost, 16384);
+  scrambled = (uintptr_t)lost ^ 0x5a5a5a5a5a5a5a5aull;
+}
+
+/* Overwrites the stack below main's frame, where map_two's locals were. */
+PROG_LEAKY static void scrub(void) {
+  volatile char pad[16384]; /* volatile stores: the optimiser keeps them */
+  for (size_t i = 0; i < sizeof pad; i++)
+    pad[i] = 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "reach")) {
+    map_two();
+    scrub();
+    return 0;
+  }
   if (argc < 4 || strcmp(argv[1], "leaks"))
     return 2;
   leak_maps(argv[2]);
