@@ -16,6 +16,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -46,12 +47,17 @@ static void *empty(void *arg) { return arg; }
 
 int main(int argc, char **argv) {
   uint64_t iters = 20000;
+  const char *only = "";
   int c;
-  while ((c = getopt(argc, argv, "n:h")) != -1) {
+  while ((c = getopt(argc, argv, "n:o:h")) != -1) {
     switch (c) {
     case 'n': iters = strtoull(optarg, NULL, 10); break;
+    case 'o': only = optarg; break;
     default:
-      fprintf(stderr, "usage: %s [-n ITERS]   (default 20000 per loop, fork_wait 1/100)\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [-n ITERS] [-o thread|mmap|fork]   (default 20000 per loop, mmap 10x, "
+              "fork 1/100; -o runs one loop)\n",
+              argv[0]);
       return c == 'h' ? 0 : 2;
     }
   }
@@ -60,7 +66,7 @@ int main(int argc, char **argv) {
 
   cpu0 = cpu_ns();
   double t0 = now_ns();
-  for (uint64_t i = 0; i < iters; i++) {
+  for (uint64_t i = 0; i < iters && (!*only || !strcmp(only, "thread")); i++) {
     pthread_t t;
     if (pthread_create(&t, NULL, empty, NULL) != 0 || pthread_join(t, NULL) != 0) {
       perror("pthread_create/join");
@@ -71,7 +77,7 @@ int main(int argc, char **argv) {
 
   cpu0 = cpu_ns();
   t0 = now_ns();
-  for (uint64_t i = 0; i < iters * 10; i++) {
+  for (uint64_t i = 0; i < iters * 10 && (!*only || !strcmp(only, "mmap")); i++) {
     void *p = mmap(NULL, 64 << 10, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED || munmap(p, 64 << 10) != 0) {
       perror("mmap/munmap");
@@ -82,7 +88,7 @@ int main(int argc, char **argv) {
 
   cpu0 = cpu_ns();
   t0 = now_ns();
-  for (uint64_t i = 0; i < iters / 100; i++) {
+  for (uint64_t i = 0; i < iters / 100 && (!*only || !strcmp(only, "fork")); i++) {
     pid_t pid = fork();
     if (pid == 0)
       _exit(0);
