@@ -4,7 +4,9 @@
  *             argv[2] (LEAK:file), a 64 KiB mapping grown to 256 KiB by
  *             mremap (LEAK:mremap), a 256 KiB mapping whose first half is
  *             unmapped (LEAK:half), all leaked; a mapping unmapped whole
- *             (LEAK:unmapped), malloc(64 << 20) and a dlopen'd library
+ *             (LEAK:unmapped), a System V segment attached (LEAK:shmat,
+ *             leaked) and one detached (LEAK:shmat_detached), malloc(64 << 20)
+ *             and a dlopen'd library
  *             give nothing
  *   reach     (run with LEAKSCOPE_REACHABILITY=exit) a mapping a global
  *             points to (LEAK:kept: still reachable, not listed) and one
@@ -16,6 +18,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/mman.h>
+#include <sys/shm.h>
 
 #include "kindprog.h"
 
@@ -38,6 +41,14 @@ PROG_LEAKY static void leak_maps(const char *path) {
   say_map("half", half + (128 << 10), 128 << 10);
   void *gone = mmap(NULL, 8192, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0); /* LEAK:unmapped */
   munmap(gone, 8192);
+  /* System V shared memory: one segment attached and left, one detached;
+   * both segments removed at once (IPC_RMID: gone when detached). */
+  int id = shmget(IPC_PRIVATE, 64 << 10, IPC_CREAT | 0600);
+  void *shm = shmat(id, NULL, 0); /* LEAK:shmat */
+  void *shm2 = shmat(id, NULL, SHM_RDONLY); /* LEAK:shmat_detached */
+  shmdt(shm2);
+  shmctl(id, IPC_RMID, NULL);
+  say_map("shmat", shm, 64 << 10);
 }
 
 /* The C library's and the loader's own mappings are not the program's. */
