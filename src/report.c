@@ -463,7 +463,9 @@ static int cmp_fd_items(const void *a, const void *b) {
   const ls_fd_item_t *x = a, *y = b;
   if (x->group != y->group)
     return x->group < y->group ? -1 : 1;
-  return x->fd < y->fd ? -1 : x->fd > y->fd;
+  if (x->fd != y->fd)
+    return x->fd < y->fd ? -1 : 1;
+  return x->addr < y->addr ? -1 : x->addr > y->addr; /* mappings */
 }
 
 /* Sorts the groups and points each fd group at its slice of fd_items. */
