@@ -27,6 +27,7 @@
 #include "fdtable.h"
 #include "guard.h"
 #include "python.h"
+#include "kind_process.h"
 #include "kind_thread.h"
 #include "real.h"
 #include "keptfd.h"
@@ -63,6 +64,7 @@ static void after_fork_child(void) {
   ls_table_after_fork(true);
   ls_fdtable_after_fork_child();
   ls_kthread_after_fork_child();
+  ls_kproc_after_fork_child();
   ls_report_unlock();
   ls_dump_thread_after_fork_child();
   ls_guard_pop();

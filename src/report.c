@@ -25,6 +25,7 @@
 #include "depot.h"
 #include "python.h"
 #include "guard.h"
+#include "kind_mapping.h"
 #include "reach.h"
 #include "report_fds.h"
 #include "report_frames.h"
@@ -124,6 +125,9 @@ typedef struct builder {
   size_t map_cap;
   uintptr_t *buffers; /* sorted I/O buffers of live streams */
   size_t nbuffers, buffers_cap;
+  ls_reach_block_t *maps; /* the program's mappings as the classifier saw
+                             them (sorted; cls set), for visit_mappings */
+  size_t nmaps, maps_cap;
   bool failed;
 } builder_t;
 
@@ -278,8 +282,38 @@ static int cmp_block_addr(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Called with the world stopped: lock-free. */
-static bool block_still_live(uintptr_t addr, void *ctx) { return ls_table_contains(addr); }
+static int cmp_reach_addr(const void *a, const void *b) {
+  uintptr_t x = ((const ls_reach_block_t *)a)->addr, y = ((const ls_reach_block_t *)b)->addr;
+  return x < y ? -1 : x > y;
+}
+
+/* Called with the world stopped: lock-free (a bisection of the builder's
+ * own array, then the table). */
+static bool block_still_live(uintptr_t addr, void *ctx) {
+  const builder_t *b = ctx;
+  ls_reach_block_t key = {.addr = addr};
+  if (b->nmaps && bsearch(&key, b->maps, b->nmaps, sizeof key, cmp_reach_addr))
+    return true;
+  return ls_table_contains(addr);
+}
+
+/* The program's mappings join the reachability graph as blocks of their
+ * first page (a pointer to a mapping's start keeps it reachable, as a
+ * pointer to a block's does; reading no more than a page keeps a large
+ * file mapping from being read whole). */
+static void snapshot_mapping(const ls_kmap_info_t *m, void *ctx) {
+  builder_t *b = ctx;
+  if (grow_array((void **)&b->maps, &b->maps_cap, b->nmaps + 1, sizeof *b->maps))
+    b->maps[b->nmaps++] =
+        (ls_reach_block_t){.addr = m->start, .size = m->len < 4096 ? m->len : 4096};
+}
+
+int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start) {
+  ls_reach_block_t key = {.addr = start};
+  const ls_reach_block_t *m =
+      b->nmaps ? bsearch(&key, b->maps, b->nmaps, sizeof key, cmp_reach_addr) : NULL;
+  return m ? m->cls : -1;
+}
 
 /* Classifies the whole live set, not only what passes the filter: a block
  * older than a checkpoint still holds pointers. Loader blocks and stream
@@ -288,21 +322,35 @@ static bool block_still_live(uintptr_t addr, void *ctx) { return ls_table_contai
 static void visit_classified(builder_t *b) {
   snapshot_t s = {0};
   ls_table_foreach(snapshot_block, &s);
-  ls_reach_block_t *rb = s.failed ? NULL : ls_map(s.n * sizeof *rb + 1);
+  if (b->f->mappings)
+    ls_kmap_foreach(snapshot_mapping, b);
+  if (b->nmaps)
+    qsort(b->maps, b->nmaps, sizeof *b->maps, cmp_reach_addr);
+  size_t n = s.n + b->nmaps;
+  ls_reach_block_t *rb = s.failed ? NULL : ls_map(n * sizeof *rb + 1);
   int rc = -ENOMEM;
   if (rb) {
     qsort(s.blocks, s.n, sizeof *s.blocks, cmp_block_addr);
-    for (size_t i = 0; i < s.n; i++)
-      rb[i] = (ls_reach_block_t){.addr = s.blocks[i].addr, .size = s.blocks[i].size};
+    /* heap blocks and mappings, merged in address order */
+    for (size_t i = 0, j = 0, k = 0; k < n; k++)
+      rb[k] = j == b->nmaps || (i < s.n && s.blocks[i].addr < b->maps[j].addr)
+                  ? (ls_reach_block_t){.addr = s.blocks[i].addr, .size = s.blocks[i++].size}
+                  : b->maps[j++];
     ls_thread_self(); /* registered now: block_still_live runs with the world stopped */
-    rc = ls_reach_classify(rb, s.n, block_still_live, NULL);
+    rc = ls_reach_classify(rb, n, block_still_live, b);
   }
   b->failed |= !rb; /* out of memory: the report says it is incomplete */
   b->r->reach = rc >= 0;
-  for (size_t i = 0; i < s.n; i++)
-    add_block(b, &s.blocks[i], rc >= 0 ? rb[i].cls : LS_REACH_DEFINITE);
+  for (size_t i = 0, j = 0, k = 0; k < n || i < s.n; k++) {
+    bool is_map = rb && k < n && j < b->nmaps && rb[k].addr == b->maps[j].addr &&
+                  (i == s.n || s.blocks[i].addr != rb[k].addr);
+    if (is_map)
+      b->maps[j++].cls = rc >= 0 ? rb[k].cls : LS_REACH_DEFINITE;
+    else if (i < s.n)
+      add_block(b, &s.blocks[i++], rb && rc >= 0 ? rb[k].cls : LS_REACH_DEFINITE);
+  }
   if (rb)
-    ls_unmap(rb, s.n * sizeof *rb + 1);
+    ls_unmap(rb, n * sizeof *rb + 1);
   free_array(s.blocks, s.cap, sizeof *s.blocks);
 }
 
@@ -393,7 +441,9 @@ static int cmp_fd_items(const void *a, const void *b) {
   const ls_fd_item_t *x = a, *y = b;
   if (x->group != y->group)
     return x->group < y->group ? -1 : 1;
-  return x->fd < y->fd ? -1 : x->fd > y->fd;
+  if (x->fd != y->fd)
+    return x->fd < y->fd ? -1 : 1;
+  return x->addr < y->addr ? -1 : x->addr > y->addr; /* mappings */
 }
 
 /* Sorts the groups and points each fd group at its slice of fd_items. */
@@ -445,10 +495,12 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
     ls_table_foreach(visit_block, &b);
   if (f->fds)
     ls_fdtable_foreach(visit_fd, &b);
+  ls_report_visit_mappings(&b, f);
   order(r);
   if (b.map)
     ls_unmap(b.map, b.map_cap * sizeof *b.map);
   free_array(b.buffers, b.buffers_cap, sizeof *b.buffers);
+  free_array(b.maps, b.maps_cap, sizeof *b.maps);
   return b.failed ? -ENOMEM : 0;
 }
 

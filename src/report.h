@@ -124,6 +124,8 @@ typedef struct ls_report {
   uint64_t memory_bytes, memory_blocks, fds, untracked;
   uint64_t threads, threads_running;       /* not joined; still running */
   uint64_t mappings, mapping_bytes;
+  uint64_t mappings_reachable, mapping_bytes_reachable; /* with reach:
+                              still reachable, not listed */
   uint64_t processes, processes_running;   /* zombies; still running */
   uint64_t fds_stale;    /* fd records left out because their fd was
                             closed or replaced out of our sight
@@ -159,8 +161,14 @@ bool ls_report_add_item(ls_report_builder_t *b, ls_group_kind_t kind, int resour
                         uint32_t stamp, uint64_t bytes, bool not_leak, ls_fd_item_t item,
                         const char *text);
 ls_report_t *ls_report_of(ls_report_builder_t *b);
-/* Adds the threads, mappings and child processes the filter asks for. */
+/* Adds the threads and child processes the filter asks for (before the
+ * reachability scan), then the mappings (after it: they are in its
+ * graph). */
 void ls_report_visit_kinds(ls_report_builder_t *b, const ls_filter_t *f);
+void ls_report_visit_mappings(ls_report_builder_t *b, const ls_filter_t *f);
+/* The reachability class (ls_reach_class_t) of the mapping that starts
+ * at start, or -1 when the report has none. */
+int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start);
 
 /* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM. */
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);

@@ -200,6 +200,8 @@ void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
   if (r->reach) {
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);
+    ls_buf_printf(b, ",\"reachable_mappings\":%lu,\"reachable_mapping_bytes\":%lu",
+                  (unsigned long)r->mappings_reachable, (unsigned long)r->mapping_bytes_reachable);
     static const int lost[] = {LS_REACH_DEFINITE, LS_REACH_INDIRECT, LS_REACH_POSSIBLE};
     for (size_t i = 0; i < LS_ARRAY_LEN(lost); i++)
       ls_buf_printf(b, ",\"%s_bytes\":%lu,\"%s_blocks\":%lu", ls_reach_class_name(lost[i]),
