@@ -10,9 +10,9 @@
 set -e
 cd "$(dirname "$0")/.."
 # The real-program tests (tests/real) run these tools; the fuzz targets
-# need clang's libFuzzer. Missing ones would only be skipped, but CI must
-# run them.
-LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev"
+# need clang's libFuzzer; the schema checks (tests/eco) python3-jsonschema.
+# Missing ones would only be skipped, but CI must run them.
+LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev python3-jsonschema"
 . scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$(nproc)"
