@@ -11,9 +11,9 @@
 /* Appends one report line (without its newline) to this process's file in
  * the archive directory: $LS_REPORT_ARCHIVE, else the build tree's
  * (TS_REPORT_ARCHIVE); nothing when the variable is set empty. Lines that
- * are not a leakscope report are not kept, nor anything once the file
- * holds 1 MiB (a sample of each test's reports is enough). Never fails
- * the test. */
+ * are not a leakscope report are not kept, nor one that would take the
+ * file past 1 MiB (a sample of each test's reports is enough: the shape
+ * is what is checked). Never fails the test. */
 void ts_archive_report(const char *line, size_t len);
 
 #endif
