@@ -31,13 +31,16 @@ static void put_case(FILE *out, const json_value_t *group)
 {
   const json_value_t *stack = json_get(group, "stack");
   int own = ls_own_frame(group);
-  bool memory = !strcmp(ls_str(group, "kind", ""), "memory");
+  const char *kind = ls_str(group, "kind", "?");
+  bool memory = !strcmp(kind, "memory");
   bool reachable = !strcmp(ls_str(group, "reachability", ""), "reachable");
   char title[1024], where[1024], fp[17];
 
   ls_group_title(group, title, sizeof title);
   ls_group_fingerprint(group, fp);
-  fprintf(out, "    <testcase classname=\"leakscope.%s\" name=\"", memory ? "memory" : "fd");
+  fputs("    <testcase classname=\"leakscope.", out);
+  ls_put_xml(out, kind);
+  fputs("\" name=\"", out);
   ls_put_xml(out, own >= 0 ? ls_frame_text(json_at(stack, (size_t)own), where, sizeof where)
                            : "(no stack recorded)");
   fprintf(out, " [%s]\" time=\"0\">\n", fp);
@@ -46,7 +49,9 @@ static void put_case(FILE *out, const json_value_t *group)
   } else {
     fputs("      <failure message=\"", out);
     ls_put_xml(out, title);
-    fprintf(out, "\" type=\"%s\">", memory ? "memory-leak" : "fd-leak");
+    fputs("\" type=\"", out);
+    ls_put_xml(out, kind);
+    fputs("-leak\">", out);
   }
   ls_put_xml(out, title);
   fputs(memory ? ", allocated at:\n" : ", created at:\n", out);
@@ -91,8 +96,12 @@ int ls_cmd_junit(int argc, char **argv)
   }
   report = ls_report_load(input);
   groups = ls_report_groups(report);
-  for (size_t i = 0; i < groups; i++)
-    failures += strcmp(ls_str(ls_report_group(report, i), "reachability", ""), "reachable") != 0;
+  /* running threads and processes are listed but are not leaks: left out */
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    groups -= !ls_group_is_leak(ls_report_group(report, i));
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    failures += ls_group_is_leak(ls_report_group(report, i)) &&
+                strcmp(ls_str(ls_report_group(report, i), "reachability", ""), "reachable") != 0;
   out = ls_open_output(output);
   fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                "<testsuites name=\"leakscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
@@ -102,8 +111,9 @@ int ls_cmd_junit(int argc, char **argv)
   ls_put_xml(out, ls_str(report, "trigger", "?"));
   fprintf(out, ")\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
           groups ? groups : 1, failures);
-  for (size_t i = 0; i < groups; i++)
-    put_case(out, ls_report_group(report, i));
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    if (ls_group_is_leak(ls_report_group(report, i)))
+      put_case(out, ls_report_group(report, i));
   if (!groups)
     fputs("    <testcase classname=\"leakscope\" name=\"no leaks\" time=\"0\"/>\n", out);
   fputs("  </testsuite>\n</testsuites>\n", out);

@@ -176,11 +176,17 @@ const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
     snprintf(buf, size, "%lld byte%s in %lld block%s%s%s", (long long)ls_int(group, "bytes"),
              ls_int(group, "bytes") == 1 ? "" : "s", (long long)count, count == 1 ? "" : "s",
              said ? ", " : "", said ? said : "");
+  } else if (strcmp(kind, "fd")) {
+    /* thread, mapping, process: the kind, its state, and what it holds */
+    int64_t bytes = ls_int(group, "bytes");
+    int n = snprintf(buf, size, "%lld %s%s (%s)", (long long)count, kind, count == 1 ? "" : "s",
+                     resource);
+    if (bytes && n > 0 && (size_t)n < size)
+      snprintf(buf + n, size - (size_t)n, ", %lld bytes", (long long)bytes);
   } else {
     const json_value_t *fds = json_get(group, "fds"), *paths = json_get(group, "paths");
-    size_t used = (size_t)snprintf(buf, size, "%lld %s%s still open (%s; ", (long long)count,
-                                   !strcmp(kind, "fd") ? "fd" : kind, count == 1 ? "" : "s",
-                                   resource);
+    size_t used = (size_t)snprintf(buf, size, "%lld fd%s still open (%s; ", (long long)count,
+                                   count == 1 ? "" : "s", resource);
 
     for (size_t i = 0; i < json_len(fds) && used < size; i++) {
       int64_t fd = 0;
@@ -194,6 +200,14 @@ const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
       snprintf(buf + used, size - used, ")");
   }
   return buf;
+}
+
+bool ls_group_is_leak(const json_value_t *group)
+{
+  bool leak = true;
+
+  json_as_bool(json_get(group, "leak"), &leak);
+  return leak;
 }
 
 const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size)

@@ -49,6 +49,10 @@ int ls_own_frame(const json_value_t *group);
  * /dev/null)": what a group holds, into buf. */
 const char *ls_group_title(const json_value_t *group, char *buf, size_t size);
 
+/* False for a group listed but not a leak ("leak": false: a thread or
+ * child process still running). */
+bool ls_group_is_leak(const json_value_t *group);
+
 /* "function (file:line)" of a frame, as the text report shows it. */
 const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size);
 

@@ -31,13 +31,24 @@ static const struct sarif_rule {
   {"memory-still-reachable", "note", "Heap memory never freed but still reachable"},
   {"memory-not-released", "error", "Heap memory not released (report without reachability)"},
   {"fd-not-closed", "error", "File descriptor, FILE* or DIR* stream never closed"},
+  {"thread-leak", "error", "Thread never joined (its stack and TLS are held)"},
+  {"mapping-leak", "error", "Memory mapping never unmapped"},
+  {"process-leak", "error", "Child process never waited for"},
 };
 
 static size_t rule_of(const json_value_t *group)
 {
   const char *cls = ls_str(group, "reachability", NULL);
 
-  if (strcmp(ls_str(group, "kind", ""), "memory"))
+  const char *kind = ls_str(group, "kind", "");
+
+  if (!strcmp(kind, "thread"))
+    return 6;
+  if (!strcmp(kind, "mapping"))
+    return 7;
+  if (!strcmp(kind, "process"))
+    return 8;
+  if (strcmp(kind, "memory"))
     return 5;
   if (!cls)
     return 4;
@@ -147,8 +158,9 @@ static void put_result(FILE *out, const json_value_t *group, const char *root)
     }
     fputs("]}]", out);
   }
-  fprintf(out, ",\"properties\":{\"kind\":\"%s\",\"resource\":",
-          !strcmp(ls_str(group, "kind", ""), "memory") ? "memory" : "fd");
+  fputs(",\"properties\":{\"kind\":", out);
+  ls_put_json_string(out, ls_str(group, "kind", "?"));
+  fputs(",\"resource\":", out);
   ls_put_json_string(out, ls_str(group, "resource", "?"));
   fprintf(out, ",\"bytes\":%lld,\"count\":%lld}}", (long long)ls_int(group, "bytes"),
           (long long)ls_int(group, "count"));
@@ -222,8 +234,11 @@ int ls_cmd_sarif(int argc, char **argv)
     fputs("/\"}},", out);
   }
   fputs("\"results\":[", out);
-  for (size_t i = 0; i < ls_report_groups(report); i++) {
-    if (i)
+  for (size_t i = 0, n = 0; i < ls_report_groups(report); i++) {
+    /* running threads and processes are listed but are not leaks */
+    if (!ls_group_is_leak(ls_report_group(report, i)))
+      continue;
+    if (n++)
       fputc(',', out);
     put_result(out, ls_report_group(report, i), root);
   }

@@ -43,7 +43,10 @@ static char *rule_for(const json_value_t *group)
 
   if (!m)
     ls_cli_fatal(LS_CLI_ERROR, "out of memory");
-  fputs(strcmp(ls_str(group, "kind", ""), "memory") ? "fd:#0:" : "leak:#0:", m);
+  /* The rule prefix is the kind's name, but "leak" for heap memory. */
+  const char *kind = ls_str(group, "kind", "memory");
+
+  fprintf(m, "%s:#0:", strcmp(kind, "memory") ? kind : "leak");
   for (size_t i = 0; i < json_len(stack); i++) {
     if (i)
       fputc(';', m);
