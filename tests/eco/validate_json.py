@@ -9,8 +9,8 @@ Usage: validate_json.py SCHEMA [--lines] [--dir DIR [--consume]] [FILE...]
              leakscope's reports); otherwise each file is one document.
   --dir DIR  also every file directly in DIR (the report archive the test
              support fills: tests/support/archive.c).
-  --consume  delete the files of --dir once checked, so the next run checks
-             only what was written since.
+  --consume  delete the files of --dir once checked and all valid, so the
+             next run checks only what was written since.
 
 Prints one line per invalid document (file:line: where: what) and exits 1
 if there was any, 0 otherwise; 77 (CTest's skip) without jsonschema.
@@ -70,7 +70,8 @@ def main(argv):
                 where = "/".join(str(p) for p in e.path) or "(top)"
                 print(f"{path}:{lineno}: {where}: {e.message[:300]}")
             bad += bool(errors)
-    if consume:
+    # Invalid reports stay for a look (and the next run checks them again).
+    if consume and not bad:
         for path in archived:
             os.unlink(path)
     print(f"validate_json.py: {docs} documents from {len(files) + len(archived)} files, "
