@@ -34,6 +34,8 @@
 
 #include "config.h"
 #include "dump_signal.h"
+#include "program_check.h"
+#include "subcommands.h"
 
 /* --- Exit codes (listed in --help and docs/cli.md) --- */
 
@@ -45,6 +47,7 @@ enum {
   EXIT_PERMISSION = 5,
   EXIT_DISABLED = 6,
   EXIT_TIMEOUT = 7,
+  EXIT_UNTRACEABLE = 8, /* run: static or set-uid program */
   EXIT_CANNOT_EXEC = 126, /* found but not runnable, as in sh */
   EXIT_NOT_FOUND = 127,
 };
@@ -61,6 +64,8 @@ static void die(int status, const char *fmt, ...)
   fputc('\n', stderr);
   exit(status);
 }
+
+static void usage(FILE *out);
 
 /* --- Values only the tool takes (option values go to src/config.c) --- */
 
@@ -259,6 +264,23 @@ static void preload(const char *lib)
   free(list);
 }
 
+/* Exits when the program would run without the library (static or
+ * set-uid): with the exit status --error-exitcode asked for, so CI fails
+ * rather than pass on a report that never comes, else EXIT_UNTRACEABLE. */
+static void refuse_untraceable(const char *program)
+{
+  const char *code = getenv("LEAKSCOPE_EXITCODE");
+  ls_config_t scratch;
+  char why[4200];
+
+  if (ls_program_traceable(program, why, sizeof why))
+    return;
+  fprintf(stderr, "leakscope: %s\n", why);
+  if (code && ls_config_parse(&scratch, "EXITCODE", code) == 0 && scratch.exitcode)
+    exit((int)scratch.exitcode);
+  exit(EXIT_UNTRACEABLE);
+}
+
 /* argv[0] is "run". Returns only when the program cannot be executed. */
 static int cmd_run(int argc, char **argv)
 {
@@ -274,6 +296,10 @@ static int cmd_run(int argc, char **argv)
       i++;
       break;
     }
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      exit(0);
+    }
     while (o < run_options + LS_ARRAY_LEN(run_options) &&
            !match_option(argc, argv, &i, o->name, o->kind != VALUE_NONE, &value))
       o++;
@@ -283,6 +309,7 @@ static int cmd_run(int argc, char **argv)
   }
   if (i >= argc)
     die(EXIT_USAGE, "run: no program given");
+  refuse_untraceable(argv[i]);
   preload(find_library());
   execvp(argv[i], argv + i);
   err = errno;
@@ -682,6 +709,10 @@ static int cmd_dump(int argc, char **argv)
   ls_config_t target;
 
   for (int i = 1; i < argc;) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
     if (match_option(argc, argv, &i, "wait", true, &value)) {
       if (!parse_seconds(value, &wait))
         die(EXIT_USAGE, "invalid value '%s' for --wait (expected SECONDS)", value);
@@ -729,7 +760,10 @@ static void usage(FILE *out)
 {
   fputs("usage: leakscope run [options] [--] program [args...]\n"
         "       leakscope dump PID [--wait SECONDS] [--diff]\n"
+        "       leakscope sarif|junit|suppress REPORT.json [--output FILE]\n"
+        "       leakscope diff OLD.json NEW.json [--top N] [--all]\n"
         "       leakscope --help | --version\n"
+        "       leakscope COMMAND --help\n"
         "\n"
         "run: start program with libleakscope preloaded. Each option sets the\n"
         "variable shown; values are checked by the library's own parser.\n",
@@ -748,8 +782,13 @@ static void usage(FILE *out)
         "\n"
         "exit status: 0 ok, 1 system error, 2 usage, 3 no such process,\n"
         "  4 not running under leakscope, 5 permission denied,\n"
-        "  6 signal dumps disabled or not handled, 7 timed out.\n"
-        "  run exits with the program's status, 127 if not found, 126 if not runnable.\n",
+        "  6 signal dumps disabled or not handled, 7 timed out,\n"
+        "  8 program cannot be traced (static or set-uid).\n"
+        "  run exits with the program's status, 127 if not found, 126 if not runnable.\n"
+        "\n"
+        "sarif, junit: convert the last report of a JSON report file to SARIF 2.1.0\n"
+        "  or JUnit XML. suppress: a suppression rule for each of its groups.\n"
+        "diff: what grew from OLD's last report to NEW's, biggest growth first.\n",
         out);
 }
 
@@ -761,11 +800,14 @@ int main(int argc, char **argv)
     return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc - 1, argv + 1);
+  for (const struct ls_subcommand *c = ls_subcommands; c->name; c++)
+    if (!strcmp(cmd, c->name))
+      return c->main(argc - 1, argv + 1);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;
   }
-  if (!strcmp(cmd, "--version")) {
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
     puts("leakscope " LEAKSCOPE_VERSION_STRING);
     return 0;
   }

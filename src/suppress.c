@@ -115,7 +115,12 @@ static void parse(const char *path, const char *text, size_t len) {
       return;
     }
     ls_rule_t *r = &rules[nrules];
-    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .pattern = arena_strndup(colon + 1, (size_t)(e - colon - 1)),
+    const char *pattern = colon + 1;
+    /* "#0:" starts a frame rule; no function, module or file name starts
+     * with '#', so no plain rule changes meaning. */
+    bool frames = e - pattern > 3 && !memcmp(pattern, "#0:", 3);
+    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .frames = frames,
+                     .pattern = arena_strndup(pattern, (size_t)(e - pattern)),
                      .file = path, .line = lineno + 1};
     if (r->pattern)
       nrules++;
@@ -171,11 +176,12 @@ static bool glob_at(const char *s, const char *se, const char *p, const char *pe
   return true;
 }
 
-bool ls_suppress_match(const char *pattern, const char *s) {
+/* ls_suppress_match for the pattern [p, pe). */
+static bool match_range(const char *p, const char *pe, const char *s) {
   if (!s)
     return false;
-  const char *p = pattern, *pe = pattern + strlen(pattern), *se = s + strlen(s);
-  bool start = *p == '^';
+  const char *se = s + strlen(s);
+  bool start = p < pe && *p == '^';
   p += start;
   bool end = pe > p && pe[-1] == '$';
   pe -= end;
@@ -189,14 +195,43 @@ bool ls_suppress_match(const char *pattern, const char *s) {
   }
 }
 
+bool ls_suppress_match(const char *pattern, const char *s) {
+  return match_range(pattern, pattern + strlen(pattern), s);
+}
+
+/* Whether the pattern [p, pe) matches the frame's function, module or file. */
+static bool frame_matches(const char *p, const char *pe, const ls_frame_info_t *f) {
+  return match_range(p, pe, f->function) || match_range(p, pe, f->module) ||
+         match_range(p, pe, f->file);
+}
+
+/* A frame rule ("#0:" then patterns): the i-th ';'-separated pattern
+ * matches frames[i], for every pattern; a stack shorter than the list does
+ * not match. */
+static bool frames_match(const char *pattern, const ls_frame_info_t *frames, size_t n) {
+  size_t i = 0;
+  for (const char *p = pattern + 3;; i++) {
+    const char *pe = p + strcspn(p, ";");
+    if (i == n || !frame_matches(p, pe, &frames[i]))
+      return false;
+    if (!*pe)
+      return true;
+    p = pe + 1;
+  }
+}
+
 ls_rule_t *ls_suppress_find(ls_rule_kind_t kind, const ls_frame_info_t *frames, size_t n) {
   for (size_t r = 0; r < nrules; r++) {
     if (rules[r].kind != kind)
       continue;
+    if (rules[r].frames) {
+      if (frames_match(rules[r].pattern, frames, n))
+        return &rules[r];
+      continue;
+    }
+    const char *p = rules[r].pattern, *pe = p + strlen(p);
     for (size_t i = 0; i < n; i++)
-      if (ls_suppress_match(rules[r].pattern, frames[i].function) ||
-          ls_suppress_match(rules[r].pattern, frames[i].module) ||
-          ls_suppress_match(rules[r].pattern, frames[i].file))
+      if (frame_matches(p, pe, &frames[i]))
         return &rules[r];
   }
   return NULL;

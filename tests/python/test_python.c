@@ -238,6 +238,40 @@ static void test_py313_fds_dump(void **state) {
   check_fds(PY313);
 }
 
+/* --- Threads started and never ended --------------------------------- */
+
+static void check_threads(const char *python) {
+  const char *src = prog("py_threads");
+  const ts_run_t *run = run_py(python, "py_threads", NULL);
+  const json_value_t *exit_report = ts_clean_exit_report(run);
+  const json_value_t *dump = nth_report(run, "signal", 0);
+  ts_leaks_t running = ts_groups_at(dump, "thread", src, ts_marker_line(src, "running"));
+  TS_CHECK_INT(run, "threads running from LEAK:running", 4, running.count);
+  for (size_t g = 0; g < running.groups && g < TS_MAX_MATCHES; g++) {
+    TS_CHECK(run, !strcmp(json_as_str(json_get(running.group[g], "resource")), "running"));
+    check_python_frame(run, running.group[g], running.frame[g], "leak_threads");
+  }
+  ts_leaks_t joined = ts_groups_at(dump, "thread", src, ts_marker_line(src, "joined"));
+  TS_CHECK_INT(run, "threads from LEAK:joined", 0, joined.count);
+  /* joined before the end: nothing at exit */
+  TS_CHECK_INT(run, "thread groups at exit", 0, (int64_t)ts_groups_all(exit_report, "thread").groups);
+}
+
+static void test_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY311);
+}
+
+static void test_py312_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY312);
+}
+
+static void test_py313_threads_dump(void **state) {
+  (void)state;
+  check_threads(PY313);
+}
+
 /* --- Growth between two dumps ----------------------------------------- */
 
 static void check_growth(const char *python, const char *const *env) {
@@ -317,7 +351,7 @@ static void check_clean(const char *const *env) {
   const ts_run_t *run = run_py(PY311, "py_clean", env);
   const json_value_t *report = ts_clean_exit_report(run);
   const json_value_t *leaks = json_get(report, "leaks");
-  int64_t definite = 0, fds = 0;
+  int64_t definite = 0, fds = 0, threads = 0;
   for (size_t i = 0; i < json_len(leaks); i++) {
     const json_value_t *g = json_at(leaks, i);
     const char *kind = json_as_str(json_get(g, "kind"));
@@ -326,9 +360,12 @@ static void check_clean(const char *const *env) {
       definite += int_at(g, "bytes");
     if (!strcmp(kind, "fd"))
       fds += int_at(g, "count");
+    if (!strcmp(kind, "thread"))
+      threads += int_at(g, "count");
   }
   TS_CHECK_INT(run, "definitely lost bytes", 0, definite);
   TS_CHECK_INT(run, "fds in the exit report", 0, fds);
+  TS_CHECK_INT(run, "threads in the exit report (all were joined)", 0, threads);
 }
 
 static void test_clean(void **state) {
@@ -368,6 +405,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test_teardown(test_suppress_function, free_run),
       cmocka_unit_test_teardown(test_suppress_file, free_run),
       cmocka_unit_test_teardown(test_fds_dump, free_run),
+      cmocka_unit_test_teardown(test_threads_dump, free_run),
       cmocka_unit_test_teardown(test_growth_diff, free_run),
       cmocka_unit_test_teardown(test_growth_diff_malloc, free_run),
       cmocka_unit_test_teardown(test_objects_diff, free_run),
@@ -376,9 +414,11 @@ int main(int argc, char **argv) {
       cmocka_unit_test_teardown(test_py312_ctypes_exit, free_run),
       cmocka_unit_test_teardown(test_py312_fds_dump, free_run),
       cmocka_unit_test_teardown(test_py312_growth_diff, free_run),
+      cmocka_unit_test_teardown(test_py312_threads_dump, free_run),
       cmocka_unit_test_teardown(test_py313_ctypes_exit, free_run),
       cmocka_unit_test_teardown(test_py313_fds_dump, free_run),
       cmocka_unit_test_teardown(test_py313_growth_diff, free_run),
+      cmocka_unit_test_teardown(test_py313_threads_dump, free_run),
       cmocka_unit_test_teardown(test_version_off, free_run),
   };
   return ts_main("python", tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);
