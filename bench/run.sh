@@ -200,7 +200,7 @@ workloads=(
   "malloc_rand_1t_fpunw|ns_per_pair:same, frame pointers and LEAKSCOPE_UNWIND=fp (ns/pair)"
   "live|ns_per_alloc:${live_n} live 32 B blocks: malloc (ns/block)|wall_ms:${live_n} live 32 B blocks: whole process incl. exit report (ms)"
   "fd|open_close:open+close /dev/null (ns/pair)|socketpair_close:socketpair+2 close (ns/op)"
-  "kinds|thread_create_join:pthread_create+pthread_join, empty thread (ns/pair)|mmap_munmap:mmap+munmap 64 KiB anonymous (ns/pair)|fork_wait:fork+_exit+waitpid (ns/op)"
+  "kinds|thread_create_join:pthread_create+pthread_join, empty thread (ns/pair)|thread_create_join_cpu:same, CPU time of the process (ns/pair)|mmap_munmap:mmap+munmap 64 KiB anonymous (ns/pair)|mmap_munmap_cpu:same, CPU time (ns/pair)|fork_wait:fork+_exit+waitpid (ns/op)"
   "stall|max_stall_ms:longest pause of a malloc/free thread around a SIGUSR2 dump, ${stall_n} live blocks (ms)"
   "stall_reach|max_stall_ms:same, LEAKSCOPE_REACHABILITY=1 (ms)"
 )
@@ -289,7 +289,9 @@ measure() {
       wall_ms)
         val=$(grep -o 'wall_ms=[0-9.]*' "$tmp/exec" | cut -d= -f2) ;;
       open_close|socketpair_close|thread_create_join|mmap_munmap|fork_wait)
-        val=$(grep "op=$key " "$tmp/out" | grep -o 'ns_per_op=[0-9.]*' | cut -d= -f2) ;;
+        val=$(grep "op=$key " "$tmp/out" | grep -o ' ns_per_op=[0-9.]*' | cut -d= -f2) ;;
+      thread_create_join_cpu|mmap_munmap_cpu)
+        val=$(grep "op=${key%_cpu} " "$tmp/out" | grep -o 'cpu_ns_per_op=[0-9.]*' | cut -d= -f2) ;;
       *) val=$(grep -o "$key=[0-9.]*" "$tmp/out" | head -1 | cut -d= -f2) ;;
     esac
     printf '%s\t%s\t%s\t%s\n' "$name" "$key" "$config" "${val:-?}" >> "$results"

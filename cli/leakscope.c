@@ -14,6 +14,7 @@
 #endif
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,11 +27,15 @@
 #include <string.h>
 #include <sys/auxv.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "dump_signal.h"
+#include "program_check.h"
+#include "subcommands.h"
 
 /* --- Exit codes (listed in --help and docs/cli.md) --- */
 
@@ -42,6 +47,7 @@ enum {
   EXIT_PERMISSION = 5,
   EXIT_DISABLED = 6,
   EXIT_TIMEOUT = 7,
+  EXIT_UNTRACEABLE = 8,   /* run: static or set-uid program */
   EXIT_CANNOT_EXEC = 126, /* found but not runnable, as in sh */
   EXIT_NOT_FOUND = 127,
 };
@@ -56,6 +62,8 @@ __attribute__((noreturn, format(printf, 2, 3))) static void die(int status, cons
   fputc('\n', stderr);
   exit(status);
 }
+
+static void usage(FILE *out);
 
 /* --- Values only the tool takes (option values go to src/config.c) --- */
 
@@ -271,6 +279,22 @@ static void preload(const char *lib) {
   free(list);
 }
 
+/* Exits when the program would run without the library (static or
+ * set-uid): with the exit status --error-exitcode asked for, so CI fails
+ * rather than pass on a report that never comes, else EXIT_UNTRACEABLE. */
+static void refuse_untraceable(const char *program) {
+  const char *code = getenv("LEAKSCOPE_EXITCODE");
+  ls_config_t scratch;
+  char why[4200];
+
+  if (ls_program_traceable(program, why, sizeof why))
+    return;
+  fprintf(stderr, "leakscope: %s\n", why);
+  if (code && ls_config_parse(&scratch, "EXITCODE", code) == 0 && scratch.exitcode)
+    exit((int)scratch.exitcode);
+  exit(EXIT_UNTRACEABLE);
+}
+
 /* argv[0] is "run". Returns only when the program cannot be executed. */
 static int cmd_run(int argc, char **argv) {
   bool seen[MAX_RUN_FLAGS] = {false};
@@ -284,6 +308,10 @@ static int cmd_run(int argc, char **argv) {
       i++;
       break;
     }
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      exit(0);
+    }
     while (k < n_run_flags &&
            !match_option(argc, argv, &i, run_flags[k].name, run_flags[k].arg != NULL, &value))
       k++;
@@ -293,6 +321,7 @@ static int cmd_run(int argc, char **argv) {
   }
   if (i >= argc)
     die(EXIT_USAGE, "run: no program given");
+  refuse_untraceable(argv[i]);
   preload(find_library());
   execvp(argv[i], argv + i);
   int err = errno;
@@ -579,8 +608,51 @@ static long own_pid(pid_t pid, const char *status) {
   return ns_pid;
 }
 
+/* The thread id of leakscope's dump thread in process pid (its name is
+ * "leakscope-dump"), or 0. */
+static pid_t find_dump_thread(pid_t pid) {
+  char path[320], comm[32];
+  pid_t tid = 0;
+  DIR *d;
+  struct dirent *e;
+
+  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+  d = opendir(path);
+  while (d && !tid && (e = readdir(d))) {
+    FILE *f;
+
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/task/%s/comm", (int)pid, e->d_name);
+    f = fopen(path, "r");
+    if (f && fgets(comm, sizeof comm, f) && !strcmp(comm, "leakscope-dump\n"))
+      tid = (pid_t)atoi(e->d_name);
+    if (f)
+      fclose(f);
+  }
+  if (d)
+    closedir(d);
+  return tid;
+}
+
+/* Asks for a dump without interrupting any thread of the program: the
+ * signal goes to the dump thread alone, tagged so that the library does
+ * not pass it on to the program's own handler. Without that thread (an
+ * older library, or one stopped around a setuid call), the same tagged
+ * signal goes to the process. */
 static void send_signal(pid_t pid, int sig) {
-  if (!kill(pid, sig))
+  siginfo_t si;
+  pid_t tid = find_dump_thread(pid);
+
+  memset(&si, 0, sizeof si);
+  si.si_signo = sig;
+  si.si_code = SI_QUEUE;
+  si.si_pid = getpid();
+  si.si_uid = getuid();
+  si.si_value.sival_int = LS_DUMP_MAGIC;
+  if (tid && !syscall(SYS_rt_tgsigqueueinfo, pid, tid, sig, &si))
+    return;
+  if (!syscall(SYS_rt_sigqueueinfo, pid, sig, &si))
     return;
   if (errno == EPERM)
     die(EXIT_PERMISSION, "permission denied for process %d (signal)", (int)pid);
@@ -629,6 +701,10 @@ static int cmd_dump(int argc, char **argv) {
   ls_config_t target;
 
   for (int i = 1; i < argc;) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    }
     if (match_option(argc, argv, &i, "wait", true, &value)) {
       if (!parse_seconds(value, &wait))
         die(EXIT_USAGE, "invalid value '%s' for --wait (expected SECONDS)", value);
@@ -676,7 +752,10 @@ static int cmd_dump(int argc, char **argv) {
 static void usage(FILE *out) {
   fputs("usage: leakscope run [options] [--] program [args...]\n"
         "       leakscope dump PID [--wait SECONDS] [--diff]\n"
+        "       leakscope sarif|junit|suppress REPORT.json [--output FILE]\n"
+        "       leakscope diff OLD.json NEW.json [--top N] [--all]\n"
         "       leakscope --help | --version\n"
+        "       leakscope COMMAND --help\n"
         "\n"
         "run: start program with libleakscope preloaded. Each option sets the\n"
         "variable shown; values are checked by the library's own parser.\n",
@@ -696,8 +775,13 @@ static void usage(FILE *out) {
         "\n"
         "exit status: 0 ok, 1 system error, 2 usage, 3 no such process,\n"
         "  4 not running under leakscope, 5 permission denied,\n"
-        "  6 signal dumps disabled or not handled, 7 timed out.\n"
-        "  run exits with the program's status, 127 if not found, 126 if not runnable.\n",
+        "  6 signal dumps disabled or not handled, 7 timed out,\n"
+        "  8 program cannot be traced (static or set-uid).\n"
+        "  run exits with the program's status, 127 if not found, 126 if not runnable.\n"
+        "\n"
+        "sarif, junit: convert the last report of a JSON report file to SARIF 2.1.0\n"
+        "  or JUnit XML. suppress: a suppression rule for each of its groups.\n"
+        "diff: what grew from OLD's last report to NEW's, biggest growth first.\n",
         out);
 }
 
@@ -710,11 +794,14 @@ int main(int argc, char **argv) {
     return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "dump"))
     return cmd_dump(argc - 1, argv + 1);
+  for (const struct ls_subcommand *c = ls_subcommands; c->name; c++)
+    if (!strcmp(cmd, c->name))
+      return c->main(argc - 1, argv + 1);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) {
     usage(stdout);
     return 0;
   }
-  if (!strcmp(cmd, "--version")) {
+  if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
     puts("leakscope " LEAKSCOPE_VERSION_STRING);
     return 0;
   }

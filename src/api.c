@@ -18,7 +18,8 @@
 #include "guard.h"
 #include "out.h"
 #include "real.h"
-#include "report.h"
+#include "report_emit.h"
+#include "report_frames.h"
 #include "suppress.h"
 #include "table.h"
 #include "thread.h"
@@ -178,11 +179,17 @@ LEAKSCOPE_EXPORT int leakscope_report_path(const char *path, leakscope_checkpoin
                                            leakscope_scope_t scope, unsigned kinds,
                                            leakscope_format_t format) {
   ls_guard_push(); /* our own fd is not the program's resource */
-  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+  /* O_NONBLOCK: a FIFO without a reader fails at once; writes that would
+   * block wait LS_OUTPUT_WAIT_MS at most (report_output.h) */
+  int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
   ls_guard_pop();
   if (fd < 0)
     return -1;
-  int groups = leakscope_report_fd(fd, cp, scope, kinds, format);
+  ls_buf_t out;
+  int groups = render(&out, cp, scope, kinds, format);
+  if (groups >= 0 && ls_output_write_bounded(fd, out.data, out.len) < 0)
+    groups = -1;
+  ls_buf_release(&out);
   ls_guard_push();
   close(fd);
   ls_guard_pop();

@@ -18,15 +18,35 @@ typedef struct chunk {
 
 static _Atomic(chunk_t *) current;
 
+static void note_mapping(uintptr_t lo, size_t len);
+static void forget_mapping(uintptr_t lo);
+
 void *ls_map(size_t size) {
   size = (size + 4095) & ~(size_t)4095;
   void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                  -1, 0);
-  return p == MAP_FAILED ? NULL : p;
+  if (p == MAP_FAILED)
+    return NULL;
+  note_mapping((uintptr_t)p, size);
+  return p;
+}
+
+void *ls_remap(void *p, size_t old_size, size_t new_size) {
+  if (!p)
+    return ls_map(new_size);
+  old_size = (old_size + 4095) & ~(size_t)4095;
+  new_size = (new_size + 4095) & ~(size_t)4095;
+  void *q = mremap(p, old_size, new_size, MREMAP_MAYMOVE);
+  if (q == MAP_FAILED)
+    return NULL;
+  forget_mapping((uintptr_t)p);
+  note_mapping((uintptr_t)q, new_size);
+  return q;
 }
 
 void ls_unmap(void *p, size_t size) {
   size = (size + 4095) & ~(size_t)4095;
+  forget_mapping((uintptr_t)p);
   munmap(p, size);
 }
 
@@ -58,4 +78,72 @@ void *ls_arena_alloc(size_t size, size_t align) {
     if (!ls_atomic_cas_acq_rel(&current, &c, fresh))
       ls_unmap(fresh, LS_CHUNK_SIZE);
   }
+}
+
+/* --- The list of our mappings (for the reachability scan) ---
+ *
+ * A fixed table in our own .bss: a slot is free while lo is 0. note_mapping
+ * claims a free slot with a CAS on lo, then publishes len; forget_mapping
+ * clears len, then lo. No lock: ls_map runs on the hot path (table growth).
+ * A reader (ls_map_list) runs with the other threads stopped, so it sees
+ * a slot half-written only if a thread stopped inside these few
+ * instructions: a slot with len 0 is skipped, and that mapping (fresh or
+ * on its way out) is scanned as if it were the program's: a block may read
+ * reachable, never lost. A mapping that finds no free slot is counted in
+ * missed, with the same consequence. */
+
+#define MAX_MAPPINGS LS_MAP_LIST_MAX
+
+static struct {
+  _Atomic uintptr_t lo;
+  _Atomic size_t len;
+} mappings[MAX_MAPPINGS];
+static _Atomic uint32_t mappings_high; /* slots ever used: readers stop here */
+static _Atomic uint32_t mappings_missed;
+
+static void note_mapping(uintptr_t lo, size_t len) {
+  for (uint32_t i = 0; i < MAX_MAPPINGS; i++) {
+    uintptr_t expected = 0;
+    /* relaxed pre-check: most slots are taken; the CAS decides */
+    if (ls_atomic_load_relaxed(&mappings[i].lo) != 0 ||
+        !ls_atomic_cas_acq_rel(&mappings[i].lo, &expected, lo))
+      continue;
+    /* release: lo before len, so a reader that sees len sees its lo */
+    ls_atomic_store_release(&mappings[i].len, len);
+    uint32_t high = ls_atomic_load_relaxed(&mappings_high);
+    /* acq_rel CAS: raises the high mark; readers acquire it */
+    while (high < i + 1 && !ls_atomic_cas_acq_rel(&mappings_high, &high, i + 1))
+      ;
+    return;
+  }
+  ls_atomic_add_relaxed(&mappings_missed, 1); /* relaxed: a statistic */
+}
+
+static void forget_mapping(uintptr_t lo) {
+  uint32_t high = ls_atomic_load_acquire(&mappings_high); /* pairs with note_mapping's CAS */
+  for (uint32_t i = 0; i < high; i++) {
+    /* relaxed: only the thread that owns a mapping forgets it */
+    if (ls_atomic_load_relaxed(&mappings[i].lo) == lo) {
+      ls_atomic_store_relaxed(&mappings[i].len, 0);
+      /* release: len cleared before the slot is free for another claim */
+      ls_atomic_store_release(&mappings[i].lo, 0);
+      return;
+    }
+  }
+}
+
+size_t ls_map_list(ls_span_t *out, size_t cap, size_t *missed) {
+  size_t n = 0;
+  uint32_t high = ls_atomic_load_acquire(&mappings_high); /* pairs with note_mapping's CAS */
+  for (uint32_t i = 0; i < high && n < cap; i++) {
+    /* acquire: pairs with the release of len in note_mapping */
+    size_t len = ls_atomic_load_acquire(&mappings[i].len);
+    uintptr_t lo = ls_atomic_load_relaxed(&mappings[i].lo);
+    if (len && lo) {
+      out[n++] = (ls_span_t){lo, lo + len};
+    }
+  }
+  if (missed)
+    *missed = ls_atomic_load_relaxed(&mappings_missed); /* relaxed: a statistic */
+  return n;
 }

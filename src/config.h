@@ -14,7 +14,16 @@
 
 #include "common.h"
 
-enum { LS_FORMAT_TEXT, LS_FORMAT_JSON, LS_FORMAT_FOLDED };
+/* X(id, name, writer): the report formats, in the order of the `format`
+ * option's values below (keep both in step); each has a writer
+ * ls_report_write_<writer> (report_writer.h). */
+#define LS_REPORT_FORMATS(X) X(TEXT, "text", text) X(JSON, "json", json) X(FOLDED, "folded", folded)
+enum {
+#define LS_FORMAT_ENUM(id, name, writer) LS_FORMAT_##id,
+  LS_REPORT_FORMATS(LS_FORMAT_ENUM)
+#undef LS_FORMAT_ENUM
+  LS_FORMAT_COUNT
+};
 /* LEAKSCOPE_UNWIND: cfi is our .eh_frame walker with libunwind behind it;
  * "libunwind" (its name before) is accepted and means the same. */
 enum { LS_UNWIND_CFI, LS_UNWIND_FP, LS_UNWIND_CFI_ALIAS };

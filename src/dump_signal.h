@@ -10,6 +10,11 @@
 #include <signal.h>
 #include <stdbool.h>
 
+/* The value `leakscope dump` sends with the dump signal (sigqueue, aimed
+ * at the dump thread): a request of ours, never passed to the program's
+ * handler. "LSdm". */
+#define LS_DUMP_MAGIC 0x4c53646d
+
 /* Installs our handler for ls_config.signal; the disposition found in
  * place becomes the program's. Returns whether it was installed. */
 bool ls_dump_signal_install(void);

@@ -24,7 +24,10 @@
 #include <semaphore.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "atomic.h"
 #include "config.h"
@@ -32,7 +35,8 @@
 #include "guard.h"
 #include "out.h"
 #include "real.h"
-#include "report.h"
+#include "report_emit.h"
+#include "thread.h"
 
 static sem_t wake;
 static pthread_t thread;
@@ -42,6 +46,11 @@ static _Atomic int pausing;  /* a thread-wide call: the thread must end */
 static pthread_mutex_t pause_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Atomic int requests; /* dump requests not yet served */
 static int dump_signal;      /* ls_config.signal once installed, else 0 */
+static _Atomic pid_t tid;    /* the running thread's id, 0 if none */
+
+/* release/acquire: set by the thread first thing, cleared last; a reader
+ * sees the id of a thread that is, or was a moment ago, ours */
+pid_t ls_dump_thread_tid(void) { return ls_atomic_load_acquire(&tid); }
 
 void ls_dump_request(void) {
   LS_KEEP_ERRNO(); /* runs in the dump signal's handler */
@@ -51,6 +60,11 @@ void ls_dump_request(void) {
 }
 
 static void *dump_main(void *unused) {
+  ls_thread_mark_ours(); /* the reachability scan does not stop us */
+  /* The name `leakscope dump` looks for in /proc/PID/task/TID/comm to aim
+   * its request at this thread alone. */
+  prctl(PR_SET_NAME, "leakscope-dump", 0, 0, 0);
+  ls_atomic_store_release(&tid, (pid_t)syscall(SYS_gettid));
   sigset_t only;
   sigfillset(&only);
   if (dump_signal)
@@ -79,7 +93,9 @@ static void *dump_main(void *unused) {
       ls_report_emit(LS_TRIGGER_SIGNAL);
     }
   }
+  ls_atomic_store_release(&tid, 0);
   ls_atomic_store_release(&running, 0);
+  ls_thread_unmark_ours();
   return NULL;
 }
 
@@ -114,6 +130,11 @@ void ls_dump_thread_stop(void) {
   ls_dump_signal_release();
   if (ls_atomic_load_acquire(&running))
     sem_post(&wake);
+  /* A request the thread had no time to serve (a raise() just before
+   * main returns) is served here, before the exit report. acq_rel: pairs
+   * with the thread's exchange; each request is served once. */
+  if (ls_atomic_exchange_acq_rel(&requests, 0) > 0)
+    ls_report_emit(LS_TRIGGER_SIGNAL);
 }
 
 void ls_dump_thread_after_fork_child(void) {
@@ -121,6 +142,7 @@ void ls_dump_thread_after_fork_child(void) {
    * flags are copied but the thread that held them is not here. */
   pthread_mutex_init(&pause_lock, NULL);
   ls_atomic_store_relaxed(&pausing, 0);
+  ls_atomic_store_relaxed(&tid, 0); /* the parent's thread is not here */
   if (!ls_atomic_load_acquire(&running) || ls_atomic_load_acquire(&stopping))
     return;
   ls_atomic_store_relaxed(&requests, 0);

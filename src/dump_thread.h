@@ -8,6 +8,7 @@
 #define LS_DUMP_THREAD_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* Installs the dump signal handler and starts the dump thread as
  * configured (LEAKSCOPE_SIGNAL, LEAKSCOPE_INTERVAL). */
@@ -18,6 +19,11 @@ void ls_dump_thread_stop(void);
 
 /* Fork child: the dump thread did not survive; start a new one. */
 void ls_dump_thread_after_fork_child(void);
+
+/* The kernel thread id of the dump thread, 0 while none runs: a thread of
+ * leakscope's own, which a stop-the-world need not (and must not) wait
+ * for. */
+pid_t ls_dump_thread_tid(void);
 
 /* Asks for a signal report. Async-signal-safe (a count and sem_post). */
 void ls_dump_request(void);

@@ -23,6 +23,10 @@ typedef struct ls_tls {
   /* Frame address of the interposer that entered (NULL outside): stack
    * walks start there, not in our own frames (stack.c). */
   const uintptr_t *entry;
+  /* Top of the thread record's side stack (side_stack.h), NULL until the
+   * first record; side_busy while a function runs on it. */
+  char *side_top;
+  uint32_t side_busy;
 } ls_tls_t;
 
 extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));

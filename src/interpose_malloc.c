@@ -38,6 +38,11 @@ LS_EXPORT void *malloc(size_t n) {
   LS_ALLOC(n, ls_real.malloc(n));
 }
 
+/* Our own malloc and free, whatever the program's symbol lookup finds
+ * (lifecycle.c compares the two to notice an allocator loaded ahead). */
+extern __typeof(malloc) ls_own_malloc
+    __attribute__((alias("malloc"), visibility("hidden"), copy(malloc)));
+
 LS_EXPORT void *calloc(size_t count, size_t n) {
   if (ls_unlikely(!ls_real_ensure())) {
     size_t total;
@@ -156,10 +161,17 @@ LS_EXPORT void *valloc(size_t n) {
   LS_ALLOC(n, ls_real.valloc(n));
 }
 
-/* pvalloc rounds the size up to whole pages; the report shows the size
- * the program asked for, as for every other call. */
+/* pvalloc reserves whole pages (at least one): the block the program owns
+ * is that size, as malloc_usable_size says, and that is what a leak of it
+ * costs, so that is what is recorded (pvalloc(5000) is 8192 bytes).
+ * valloc does not round the size (glibc: memalign(page size, n)), so it
+ * records n like every other call. */
 LS_EXPORT void *pvalloc(size_t n) {
+  size_t page = 4096;
+  size_t rounded = n ? (n + page - 1) & ~(page - 1) : page;
+  if (rounded < n)
+    rounded = n; /* overflow: the real call fails anyway */
   if (ls_unlikely(!ls_real_ensure()))
-    return ls_boot_alloc(n, 4096);
-  LS_ALLOC(n, ls_real.pvalloc(n));
+    return ls_boot_alloc(rounded, 4096);
+  LS_ALLOC(rounded, ls_real.pvalloc(n));
 }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "interpose.h"
+#include "kind_process.h"
 #include "track.h"
 
 static bool std_stream(const FILE *fp) { return fp == stdin || fp == stdout || fp == stderr; }
@@ -43,7 +44,17 @@ LS_EXPORT FILE *tmpfile(void) { LS_STREAM_NEW(tmpfile); }
 
 LS_EXPORT FILE *tmpfile64(void) { LS_STREAM_NEW(tmpfile64); }
 
-LS_EXPORT FILE *popen(const char *cmd, const char *mode) { LS_STREAM_NEW(popen, cmd, mode); }
+/* popen also starts a child process (kind_process.h). */
+LS_EXPORT FILE *popen(const char *cmd, const char *mode) {
+  LS_PASS_OR_ENTER(popen, NULL, cmd, mode);
+  FILE *fp = ls_real.popen(cmd, mode);
+  if (fp) {
+    ls_track_fd(fileno(fp), LS_FD_STREAM, 0, fp);
+    ls_track_popen_child(fp);
+  }
+  ls_guard_leave();
+  return fp;
+}
 
 /* freopen closes the stream's old fd and opens a new one (usually with the
  * same number) in the same FILE. */
@@ -84,7 +95,11 @@ LS_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *fp) {
 
 LS_EXPORT int fclose(FILE *fp) { LS_STREAM_CLOSE(fclose, fp, fileno(fp)); }
 
-LS_EXPORT int pclose(FILE *fp) { LS_STREAM_CLOSE(pclose, fp, fileno(fp)); }
+/* pclose waits for the child itself: its record goes first. */
+LS_EXPORT int pclose(FILE *fp) {
+  ls_kproc_stream_gone(fp);
+  LS_STREAM_CLOSE(pclose, fp, fileno(fp));
+}
 
 /* Runs `call` yielding a DIR* and records it as a directory stream. */
 #define LS_DIR_NEW(fn, ...)                                             \

@@ -93,6 +93,11 @@ void ls_buf_put_json_str(ls_buf_t *b, const char *s) {
     return;
   }
   ls_buf_putc(b, '"');
+  ls_buf_put_json_chars(b, s);
+  ls_buf_putc(b, '"');
+}
+
+void ls_buf_put_json_chars(ls_buf_t *b, const char *s) {
   for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
     switch (*p) {
     case '"': ls_buf_put(b, "\\\"", 2); break;
@@ -110,7 +115,6 @@ void ls_buf_put_json_str(ls_buf_t *b, const char *s) {
       }
     }
   }
-  ls_buf_putc(b, '"');
 }
 
 void ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap) {
@@ -175,6 +179,17 @@ int ls_write_all(int fd, const void *data, size_t len) {
   return 0;
 }
 
+/* keptfd.c, in the library: the original stderr, which a program that
+ * closed or redirected fd 2 no longer has there. Absent from the CLI. */
+__attribute__((weak)) int ls_kept_stderr(void);
+
+static int stderr_fd(void) {
+  if (!ls_kept_stderr)
+    return 2;
+  int fd = ls_kept_stderr();
+  return fd >= 0 ? fd : 2;
+}
+
 static void emit(const char *prefix, const char *fmt, va_list ap) {
   int saved = errno;
   char mem[512];
@@ -183,7 +198,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap) {
   ls_buf_puts(&b, prefix);
   ls_buf_vprintf(&b, fmt, ap);
   b.data[b.len++] = '\n'; /* the -1 above kept room for it */
-  ls_write_all(2, b.data, b.len);
+  ls_write_all(stderr_fd(), b.data, b.len);
   errno = saved;
 }
 

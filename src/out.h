@@ -32,6 +32,9 @@ void ls_buf_put_i64(ls_buf_t *b, int64_t v);
 void ls_buf_put_hex(ls_buf_t *b, uint64_t v); /* "0x1f" */
 /* A JSON string with quotes and escapes, or null when s is NULL. */
 void ls_buf_put_json_str(ls_buf_t *b, const char *s);
+/* The characters of s escaped for inside a JSON string, without quotes
+ * (any length: a caller concatenating parts into one string). */
+void ls_buf_put_json_chars(ls_buf_t *b, const char *s);
 void ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap);
 __attribute__((format(printf, 2, 3))) void ls_buf_printf(ls_buf_t *b, const char *fmt, ...);
 

@@ -15,7 +15,10 @@
 #include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -104,7 +107,25 @@
   X(0, int, pthread_tryjoin_np, (pthread_t, void **))                             \
   X(0, int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))  \
   X(0, int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
-  X(0, int, pthread_detach, (pthread_t))
+  X(0, int, pthread_detach, (pthread_t))                                          \
+  X(0, void, _exit, (int))                                                        \
+  X(0, void, _Exit, (int))                                                        \
+  X(0, pid_t, fork, (void))                                                       \
+  X(0, int, posix_spawn, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
+                          const posix_spawnattr_t *, char *const[], char *const[])) \
+  X(0, int, posix_spawnp, (pid_t *, const char *, const posix_spawn_file_actions_t *, \
+                           const posix_spawnattr_t *, char *const[], char *const[])) \
+  X(0, pid_t, wait, (int *))                                                      \
+  X(0, pid_t, waitpid, (pid_t, int *, int))                                       \
+  X(0, int, waitid, (idtype_t, id_t, siginfo_t *, int))                           \
+  X(0, pid_t, wait3, (int *, int, struct rusage *))                               \
+  X(0, pid_t, wait4, (pid_t, int *, int, struct rusage *))                        \
+  X(0, void *, mmap, (void *, size_t, int, int, int, off_t))                      \
+  X(0, void *, mmap64, (void *, size_t, int, int, int, off64_t))                  \
+  X(0, int, munmap, (void *, size_t))                                             \
+  X(0, void *, mremap, (void *, size_t, size_t, int, ...))                        \
+  X(0, void *, shmat, (int, const void *, int))                                   \
+  X(0, int, shmdt, (const void *))
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

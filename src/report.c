@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * report.c: snapshot -> filter -> group -> sort (see report.h), and the
- * emit path that turns a model into bytes in the output file.
+ * report.c: the report model (see report.h): snapshot -> filter -> group
+ * -> sort, the summary totals, growth between reports, suppression
+ * marking, and the command line the reports name. Writes nothing.
  *
  * Groups are found through an open-addressing map keyed by
  * (kind, resource, stack); everything lives in mappings that grow by
@@ -9,31 +10,26 @@
  */
 #include "report.h"
 
-#include <arpa/inet.h>
 #include <dlfcn.h>
-#include <link.h>
-#include <sys/auxv.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <netinet/in.h>
+#include <link.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
+#include <sys/auxv.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "arena.h"
-#include "atomic.h"
 #include "config.h"
 #include "depot.h"
 #include "python.h"
-#include "suppress.h"
 #include "guard.h"
+#include "kind_mapping.h"
 #include "reach.h"
+#include "report_fds.h"
+#include "report_frames.h"
+#include "suppress.h"
 #include "table.h"
 #include "thread.h"
 #include "track.h"
@@ -41,6 +37,60 @@
 LS_STATIC_ASSERT((int)LS_GROUP_PROCESS == (int)LS_RULE_PROCESS &&
                      (int)LS_GROUP_THREAD == (int)LS_RULE_THREAD,
                  "suppression rule kinds follow the group kinds");
+
+const char *ls_group_kind_name(ls_group_kind_t k) {
+#define LS_GROUP_KIND_NAME(id, name) name,
+  static const char *const names[] = {LS_GROUP_KINDS(LS_GROUP_KIND_NAME)};
+#undef LS_GROUP_KIND_NAME
+  return (size_t)k < LS_ARRAY_LEN(names) ? names[k] : "?";
+}
+
+const char *ls_trigger_name(ls_trigger_t t) {
+#define LS_TRIGGER_NAME(id, name) name,
+  static const char *const names[] = {LS_REPORT_TRIGGERS(LS_TRIGGER_NAME)};
+#undef LS_TRIGGER_NAME
+  return (size_t)t < LS_ARRAY_LEN(names) ? names[t] : "?";
+}
+
+/* --- The command line --- */
+
+/* argv as the process started, copied before main into one mapping (the
+ * program may rewrite its argv, as setproctitle does). Written once by
+ * capture_command, before any thread exists; read-only after. A fork
+ * child inherits the copy; an exec'd program captures its own. */
+static const char **command_argv;
+static size_t command_argc;
+
+/* glibc calls .init_array functions with (argc, argv, envp). */
+static void capture_command(int argc, char **argv, char **envp) {
+  (void)envp;
+  if (argc <= 0 || !argv)
+    return;
+  size_t bytes = (size_t)argc * sizeof(char *);
+  for (int i = 0; i < argc; i++)
+    bytes += argv[i] ? strlen(argv[i]) + 1 : 1;
+  char *mem = ls_map(bytes);
+  if (!mem)
+    return;
+  const char **copy = (const char **)mem;
+  char *text = mem + (size_t)argc * sizeof(char *);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i] ? argv[i] : "";
+    size_t n = strlen(a) + 1;
+    memcpy(text, a, n);
+    copy[i] = text;
+    text += n;
+  }
+  command_argv = copy;
+  command_argc = (size_t)argc;
+}
+__attribute__((section(".init_array"), used)) static void (*const capture_command_entry)(
+    int, char **, char **) = capture_command;
+
+size_t ls_report_command(const char *const **argv) {
+  *argv = command_argv;
+  return command_argc;
+}
 
 /* --- Growable arrays in mappings --- */
 
@@ -50,10 +100,10 @@ static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
   size_t ncap = *cap ? *cap * 2 : 256;
   while (ncap < need)
     ncap *= 2;
-  void *p = *data ? mremap(*data, *cap * elem, ncap * elem, MREMAP_MAYMOVE)
-                  : mmap(NULL, ncap * elem, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                         -1, 0);
-  if (p == MAP_FAILED)
+  /* ls_remap: the reachability scan must know these are ours (they hold
+   * block addresses) */
+  void *p = ls_remap(*data, *cap * elem, ncap * elem);
+  if (!p)
     return false;
   *data = p;
   *cap = ncap;
@@ -62,7 +112,7 @@ static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
 
 static void free_array(void *data, size_t cap, size_t elem) {
   if (data)
-    munmap(data, cap * elem);
+    ls_unmap(data, cap * elem);
 }
 
 /* --- Building --- */
@@ -75,6 +125,9 @@ typedef struct builder {
   size_t map_cap;
   uintptr_t *buffers; /* sorted I/O buffers of live streams */
   size_t nbuffers, buffers_cap;
+  ls_reach_block_t *maps; /* the program's mappings as the classifier saw
+                             them (sorted; cls set), for visit_mappings */
+  size_t nmaps, maps_cap;
   bool failed;
 } builder_t;
 
@@ -202,6 +255,8 @@ static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
   add_to(g, blk->size, blk->stamp);
   b->r->memory_bytes += blk->size;
   b->r->memory_blocks++;
+  b->r->by_class[cls].bytes += blk->size;
+  b->r->by_class[cls].blocks++;
 }
 
 static void visit_block(const ls_block_t *blk, void *ctx) { add_block(ctx, blk, LS_REACH_DEFINITE); }
@@ -227,8 +282,38 @@ static int cmp_block_addr(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Called with the world stopped: lock-free. */
-static bool block_still_live(uintptr_t addr, void *ctx) { return ls_table_contains(addr); }
+static int cmp_reach_addr(const void *a, const void *b) {
+  uintptr_t x = ((const ls_reach_block_t *)a)->addr, y = ((const ls_reach_block_t *)b)->addr;
+  return x < y ? -1 : x > y;
+}
+
+/* Called with the world stopped: lock-free (a bisection of the builder's
+ * own array, then the table). */
+static bool block_still_live(uintptr_t addr, void *ctx) {
+  const builder_t *b = ctx;
+  ls_reach_block_t key = {.addr = addr};
+  if (b->nmaps && bsearch(&key, b->maps, b->nmaps, sizeof key, cmp_reach_addr))
+    return true;
+  return ls_table_contains(addr);
+}
+
+/* The program's mappings join the reachability graph as blocks of their
+ * first page (a pointer to a mapping's start keeps it reachable, as a
+ * pointer to a block's does; reading no more than a page keeps a large
+ * file mapping from being read whole). */
+static void snapshot_mapping(const ls_kmap_info_t *m, void *ctx) {
+  builder_t *b = ctx;
+  if (grow_array((void **)&b->maps, &b->maps_cap, b->nmaps + 1, sizeof *b->maps))
+    b->maps[b->nmaps++] =
+        (ls_reach_block_t){.addr = m->start, .size = m->len < 4096 ? m->len : 4096};
+}
+
+int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start) {
+  ls_reach_block_t key = {.addr = start};
+  const ls_reach_block_t *m =
+      b->nmaps ? bsearch(&key, b->maps, b->nmaps, sizeof key, cmp_reach_addr) : NULL;
+  return m ? m->cls : -1;
+}
 
 /* Classifies the whole live set, not only what passes the filter: a block
  * older than a checkpoint still holds pointers. Loader blocks and stream
@@ -237,21 +322,35 @@ static bool block_still_live(uintptr_t addr, void *ctx) { return ls_table_contai
 static void visit_classified(builder_t *b) {
   snapshot_t s = {0};
   ls_table_foreach(snapshot_block, &s);
-  ls_reach_block_t *rb = s.failed ? NULL : ls_map(s.n * sizeof *rb + 1);
+  if (b->f->mappings)
+    ls_kmap_foreach(snapshot_mapping, b);
+  if (b->nmaps)
+    qsort(b->maps, b->nmaps, sizeof *b->maps, cmp_reach_addr);
+  size_t n = s.n + b->nmaps;
+  ls_reach_block_t *rb = s.failed ? NULL : ls_map(n * sizeof *rb + 1);
   int rc = -ENOMEM;
   if (rb) {
     qsort(s.blocks, s.n, sizeof *s.blocks, cmp_block_addr);
-    for (size_t i = 0; i < s.n; i++)
-      rb[i] = (ls_reach_block_t){.addr = s.blocks[i].addr, .size = s.blocks[i].size};
+    /* heap blocks and mappings, merged in address order */
+    for (size_t i = 0, j = 0, k = 0; k < n; k++)
+      rb[k] = j == b->nmaps || (i < s.n && s.blocks[i].addr < b->maps[j].addr)
+                  ? (ls_reach_block_t){.addr = s.blocks[i].addr, .size = s.blocks[i++].size}
+                  : b->maps[j++];
     ls_thread_self(); /* registered now: block_still_live runs with the world stopped */
-    rc = ls_reach_classify(rb, s.n, block_still_live, NULL);
+    rc = ls_reach_classify(rb, n, block_still_live, b);
   }
   b->failed |= !rb; /* out of memory: the report says it is incomplete */
   b->r->reach = rc >= 0;
-  for (size_t i = 0; i < s.n; i++)
-    add_block(b, &s.blocks[i], rc >= 0 ? rb[i].cls : LS_REACH_DEFINITE);
+  for (size_t i = 0, j = 0, k = 0; k < n || i < s.n; k++) {
+    bool is_map = rb && k < n && j < b->nmaps && rb[k].addr == b->maps[j].addr &&
+                  (i == s.n || s.blocks[i].addr != rb[k].addr);
+    if (is_map)
+      b->maps[j++].cls = rc >= 0 ? rb[k].cls : LS_REACH_DEFINITE;
+    else if (i < s.n)
+      add_block(b, &s.blocks[i++], rb && rc >= 0 ? rb[k].cls : LS_REACH_DEFINITE);
+  }
   if (rb)
-    ls_unmap(rb, s.n * sizeof *rb + 1);
+    ls_unmap(rb, n * sizeof *rb + 1);
   free_array(s.blocks, s.cap, sizeof *s.blocks);
 }
 
@@ -269,79 +368,6 @@ static void collect_buffer(int fd, const ls_fd_entry_t *e, void *ctx) {
     add_buffer(ctx, e->obj);
 }
 
-/* --- Describing an fd: path, socket addresses, pipe inode --- */
-
-static void put_sockaddr(ls_buf_t *t, const struct sockaddr_storage *ss, socklen_t len) {
-  char host[INET6_ADDRSTRLEN];
-  if (ss->ss_family == AF_INET) {
-    const struct sockaddr_in *in = (const void *)ss;
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
-    ls_buf_printf(t, "%s:%u", host, ntohs(in->sin_port));
-  } else if (ss->ss_family == AF_INET6) {
-    const struct sockaddr_in6 *in6 = (const void *)ss;
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
-    ls_buf_printf(t, "[%s]:%u", host, ntohs(in6->sin6_port));
-  } else if (ss->ss_family == AF_UNIX) {
-    const struct sockaddr_un *un = (const void *)ss;
-    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
-    if (n == 0)
-      ls_buf_puts(t, "unix:(unnamed)");
-    else if (un->sun_path[0] == '\0') {
-      ls_buf_puts(t, "unix:@");
-      ls_buf_put(t, un->sun_path + 1, n - 1);
-    } else {
-      ls_buf_puts(t, "unix:");
-      ls_buf_put(t, un->sun_path, strnlen(un->sun_path, n));
-    }
-  } else {
-    ls_buf_printf(t, "family %u", (unsigned)ss->ss_family);
-  }
-}
-
-/* Appends "local → peer" for a socket; false if fd is not a socket we
- * can name. Unnamed unix sockets (socketpair) get their inode instead. */
-static bool describe_socket(ls_buf_t *t, int fd, const char *link) {
-  struct sockaddr_storage local, peer;
-  socklen_t llen = sizeof local, plen = sizeof peer;
-  if (getsockname(fd, (struct sockaddr *)&local, &llen) != 0)
-    return false;
-  bool has_peer = getpeername(fd, (struct sockaddr *)&peer, &plen) == 0;
-  if (local.ss_family == AF_UNIX && llen <= offsetof(struct sockaddr_un, sun_path) &&
-      (!has_peer || plen <= offsetof(struct sockaddr_un, sun_path))) {
-    ls_buf_puts(t, link); /* socket:[inode] identifies both ends' pairing */
-    return true;
-  }
-  put_sockaddr(t, &local, llen);
-  if (has_peer) {
-    ls_buf_puts(t, " \xe2\x86\x92 "); /* U+2192 RIGHTWARDS ARROW */
-    put_sockaddr(t, &peer, plen);
-  }
-  return true;
-}
-
-/* Appends fd's description to r->text and returns its offset; fds whose
- * kind we could not know when they appeared (received with SCM_RIGHTS,
- * dups of fds from before we loaded) get one from the kernel's name for
- * them. *state says whether e still describes the fd (fdtable.h). */
-static size_t describe_fd(ls_report_t *r, int fd, const ls_fd_entry_t *e, ls_fd_kind_t *kind,
-                          ls_fd_state_t *state) {
-  char proc[32], link[4096];
-  ls_buf_t pb;
-  ls_buf_fixed(&pb, proc, sizeof proc - 1);
-  ls_buf_printf(&pb, "/proc/self/fd/%d", fd);
-  proc[pb.len] = '\0';
-  ssize_t n = readlink(proc, link, sizeof link - 1);
-  link[n > 0 ? n : 0] = '\0';
-  *state = ls_fdtable_check(fd, e, n > 0 ? link : NULL);
-  if (*kind == LS_FD_OTHER)
-    *kind = ls_fd_kind_of_link(link);
-  size_t off = r->text.len;
-  if (!(*kind == LS_FD_SOCKET && describe_socket(&r->text, fd, link)))
-    ls_buf_puts(&r->text, n > 0 ? link : "?");
-  ls_buf_putc(&r->text, '\0');
-  return off;
-}
-
 static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
   builder_t *b = ctx;
   ls_report_t *r = b->r;
@@ -353,7 +379,7 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
     return;
   ls_fd_kind_t kind = e->kind;
   ls_fd_state_t state;
-  size_t path = describe_fd(r, fd, e, &kind, &state);
+  size_t path = ls_report_describe_fd(&r->text, fd, e, &kind, &state);
   if (state != LS_FD_CURRENT) {
     r->text.len = path; /* drop its description */
     r->fds_stale += state == LS_FD_STALE;
@@ -415,7 +441,9 @@ static int cmp_fd_items(const void *a, const void *b) {
   const ls_fd_item_t *x = a, *y = b;
   if (x->group != y->group)
     return x->group < y->group ? -1 : 1;
-  return x->fd < y->fd ? -1 : x->fd > y->fd;
+  if (x->fd != y->fd)
+    return x->fd < y->fd ? -1 : 1;
+  return x->addr < y->addr ? -1 : x->addr > y->addr; /* mappings */
 }
 
 /* Sorts the groups and points each fd group at its slice of fd_items. */
@@ -467,10 +495,12 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
     ls_table_foreach(visit_block, &b);
   if (f->fds)
     ls_fdtable_foreach(visit_fd, &b);
+  ls_report_visit_mappings(&b, f);
   order(r);
   if (b.map)
     ls_unmap(b.map, b.map_cap * sizeof *b.map);
   free_array(b.buffers, b.buffers_cap, sizeof *b.buffers);
+  free_array(b.maps, b.maps_cap, sizeof *b.maps);
   return b.failed ? -ENOMEM : 0;
 }
 
@@ -479,113 +509,6 @@ void ls_report_release(ls_report_t *r) {
   free_array(r->fd_items, r->fd_items_cap, sizeof *r->fd_items);
   ls_buf_release(&r->text);
   *r = (ls_report_t){0};
-}
-
-/* A frame without libdw: the loader's own answer (module, exported
- * symbol), which needs no allocation. */
-static ls_frame_info_t plain_frame(uintptr_t pc) {
-  Dl_info info;
-  if (!dladdr((void *)(pc - 1), &info) || !info.dli_fname)
-    return (ls_frame_info_t){.offset = pc};
-  return (ls_frame_info_t){.module = info.dli_fname,
-                           .offset = pc - 1 - (uintptr_t)info.dli_fbase,
-                           .function = info.dli_sname};
-}
-
-size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_frame_info_t *out,
-                           size_t max) {
-  if (!max)
-    return 0;
-  if (ls_python_pc(pc) && ls_python_frame(pc, out))
-    return 1;
-  if (sym)
-    return (size_t)ls_sym_lookup(sym, pc, id, out, (int)max);
-  out[0] = plain_frame(pc);
-  return 1;
-}
-
-/* Whether pc is in the C library, by the loader's module list (no DWARF). */
-static bool in_libc(uintptr_t pc) {
-  Dl_info info;
-  if (!dladdr((void *)(pc - 1), &info) || !info.dli_fname)
-    return false;
-  const char *base = strrchr(info.dli_fname, '/');
-  return strncmp(base ? base + 1 : info.dli_fname, "libc.so", 7) == 0;
-}
-
-/* Below the program's entry points every stack ends in the same frames
- * of the C runtime: _start (the executable's entry point), then
- * __libc_start_main and __libc_start_call_main (libc) below main;
- * start_thread and clone3 (libc) below a thread's start routine. Like
- * Valgrind, reports leave them out (LEAKSCOPE_SHOW_BELOW_MAIN=1 keeps
- * them): they say nothing, and naming them would make libdw load the C
- * library's separate debug file, ~50 ms per process. Found by address,
- * without symbols, so stripped programs are covered: an outermost frame
- * in _start (AT_ENTRY) goes, with at most the two libc frames above it
- * (exit and __run_exit_handlers, for a block allocated by an atexit
- * handler, stay); a thread's stack loses its two outermost frames if both
- * are in libc and the walk was complete, which only the unwind-table
- * walkers tell (shorter than the capture depth; a frame-pointer walk may
- * have stopped at any libc frame). A frame-pointer walk of the main
- * thread usually stops in libc before _start: ls_report_frames also ends
- * a stack at the frame whose function is main. */
-static uint32_t shown_pcs(const uintptr_t *pcs, uint32_t depth) {
-  if (ls_config.show_below_main || depth < 2)
-    return depth;
-  /* A thread the program created runs its start routine from our
-   * trampoline (kind_thread.c): that frame and the libc ones below it
-   * (start_thread, clone3) go, whatever the walk. */
-  extern const char __ehdr_start[] __attribute__((visibility("hidden")));
-  extern const char __etext[] __attribute__((visibility("hidden")));
-  for (uint32_t k = depth; k-- > 1 && depth - k <= 3;) {
-    if (pcs[k] >= (uintptr_t)__ehdr_start && pcs[k] < (uintptr_t)__etext)
-      return k;
-    if (!in_libc(pcs[k]))
-      break;
-  }
-  if (depth < 3)
-    return depth;
-  /* _start calls __libc_start_main within its first few instructions */
-  if (pcs[depth - 1] - 1 - getauxval(AT_ENTRY) < 64) {
-    depth--;
-    for (int n = 0; n < 2 && depth > 1 && in_libc(pcs[depth - 1]); n++)
-      depth--;
-  } else if (depth < ls_config.depth && ls_config.unwind != LS_UNWIND_FP &&
-             in_libc(pcs[depth - 1]) && in_libc(pcs[depth - 2])) {
-    depth -= 2;
-  }
-  return depth;
-}
-
-static bool is_python_frame(uintptr_t pc) {
-  ls_frame_info_t f;
-  return ls_python_pc(pc) && ls_python_frame(pc, &f);
-}
-
-size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, uintptr_t *pcs,
-                        size_t max) {
-  uint32_t depth;
-  const uintptr_t *stack = ls_depot_get(id, &depth);
-  depth = shown_pcs(stack, depth);
-  /* The Python-only view keeps a Python stack's Python frames and its
-   * innermost native frame (the C function that allocated or opened). */
-  bool python_only = false;
-  for (uint32_t i = 0; ls_config.python_view == 1 && i < depth && !python_only; i++)
-    python_only = is_python_frame(stack[i]);
-  size_t n = 0;
-  for (uint32_t i = 0; i < depth && n < max; i++) {
-    if (python_only && i > 0 && !is_python_frame(stack[i]))
-      continue;
-    size_t k = ls_report_expand_pc(sym, stack[i], id, out + n, max - n);
-    for (size_t j = 0; pcs && j < k; j++)
-      pcs[n + j] = stack[i];
-    n += k;
-    /* the last frame of a pc's inline chain is its physical function */
-    if (!ls_config.show_below_main && !out[n - 1].python && out[n - 1].function &&
-        !strcmp(out[n - 1].function, "main"))
-      break;
-  }
-  return n;
 }
 
 void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
@@ -615,6 +538,8 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
     case LS_GROUP_MEMORY:
       r->memory_bytes -= g->bytes;
       r->memory_blocks -= g->count;
+      r->by_class[g->reach].bytes -= g->bytes;
+      r->by_class[g->reach].blocks -= g->count;
       break;
     case LS_GROUP_FD: r->fds -= g->count; break;
     case LS_GROUP_THREAD: *(running ? &r->threads_running : &r->threads) -= g->count; break;
@@ -626,15 +551,8 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
       *(g->resource == (ls_fd_kind_t)LS_PROCESS_RUNNING ? &r->processes_running : &r->processes) -=
           g->count;
       break;
+    case LS_GROUP_KIND_COUNT: break;
     }
-  }
-}
-
-void ls_report_format(const ls_report_t *r, ls_symbolizer_t *sym, int format, ls_buf_t *out) {
-  switch (format) {
-  case LS_FORMAT_JSON: ls_report_json(r, sym, out); break;
-  case LS_FORMAT_FOLDED: ls_report_folded(r, sym, out); break;
-  default: ls_report_text(r, sym, out); break;
   }
 }
 
@@ -654,9 +572,7 @@ static int cmp_prev(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Sets each group's growth against the previous diff report (a group not
- * in it grew from zero), then makes this report the previous one. */
-static void apply_diff(ls_report_t *r) {
+void ls_report_diff(ls_report_t *r) {
   r->diff = true;
   for (size_t i = 0; i < r->ngroups; i++) {
     ls_group_t *g = &r->groups[i];
@@ -674,190 +590,3 @@ static void apply_diff(ls_report_t *r) {
   qsort(prev, nprev, sizeof *prev, cmp_prev);
 }
 
-/* --- Output --- */
-
-static _Atomic int report_lock;
-
-void ls_report_lock(void) {
-  int expected = 0;
-  /* acquire: pairs with the release in ls_report_unlock */
-  while (!ls_atomic_cas_acq_rel(&report_lock, &expected, 1)) {
-    expected = 0;
-    usleep(1000);
-  }
-}
-
-void ls_report_unlock(void) { ls_atomic_store_release(&report_lock, 0); }
-
-/* Whether this process holds the file `st` open on some fd (other than
- * `except`): then the file must keep its identity (`prog >> out` with
- * LEAKSCOPE_OUTPUT=out, a program's own log). Other processes holding it
- * cannot be seen cheaply; that is the one case the rename still changes. */
-static bool held_by_us(const struct stat *st, int except) {
-  int n = ls_fdtable_limit() > 1024 ? ls_fdtable_limit() : 1024;
-  for (int fd = 0; fd < n; fd++) {
-    struct stat other;
-    if (fd != except && fstat(fd, &other) == 0 && other.st_ino == st->st_ino &&
-        other.st_dev == st->st_dev)
-      return true;
-  }
-  return false;
-}
-
-/* Appends b to the file at path so that a reader, or a crash, never sees
- * half of it: under an flock, a temporary file in the same directory gets
- * the old content plus the report and is renamed over the file. A kill
- * at any point leaves the old file or the new one (and at worst a stray
- * temporary). Only for a regular file with one name that this process
- * does not hold open: a device (/dev/null!), a hard-linked file or a file
- * the program writes to itself must keep its identity. Returns 0, or
- * -errno; -EXDEV means "not a file to replace" (the caller then appends in
- * place, with one write). */
-static int replace_with_appended(const char *path, const ls_buf_t *b) {
-  for (int attempt = 0; attempt < 8; attempt++) {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (fd < 0)
-      return -errno;
-    struct stat held, now;
-    if (fstat(fd, &held) != 0 || !S_ISREG(held.st_mode) || held.st_nlink != 1 ||
-        held_by_us(&held, fd)) {
-      close(fd);
-      return -EXDEV;
-    }
-    /* Another writer may have renamed a new file in while we waited for
-     * the lock of the old one: then start again on the new one. */
-    if (flock(fd, LOCK_EX) != 0 || fstat(fd, &held) != 0 || stat(path, &now) != 0 ||
-        held.st_ino != now.st_ino || held.st_dev != now.st_dev) {
-      close(fd);
-      continue;
-    }
-    char tmp[4200];
-    ls_buf_t tb;
-    ls_buf_fixed(&tb, tmp, sizeof tmp - 1);
-    ls_buf_printf(&tb, "%s.tmp.%d", path, getpid());
-    tmp[tb.len] = '\0';
-    int out = tb.truncated ? -1 : open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-    if (out < 0) {
-      int err = tb.truncated ? ENAMETOOLONG : errno;
-      close(fd);
-      return -err;
-    }
-    int rc = 0;
-    off_t in_off = 0;
-    while (rc == 0 && in_off < held.st_size) {
-      ssize_t n = copy_file_range(fd, &in_off, out, NULL, (size_t)(held.st_size - in_off), 0);
-      if (n <= 0)
-        rc = n < 0 && errno != EINTR ? -errno : (n == 0 ? -EIO : 0);
-    }
-    if (rc == 0)
-      rc = ls_write_all(out, b->data, b->len);
-    fchmod(out, held.st_mode & 07777);
-    close(out);
-    if (rc == 0 && rename(tmp, path) != 0)
-      rc = -errno;
-    if (rc != 0)
-      unlink(tmp);
-    close(fd); /* drops the lock */
-    return rc;
-  }
-  return -EAGAIN;
-}
-
-void ls_report_output(const ls_buf_t *b) {
-  char path[LS_OUTPUT_PATH_MAX];
-  if (!ls_config.output) {
-    ls_write_all(2, b->data, b->len);
-    return;
-  }
-  if (!ls_config_expand_output(ls_config.output, getpid(), path, sizeof path)) {
-    ls_warn("report path too long; writing the report to stderr");
-    ls_write_all(2, b->data, b->len);
-    return;
-  }
-  int rc = replace_with_appended(path, b);
-  if (rc == -EXDEV || rc == -EACCES || rc == -EPERM || rc == -EROFS || rc == -ENAMETOOLONG ||
-      rc == -EAGAIN) {
-    /* Not a file to replace, or a directory not ours to write: append in
-     * place, one write, as the next best thing. */
-    int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
-    if (fd >= 0) {
-      struct stat st;
-      bool regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
-      off_t start = regular ? lseek(fd, 0, SEEK_END) : -1;
-      rc = ls_write_all(fd, b->data, b->len);
-      if (rc < 0 && start >= 0)
-        (void)ftruncate(fd, start); /* never leave half a report */
-      close(fd);
-    } else {
-      rc = -errno;
-    }
-  }
-  if (rc < 0) {
-    ls_warn("cannot write report file '%s' (%s); writing the report to stderr", path,
-            strerror(-rc));
-    ls_write_all(2, b->data, b->len);
-  }
-}
-
-/* See report.h: an out-of-memory program gets libdw only if 32 MiB of
- * address space can be had now. */
-ls_symbolizer_t *ls_report_symbolizer(void) {
-  enum { LIBDW_ROOM = 32 << 20 };
-  if (ls_track_out_of_memory()) {
-    void *room = ls_map(LIBDW_ROOM);
-    if (!room)
-      return NULL;
-    ls_unmap(room, LIBDW_ROOM);
-  }
-  return ls_sym_open();
-}
-
-int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out) {
-  ls_guard_push();
-  ls_report_lock();
-  /* Numbered in the order written; counts taken through the API are not
-   * reports. Under the report lock, so a plain counter. */
-  static uint64_t reports;
-  ls_report_t r;
-  if (ls_report_build(&r, f, trigger) < 0)
-    ls_warn("out of memory while building the report; it is incomplete");
-  r.seq = ++reports;
-  if (f->diff)
-    apply_diff(&r);
-  ls_symbolizer_t *sym = ls_report_symbolizer();
-  ls_report_suppress(&r, sym);
-  ls_report_format(&r, sym, format, out);
-  if (sym)
-    ls_sym_close(sym);
-  int groups = out->truncated ? -1 : (int)r.leak_groups;
-  if (out->truncated)
-    ls_warn("out of memory while formatting the report; nothing written");
-  ls_report_release(&r);
-  ls_report_unlock();
-  ls_guard_pop();
-  return groups;
-}
-
-int ls_report_emit(ls_trigger_t trigger) {
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .threads = true, .mappings = true,
-                   .processes = true, .diff = ls_config.diff,
-                   .reach = ls_config.reachability == LS_REACH_ALWAYS ||
-                            (trigger == LS_TRIGGER_EXIT &&
-                             ls_config.reachability == LS_REACH_AT_EXIT)};
-  if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
-    /* Ages are uint32_t milliseconds (clock.h): a minimum past that range
-     * (MIN_AGE allows a year) saturates rather than wrapping to a small
-     * age that would list young resources. */
-    f.min_age_ms = ls_config.min_age >= UINT32_MAX / 1000 ? UINT32_MAX
-                                                          : (uint32_t)(ls_config.min_age * 1000);
-  ls_buf_t out;
-  ls_buf_dynamic(&out);
-  int groups = ls_report_render(trigger, &f, ls_config.format, &out);
-  if (groups >= 0) {
-    ls_guard_push();
-    ls_report_output(&out);
-    ls_guard_pop();
-  }
-  ls_buf_release(&out);
-  return groups;
-}

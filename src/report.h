@@ -1,7 +1,20 @@
 /* SPDX-License-Identifier: MIT
  * report.h: the report model: a snapshot of live resources, filtered,
- * grouped by (kind, resource, stack) and sorted biggest first; and the
- * one entry point that builds, formats and writes a report.
+ * grouped by (kind, resource, stack) and sorted biggest first, with the
+ * summary totals, each group's growth since the previous diff report and
+ * which groups suppression rules hide.
+ *
+ * The layers of the report side, each depending only on those above it:
+ *   report.h        the model (this file): report.c builds it,
+ *                   report_fds.c describes its fds. Writes nothing.
+ *   report_frames.h a stack id -> the source frames a report shows
+ *                   (symbolizer, below-main cut, public names)
+ *   report_writer.h the writers' table and shared helpers; one file per
+ *                   format (report_text.c, report_json.c, report_folded.c)
+ *   report_output.h where finished bytes go (report lock, file
+ *                   replacement, the original stderr, room for fds)
+ *   report_emit.h   the pipeline: build -> diff -> suppress -> format ->
+ *                   output; what triggers call
  *
  * Building never stops other threads: the tables are read while they
  * change (table.h and fdtable.h say what a concurrent reader sees). All
@@ -14,9 +27,21 @@
 #include "common.h"
 #include "fdtable.h"
 #include "out.h"
+#include "reach.h"
 #include "symbolize.h"
 
-typedef enum { LS_TRIGGER_EXIT, LS_TRIGGER_SIGNAL, LS_TRIGGER_API, LS_TRIGGER_PERIODIC } ls_trigger_t;
+/* X(id, name): what made a report, and its name in every format. */
+#define LS_REPORT_TRIGGERS(X) X(EXIT, "exit") X(SIGNAL, "signal") X(API, "api") X(PERIODIC, "periodic")
+
+typedef enum {
+#define LS_TRIGGER_ENUM(id, name) LS_TRIGGER_##id,
+  LS_REPORT_TRIGGERS(LS_TRIGGER_ENUM)
+#undef LS_TRIGGER_ENUM
+  LS_TRIGGER_COUNT
+} ls_trigger_t;
+
+/* "exit", "signal", ... */
+const char *ls_trigger_name(ls_trigger_t t);
 
 /* Which live resources a report covers. */
 typedef struct ls_filter {
@@ -30,13 +55,22 @@ typedef struct ls_filter {
   bool reach;          /* classify blocks by reachability (reach.h) */
 } ls_filter_t;
 
+/* X(id, name): the kinds of resource a group holds, in report order, and
+ * the name every format gives them (JSON "kind", folded root frames).
+ * LS_RULE_* (suppress.h) follows the same order. */
+#define LS_GROUP_KINDS(X)                                                             \
+  X(MEMORY, "memory") X(FD, "fd") X(THREAD, "thread") X(MAPPING, "mapping")         \
+  X(PROCESS, "process")
+
 typedef enum {
-  LS_GROUP_MEMORY,
-  LS_GROUP_FD,
-  LS_GROUP_THREAD,
-  LS_GROUP_MAPPING,
-  LS_GROUP_PROCESS
+#define LS_GROUP_KIND_ENUM(id, name) LS_GROUP_##id,
+  LS_GROUP_KINDS(LS_GROUP_KIND_ENUM)
+#undef LS_GROUP_KIND_ENUM
+  LS_GROUP_KIND_COUNT
 } ls_group_kind_t;
+
+/* "memory", "fd", "thread", ... */
+const char *ls_group_kind_name(ls_group_kind_t k);
 
 /* The `resource` of thread, mapping and process groups (the state part
  * of their key), with the JSON word of each (report_kinds.c). */
@@ -76,6 +110,11 @@ typedef struct ls_fd_item {
   int status;          /* processes: wait status of a zombie, -1 running */
 } ls_fd_item_t;
 
+/* Bytes and blocks of one reachability class. */
+typedef struct ls_class_total {
+  uint64_t bytes, blocks;
+} ls_class_total_t;
+
 typedef struct ls_report {
   ls_trigger_t trigger;
   int pid;
@@ -85,6 +124,8 @@ typedef struct ls_report {
   uint64_t memory_bytes, memory_blocks, fds, untracked;
   uint64_t threads, threads_running;       /* not joined; still running */
   uint64_t mappings, mapping_bytes;
+  uint64_t mappings_reachable, mapping_bytes_reachable; /* with reach:
+                              still reachable, not listed */
   uint64_t processes, processes_running;   /* zombies; still running */
   uint64_t fds_stale;    /* fd records left out because their fd was
                             closed or replaced out of our sight
@@ -97,6 +138,9 @@ typedef struct ls_report {
                             by reachability class; reachable blocks are
                             listed only with LEAKSCOPE_SHOW_REACHABLE */
   uint64_t reachable_bytes, reachable_blocks; /* reachable, listed or not */
+  /* With reach: the listed, unsuppressed memory by class (the summary's
+   * split of memory_bytes/memory_blocks). */
+  ls_class_total_t by_class[LS_REACH_CLASS_COUNT];
   bool diff;    /* groups carry growth figures */
   ls_group_t *groups;
   size_t ngroups;
@@ -117,68 +161,31 @@ bool ls_report_add_item(ls_report_builder_t *b, ls_group_kind_t kind, int resour
                         uint32_t stamp, uint64_t bytes, bool not_leak, ls_fd_item_t item,
                         const char *text);
 ls_report_t *ls_report_of(ls_report_builder_t *b);
-/* Adds the threads, mappings and child processes the filter asks for. */
+/* Adds the threads and child processes the filter asks for (before the
+ * reachability scan), then the mappings (after it: they are in its
+ * graph). */
 void ls_report_visit_kinds(ls_report_builder_t *b, const ls_filter_t *f);
+void ls_report_visit_mappings(ls_report_builder_t *b, const ls_filter_t *f);
+/* The reachability class (ls_reach_class_t) of the mapping that starts
+ * at start, or -1 when the report has none. */
+int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start);
 
 /* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM. */
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);
 void ls_report_release(ls_report_t *r);
 
-/* Expands one return address of stack `id` into source frames (inlined
- * calls first); without a symbolizer (NULL: out of memory), into the
- * loader's module and exported name. Returns how many (>= 1 if max). */
-size_t ls_report_expand_pc(ls_symbolizer_t *sym, uintptr_t pc, uint32_t id, ls_frame_info_t *out,
-                           size_t max);
-
-/* Source frames a writer shows per stack at most (inline chains make
- * more frames than return addresses). */
-#define LS_MAX_FRAMES 1024
-
-/* Expands stack `id` into source frames (inlined calls included),
- * innermost first, as reports show them (the C runtime's frames below
- * main and thread starts left out unless LEAKSCOPE_SHOW_BELOW_MAIN=1);
- * returns how many were written (at most max). With pcs, pcs[k] receives
- * the return address frame k was expanded from. */
-size_t ls_report_frames(ls_symbolizer_t *sym, uint32_t id, ls_frame_info_t *out, uintptr_t *pcs,
-                        size_t max);
-
-/* The writers: one per format, over the same model. */
-void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
-void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
-void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *out);
-
-/* The symbolizer for a report, or NULL when there is none to be had:
- * libdw does not survive its own allocation failures (it crashes), so
- * after the program ran out of memory it is used only if room for its
- * work can be had now; NULL frames come from the loader alone. Close it
- * with ls_sym_close. */
-ls_symbolizer_t *ls_report_symbolizer(void);
+/* Sets each group's growth against the previous report diffed (a group
+ * not in it grew from zero) and makes r the previous one. Under the
+ * report lock. */
+void ls_report_diff(ls_report_t *r);
 
 /* Marks the groups that suppression rules match and takes them out of
- * the totals; each rule's counters then describe this report. */
+ * the totals; each rule's counters then describe this report. sym may be
+ * NULL (frames from the loader alone). */
 void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym);
 
-/* Formats r in `format` (LS_FORMAT_*) into out. */
-void ls_report_format(const ls_report_t *r, ls_symbolizer_t *sym, int format, ls_buf_t *out);
-
-/* Builds, filters and formats a report into out (one report at a time:
- * takes the report lock). Returns the number of leak groups, or -1 if out
- * of memory. Any thread but a signal handler. */
-int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_buf_t *out);
-
-/* Builds a report of everything live (the configured minimum age applies
- * to signal and periodic reports), formats it as configured and writes it
- * to the configured output. One report at a time; safe from any thread
- * but a signal handler. Returns the number of leak groups reported, or -1
- * if none could be written. */
-int ls_report_emit(ls_trigger_t trigger);
-
-/* Writes a finished report to LEAKSCOPE_OUTPUT (or stderr), as one
- * write so a report is whole or absent. */
-void ls_report_output(const ls_buf_t *b);
-
-/* Serialises reports; the fork hooks keep the lock consistent. */
-void ls_report_lock(void);
-void ls_report_unlock(void);
+/* The program and its arguments as the process started (argv, captured
+ * before main by report.c): argc strings; 0 when unknown. Never freed. */
+size_t ls_report_command(const char *const **argv);
 
 #endif

@@ -2,29 +2,23 @@
  * report_json.c: the JSON writer. One report is one line (JSON Lines), so
  * a file of reports is read line by line and a reader never sees half a
  * report. Field names are fixed by docs/report-format.md: add, never
- * rename.
+ * rename; an addition bumps LS_JSON_VERSION_MINOR and is listed there.
  */
 #include <sys/mman.h>
 #include <sys/wait.h>
 
-#include "reach.h"
-#include "report.h"
+#include "report_writer.h"
 #include "suppress.h"
 
-static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
-
-static void put_seconds(ls_buf_t *b, uint32_t ms) {
-  ls_buf_put_u64(b, ms / 1000);
-  ls_buf_putc(b, '.');
-  ls_buf_putc(b, (char)('0' + ms / 100 % 10));
-  ls_buf_putc(b, (char)('0' + ms / 10 % 10));
-  ls_buf_putc(b, (char)('0' + ms % 10));
-}
+/* docs/report-format.md, "Versions": 1 = `command` and the summary's
+ * per-class totals. */
+#define LS_JSON_VERSION 1
+#define LS_JSON_VERSION_MINOR 1
 
 static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
-  static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
-  static uintptr_t pcs[LS_MAX_FRAMES];
-  size_t n = ls_report_frames(sym, stack, frames, pcs, LS_MAX_FRAMES);
+  const ls_frame_info_t *frames;
+  const uintptr_t *pcs;
+  size_t n = ls_rw_stack(sym, stack, &frames, &pcs);
   ls_buf_puts(b, "\"stack\":[");
   for (size_t k = 0; k < n; k++) {
     const ls_frame_info_t *f = &frames[k];
@@ -117,9 +111,7 @@ static void put_items(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
 
 static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls_symbolizer_t *sym) {
   if (g->kind >= LS_GROUP_THREAD) {
-    static const char *const kinds[] = {[LS_GROUP_THREAD] = "thread", [LS_GROUP_MAPPING] = "mapping",
-                                        [LS_GROUP_PROCESS] = "process"};
-    ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s", kinds[g->kind],
+    ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s", ls_group_kind_name(g->kind),
                   ls_kind_resource_name(g->kind, (int)g->resource), g->not_leak ? "false" : "true");
     put_items(b, r, g);
   } else if (g->kind == LS_GROUP_MEMORY) {
@@ -140,9 +132,9 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
     ls_buf_printf(b, ",\"reachability\":\"%s\"", ls_reach_class_name(g->reach));
   ls_buf_printf(b, ",\"bytes\":%lu,\"count\":%lu,\"oldest_s\":", (unsigned long)g->bytes,
                 (unsigned long)g->count);
-  put_seconds(b, r->now - g->oldest);
+  ls_rw_put_seconds(b, r->now - g->oldest, 3);
   ls_buf_puts(b, ",\"newest_s\":");
-  put_seconds(b, r->now - g->newest);
+  ls_rw_put_seconds(b, r->now - g->newest, 3);
   if (r->diff)
     ls_buf_printf(b, ",\"growth\":{\"bytes\":%ld,\"count\":%ld}", (long)g->growth_bytes,
                   (long)g->growth_count);
@@ -160,16 +152,13 @@ static void put_suppressed(ls_buf_t *b) {
   for (size_t i = 0; i < n; i++) {
     if (!rules[i].groups)
       continue;
-    ls_buf_puts(b, first ? "{\"rule\":" : ",{\"rule\":");
+    ls_buf_puts(b, first ? "{\"rule\":\"" : ",{\"rule\":\"");
     first = false;
-    ls_buf_putc(b, '"');
+    /* prefix and pattern in one string, the pattern escaped whatever its
+     * length */
     ls_buf_printf(b, "%s:", ls_rule_kind_name(rules[i].kind));
-    ls_buf_t esc;
-    char mem[512];
-    ls_buf_fixed(&esc, mem, sizeof mem);
-    ls_buf_put_json_str(&esc, rules[i].pattern);
-    ls_buf_put(b, mem + 1, esc.len - 1); /* the pattern, escaped, with our quotes */
-    ls_buf_puts(b, ",\"file\":");
+    ls_buf_put_json_chars(b, rules[i].pattern);
+    ls_buf_puts(b, "\",\"file\":");
     ls_buf_put_json_str(b, rules[i].file);
     ls_buf_printf(b, ",\"line\":%d,\"groups\":%lu,\"count\":%lu,\"bytes\":%lu}", rules[i].line,
                   (unsigned long)rules[i].groups, (unsigned long)rules[i].count,
@@ -178,12 +167,27 @@ static void put_suppressed(ls_buf_t *b) {
   ls_buf_putc(b, ']');
 }
 
-void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
+/* "command":["prog","arg",...] ([] when unknown) */
+static void put_command(ls_buf_t *b) {
+  const char *const *argv;
+  size_t argc = ls_report_command(&argv);
+  ls_buf_puts(b, ",\"command\":[");
+  for (size_t i = 0; i < argc; i++) {
+    if (i)
+      ls_buf_putc(b, ',');
+    ls_buf_put_json_str(b, argv[i]);
+  }
+  ls_buf_putc(b, ']');
+}
+
+void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
+  ls_buf_printf(b, "{\"format\":\"leakscope-report\",\"version\":%d,\"version_minor\":%d,\"pid\":%d",
+                LS_JSON_VERSION, LS_JSON_VERSION_MINOR, r->pid);
+  put_command(b);
   ls_buf_printf(b,
-                "{\"format\":\"leakscope-report\",\"version\":1,\"pid\":%d,\"seq\":%lu,"
-                "\"trigger\":\"%s\",\"summary\":{\"memory_bytes\":%lu,\"memory_blocks\":%lu,"
-                "\"fds\":%lu,\"groups\":%zu,\"untracked\":%lu",
-                r->pid, (unsigned long)r->seq, triggers[r->trigger], (unsigned long)r->memory_bytes,
+                ",\"seq\":%lu,\"trigger\":\"%s\",\"summary\":{\"memory_bytes\":%lu,"
+                "\"memory_blocks\":%lu,\"fds\":%lu,\"groups\":%zu,\"untracked\":%lu",
+                (unsigned long)r->seq, ls_trigger_name(r->trigger), (unsigned long)r->memory_bytes,
                 (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->listed,
                 (unsigned long)r->untracked);
   ls_buf_printf(b,
@@ -193,9 +197,17 @@ void ls_report_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                 (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
                 (unsigned long)r->processes, (unsigned long)r->processes_running);
   ls_buf_printf(b, ",\"fds_stale\":%lu", (unsigned long)r->fds_stale);
-  if (r->reach)
+  if (r->reach) {
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);
+    ls_buf_printf(b, ",\"reachable_mappings\":%lu,\"reachable_mapping_bytes\":%lu",
+                  (unsigned long)r->mappings_reachable, (unsigned long)r->mapping_bytes_reachable);
+    static const int lost[] = {LS_REACH_DEFINITE, LS_REACH_INDIRECT, LS_REACH_POSSIBLE};
+    for (size_t i = 0; i < LS_ARRAY_LEN(lost); i++)
+      ls_buf_printf(b, ",\"%s_bytes\":%lu,\"%s_blocks\":%lu", ls_reach_class_name(lost[i]),
+                    (unsigned long)r->by_class[lost[i]].bytes, ls_reach_class_name(lost[i]),
+                    (unsigned long)r->by_class[lost[i]].blocks);
+  }
   put_suppressed(b);
   ls_buf_puts(b, "},\"leaks\":[");
   bool first = true;

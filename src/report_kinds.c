@@ -7,11 +7,17 @@
  * Report time only: reads /proc, never from an interposer.
  */
 #include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "kind_mapping.h"
+#include "reach.h"
+#include "kind_process.h"
 #include "kind_thread.h"
 #include "report.h"
 
@@ -74,7 +80,139 @@ static void visit_thread(const ls_kthread_info_t *t, void *ctx) {
   *(res == LS_THREAD_RUNNING ? &r->threads_running : &r->threads) += 1;
 }
 
+/* --- Mappings --- */
+
+typedef struct map_visit {
+  ls_report_builder_t *b;
+  ls_buf_t maps; /* /proc/self/maps, read once per report */
+} map_visit_t;
+
+/* The pathname column of the /proc/self/maps line that holds addr:
+ * the backing file, or "[anonymous]". */
+static void backing_of(const map_visit_t *v, uintptr_t addr, char *out, size_t cap) {
+  snprintf(out, cap, "[anonymous]");
+  for (const char *p = v->maps.data, *end = p + v->maps.len; p && p < end;) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    if (!nl)
+      nl = end;
+    unsigned long lo, hi;
+    int path_at = 0;
+    if (sscanf(p, "%lx-%lx %*s %*s %*s %*s %n", &lo, &hi, &path_at) == 2 && addr >= lo &&
+        addr < hi) {
+      if (path_at > 0 && p + path_at < nl && p[path_at] != '\n')
+        snprintf(out, cap, "%.*s", (int)(nl - p - path_at), p + path_at);
+      return;
+    }
+    p = nl + 1;
+  }
+}
+
+static void visit_mapping(const ls_kmap_info_t *m, void *ctx) {
+  map_visit_t *v = ctx;
+  if (!ls_report_passes(v->b, m->stamp, m->thread))
+    return;
+  ls_report_t *r = ls_report_of(v->b);
+  /* With reachability, a mapping something still points to is the
+   * program's working memory (an allocator's arena, a mapped file in
+   * use), not a leak: counted, not listed, as a reachable block. */
+  int cls = ls_report_mapping_class(v->b, m->start);
+  if (cls == LS_REACH_GONE)
+    return;
+  if (cls == LS_REACH_REACHABLE) {
+    r->mappings_reachable++;
+    r->mapping_bytes_reachable += m->len;
+    if (!ls_config.show_reachable)
+      return;
+  }
+  char path[512];
+  backing_of(v, m->start, path, sizeof path);
+  int res = m->kind == LS_KMAP_FILE ? LS_MAPPING_FILE
+            : m->kind == LS_KMAP_SHM ? LS_MAPPING_SHM : LS_MAPPING_ANONYMOUS;
+  ls_fd_item_t item = {.fd = -1, .addr = m->start, .size = m->len, .prot = m->prot};
+  if (!ls_report_add_item(v->b, LS_GROUP_MAPPING, res, m->stack, m->stamp, m->len, false, item,
+                          path))
+    return;
+  r->mappings++;
+  r->mapping_bytes += m->len;
+}
+
+/* Reads /proc/self/maps whole into b (a growing mapping). */
+static void read_maps(ls_buf_t *b) {
+  ls_buf_dynamic(b);
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  char chunk[8192];
+  ssize_t n;
+  while ((n = read(fd, chunk, sizeof chunk)) > 0)
+    ls_buf_put(b, chunk, (size_t)n);
+  close(fd);
+}
+
+/* --- Child processes --- */
+
+/* What the kernel says of child pid, without reaping it: 1 and *status
+ * (a wait status) for a zombie, 0 for a child still running, -1 for a
+ * pid that is not a waitable child of ours any more (reaped by a wait
+ * leakscope did not see, or by the kernel). */
+static int child_state(pid_t pid, int *status) {
+  siginfo_t si;
+  si.si_pid = 0;
+  if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0)
+    return -1;
+  if (si.si_pid != pid)
+    return 0;
+  *status = si.si_code == CLD_EXITED ? (si.si_status & 0xff) << 8 : si.si_status & 0x7f;
+  return 1;
+}
+
+static void visit_process(const ls_kproc_info_t *p, void *ctx) {
+  ls_report_builder_t *b = ctx;
+  if (!ls_report_passes(b, p->stamp, p->thread))
+    return;
+  int status = -1;
+  int state = child_state(p->pid, &status);
+  if (state < 0)
+    return;
+  char text[64];
+  ls_buf_t tb;
+  ls_buf_fixed(&tb, text, sizeof text - 1);
+  if (state == 0)
+    ls_buf_puts(&tb, "running");
+  else if (WIFEXITED(status))
+    ls_buf_printf(&tb, "exited with status %d", WEXITSTATUS(status));
+  else
+    ls_buf_printf(&tb, "killed by signal %d", WTERMSIG(status));
+  text[tb.len] = '\0';
+  int res = state ? LS_PROCESS_ZOMBIE : LS_PROCESS_RUNNING;
+  ls_fd_item_t item = {.fd = p->pid, .status = state ? status : -1};
+  if (!ls_report_add_item(b, LS_GROUP_PROCESS, res, p->stack, p->stamp, 0, !state, item, text))
+    return;
+  ls_report_t *r = ls_report_of(b);
+  *(state ? &r->processes : &r->processes_running) += 1;
+}
+
+/* SIGCHLD ignored or SA_NOCLDWAIT: the kernel reaps every child, none
+ * can be a zombie, and the program never waits. */
+static bool kernel_reaps(void) {
+  struct sigaction sa;
+  if (sigaction(SIGCHLD, NULL, &sa) != 0)
+    return false;
+  return sa.sa_handler == SIG_IGN || (sa.sa_flags & SA_NOCLDWAIT);
+}
+
+void ls_report_visit_mappings(ls_report_builder_t *b, const ls_filter_t *f) {
+  if (f->mappings) {
+    map_visit_t v = {.b = b};
+    read_maps(&v.maps);
+    ls_kmap_foreach(visit_mapping, &v);
+    ls_buf_release(&v.maps);
+  }
+}
+
 void ls_report_visit_kinds(ls_report_builder_t *b, const ls_filter_t *f) {
+  if (f->processes && !kernel_reaps())
+    ls_kproc_foreach(visit_process, b);
   if (f->threads) {
     thread_visit_t v = {.b = b};
     read_small("/proc/self/comm", v.comm, sizeof v.comm);

@@ -1,21 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * report_text.c: the human-readable writer, and the folded-stack writer
- * for flame graphs. Both read the same model (report.h); neither decides
- * what is in a report.
+ * report_text.c: the human-readable writer (docs/report-format.md, Text).
+ * Reads the model (report.h) and the frames (report_frames.h); decides
+ * nothing about what is in a report.
  */
 #include <string.h>
 
 #include "config.h"
-#include "report.h"
+#include "report_writer.h"
 #include "suppress.h"
-
-static void put_seconds(ls_buf_t *b, uint32_t ms) {
-  ls_buf_put_u64(b, ms / 1000);
-  ls_buf_putc(b, '.');
-  ls_buf_putc(b, (char)('0' + ms / 100 % 10));
-}
-
-static const char *plural(uint64_t n, const char *one, const char *many) { return n == 1 ? one : many; }
 
 static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, const ls_frame_info_t *next) {
   ls_buf_printf(b, "    #%zu %s", index, fr->function ? fr->function : "??");
@@ -33,8 +25,8 @@ static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, cons
 }
 
 static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
-  static ls_frame_info_t frames[LS_MAX_FRAMES]; /* one report at a time */
-  size_t n = ls_report_frames(sym, stack, frames, NULL, LS_MAX_FRAMES);
+  const ls_frame_info_t *frames;
+  size_t n = ls_rw_stack(sym, stack, &frames, NULL);
   if (n == 0)
     ls_buf_puts(b, "    (no stack recorded)\n");
   for (size_t i = 0; i < n; i++)
@@ -64,10 +56,10 @@ static void put_fds(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
 static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
   if (r->trigger != LS_TRIGGER_EXIT) {
     ls_buf_puts(b, ", age ");
-    put_seconds(b, r->now - g->newest);
+    ls_rw_put_seconds(b, r->now - g->newest, 1);
     if (g->newest != g->oldest) {
       ls_buf_puts(b, "-");
-      put_seconds(b, r->now - g->oldest);
+      ls_rw_put_seconds(b, r->now - g->oldest, 1);
     }
     ls_buf_puts(b, " s");
   }
@@ -86,7 +78,7 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
   const ls_fd_item_t *items = r->fd_items + g->first_fd;
   bool running = g->resource == (ls_fd_kind_t)LS_THREAD_RUNNING;
   if (g->kind == LS_GROUP_THREAD) {
-    ls_buf_printf(b, "%lu %s %s (", (unsigned long)g->count, plural(g->count, "thread", "threads"),
+    ls_buf_printf(b, "%lu %s %s (", (unsigned long)g->count, ls_rw_plural(g->count, "thread", "threads"),
                   running ? "still running" : "not joined");
     bool named = false;
     for (size_t i = 0; i < g->nfds; i++) {
@@ -107,7 +99,7 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
                   g->nfds > 1 ? " each" : "");
   } else if (g->kind == LS_GROUP_MAPPING) {
     ls_buf_printf(b, "%lu %s (%lu bytes: ", (unsigned long)g->count,
-                  plural(g->count, "mapping", "mappings"), (unsigned long)g->bytes);
+                  ls_rw_plural(g->count, "mapping", "mappings"), (unsigned long)g->bytes);
     for (size_t i = 0; i < g->nfds; i++) {
       int prot = items[i].prot;
       ls_buf_printf(b, "%s0x%lx %lu %c%c%c %s", i ? "; " : "", (unsigned long)items[i].addr,
@@ -118,9 +110,9 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
   } else {
     bool child_running = g->resource == (ls_fd_kind_t)LS_PROCESS_RUNNING;
     ls_buf_printf(b, "%lu %s (", (unsigned long)g->count,
-                  child_running ? plural(g->count, "child process still running",
-                                         "child processes still running")
-                                : plural(g->count, "zombie process", "zombie processes"));
+                  child_running ? ls_rw_plural(g->count, "child process still running",
+                                               "child processes still running")
+                                : ls_rw_plural(g->count, "zombie process", "zombie processes"));
     for (size_t i = 0; i < g->nfds; i++) {
       ls_buf_printf(b, "%spid %d", i ? "; " : "", items[i].fd);
       if (!child_running)
@@ -130,28 +122,59 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
   }
 }
 
-void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
-  static const char *const triggers[] = {"exit", "signal", "api", "periodic"};
+static void put_bytes_blocks(ls_buf_t *b, uint64_t bytes, uint64_t blocks) {
+  ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)bytes, ls_rw_plural(bytes, "byte", "bytes"),
+                (unsigned long)blocks, ls_rw_plural(blocks, "block", "blocks"));
+}
+
+/* Without reachability: "B bytes in K blocks and F fds not released, in G
+ * groups". With it, memory by class first, the classes a person triages
+ * by: "definitely lost: B bytes in K blocks; indirectly lost: ...;
+ * possibly lost: ...; F fds not released; G groups". */
+static void put_headline(ls_buf_t *b, const ls_report_t *r) {
+  if (!r->reach) {
+    put_bytes_blocks(b, r->memory_bytes, r->memory_blocks);
+    ls_buf_printf(b, " and %lu %s not released, in %zu %s\n", (unsigned long)r->fds,
+                  ls_rw_plural(r->fds, "fd", "fds"), r->listed,
+                  ls_rw_plural(r->listed, "group", "groups"));
+    return;
+  }
+  static const int classes[] = {LS_REACH_DEFINITE, LS_REACH_INDIRECT, LS_REACH_POSSIBLE};
+  for (size_t i = 0; i < LS_ARRAY_LEN(classes); i++) {
+    ls_buf_printf(b, "%s: ", ls_reach_class_words(classes[i]));
+    put_bytes_blocks(b, r->by_class[classes[i]].bytes, r->by_class[classes[i]].blocks);
+    ls_buf_puts(b, "; ");
+  }
+  if (ls_config.show_reachable) {
+    ls_buf_printf(b, "%s: ", ls_reach_class_words(LS_REACH_REACHABLE));
+    put_bytes_blocks(b, r->by_class[LS_REACH_REACHABLE].bytes, r->by_class[LS_REACH_REACHABLE].blocks);
+    ls_buf_puts(b, "; ");
+  }
+  ls_buf_printf(b, "%lu %s not released; %zu %s\n", (unsigned long)r->fds,
+                ls_rw_plural(r->fds, "fd", "fds"), r->listed,
+                ls_rw_plural(r->listed, "group", "groups"));
+}
+
+void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   ls_buf_printf(b, "== leakscope: report %lu for pid %d (%s) ==\n", (unsigned long)r->seq, r->pid,
-                triggers[r->trigger]);
-  ls_buf_printf(b, "%lu %s in %lu %s and %lu %s not released, in %zu %s\n",
-                (unsigned long)r->memory_bytes, plural(r->memory_bytes, "byte", "bytes"),
-                (unsigned long)r->memory_blocks, plural(r->memory_blocks, "block", "blocks"),
-                (unsigned long)r->fds, plural(r->fds, "fd", "fds"), r->listed,
-                plural(r->listed, "group", "groups"));
+                ls_trigger_name(r->trigger));
+  ls_buf_puts(b, "command: ");
+  ls_rw_put_command(b);
+  ls_buf_putc(b, '\n');
+  put_headline(b, r);
   size_t nrules;
   const ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
     if (rules[i].groups)
       ls_buf_printf(b, "suppressed by %s:%s (%s:%d): %lu %s, %lu bytes\n",
                     ls_rule_kind_name(rules[i].kind), rules[i].pattern, rules[i].file, rules[i].line,
-                    (unsigned long)rules[i].groups, plural(rules[i].groups, "group", "groups"),
+                    (unsigned long)rules[i].groups, ls_rw_plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
-  if (r->reach)
-    ls_buf_printf(b, "%lu %s in %lu %s still reachable%s\n", (unsigned long)r->reachable_bytes,
-                  plural(r->reachable_bytes, "byte", "bytes"), (unsigned long)r->reachable_blocks,
-                  plural(r->reachable_blocks, "block", "blocks"),
+  if (r->reach) {
+    put_bytes_blocks(b, r->reachable_bytes, r->reachable_blocks);
+    ls_buf_printf(b, " still reachable%s\n",
                   ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
+  }
   if (r->threads || r->threads_running || r->mappings || r->processes || r->processes_running)
     ls_buf_printf(b,
                   "threads: %lu not joined, %lu running; mappings: %lu (%lu bytes); child "
@@ -165,7 +188,7 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
                   (unsigned long)r->untracked);
   if (r->fds_stale)
     ls_buf_printf(b, "(%lu fd %s left out: closed or replaced where leakscope could not see it)\n",
-                  (unsigned long)r->fds_stale, plural(r->fds_stale, "record", "records"));
+                  (unsigned long)r->fds_stale, ls_rw_plural(r->fds_stale, "record", "records"));
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];
     if (g->suppressed)
@@ -176,13 +199,9 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
       put_age(b, r, g);
       ls_buf_puts(b, ", created at:\n");
     } else if (g->kind == LS_GROUP_MEMORY) {
-      ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)g->bytes, plural(g->bytes, "byte", "bytes"),
-                    (unsigned long)g->count, plural(g->count, "block", "blocks"));
-      if (r->reach) {
-        static const char *const words[] = {"definitely lost", "indirectly lost", "possibly lost",
-                                            "still reachable", "freed"};
-        ls_buf_printf(b, ", %s", words[g->reach]);
-      }
+      put_bytes_blocks(b, g->bytes, g->count);
+      if (r->reach)
+        ls_buf_printf(b, ", %s", ls_reach_class_words(g->reach));
       put_age(b, r, g);
       ls_buf_puts(b, ", allocated at:\n");
     } else {
@@ -195,38 +214,4 @@ void ls_report_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
     put_stack(b, sym, g->stack);
   }
   ls_buf_printf(b, "\n== leakscope: end of report %lu (pid %d) ==\n", (unsigned long)r->seq, r->pid);
-}
-
-/* Folded stacks (flamegraph.pl, inferno, speedscope): one line per group,
- * frames outermost first separated by ';', then the weight: bytes for
- * memory, the count for fds (under a root frame naming the resource). */
-void ls_report_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
-  static ls_frame_info_t frames[LS_MAX_FRAMES];
-  for (size_t i = 0; i < r->ngroups; i++) {
-    const ls_group_t *g = &r->groups[i];
-    if (g->suppressed)
-      continue;
-    size_t n = ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES);
-    if (g->kind == LS_GROUP_FD)
-      ls_buf_printf(b, "[fd:%s];", ls_fd_kind_name(g->resource));
-    else if (g->kind >= LS_GROUP_THREAD)
-      ls_buf_printf(b, "[%s:%s];",
-                    g->kind == LS_GROUP_THREAD ? "thread" : g->kind == LS_GROUP_MAPPING ? "mapping" : "process",
-                    ls_kind_resource_name(g->kind, (int)g->resource));
-    for (size_t k = n; k-- > 0;) {
-      const char *name = frames[k].function;
-      if (name) {
-        for (const char *c = name; *c; c++)
-          ls_buf_putc(b, *c == ';' || *c == ' ' ? '_' : *c);
-      } else {
-        ls_buf_printf(b, "0x%lx", (unsigned long)frames[k].offset);
-      }
-      if (k)
-        ls_buf_putc(b, ';');
-    }
-    ls_buf_printf(b, " %lu\n", (unsigned long)(g->kind == LS_GROUP_MEMORY || g->kind == LS_GROUP_MAPPING
-                                                     ? g->bytes
-                                                     : g->count));
-  }
-  ls_buf_printf(b, "# leakscope: end of report %lu (pid %d)\n", (unsigned long)r->seq, r->pid);
 }

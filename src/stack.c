@@ -41,9 +41,10 @@ extern const char __ehdr_start[] __attribute__((visibility("hidden")));
 extern const char __etext[] __attribute__((visibility("hidden")));
 
 /* Frames of ours above the caller when a walk starts here (no entry
- * frame): the interposer, ls_track_*, this function, the unwinder's own
- * frame; a margin for future layers. */
-#define LS_OWN_FRAMES 8
+ * frame): the interposer, ls_track_*, the side-stack switch and the
+ * function it runs, this function, the unwinder's own frame; a margin for
+ * future layers. */
+#define LS_OWN_FRAMES 12
 
 static inline bool is_ours(uintptr_t pc) {
   return pc >= (uintptr_t)__ehdr_start && pc < (uintptr_t)__etext;

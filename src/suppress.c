@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -34,18 +35,38 @@ static char *arena_strndup(const char *s, size_t n) {
   return d;
 }
 
-/* Reads the whole file into arena memory; NULL with a warning on error. */
+/* Reads the whole file into arena memory; NULL with a warning on error.
+ * Opened O_NONBLOCK and read with a bounded wait, so a FIFO, a terminal
+ * or a device at the path can never block the program's start
+ * (`--suppressions <(...)` still works: a pipe is read until EOF or
+ * READ_WAIT_MS). */
+#define READ_WAIT_MS 2000
 static char *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     ls_warn("cannot read suppression file '%s' (%s)", path, strerror(errno));
     return NULL;
   }
   char *buf = ls_map(MAX_FILE);
   size_t n = 0;
-  ssize_t r;
-  while (buf && n < MAX_FILE && ((r = read(fd, buf + n, MAX_FILE - n)) > 0 || (r < 0 && errno == EINTR)))
-    n += r > 0 ? (size_t)r : 0;
+  int waited = 0;
+  while (buf && n < MAX_FILE) {
+    ssize_t r = read(fd, buf + n, MAX_FILE - n);
+    if (r > 0) {
+      n += (size_t)r;
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else if (r < 0 && errno == EAGAIN && waited < READ_WAIT_MS) {
+      struct pollfd pfd = {.fd = fd, .events = POLLIN};
+      poll(&pfd, 1, 100);
+      waited += 100;
+    } else {
+      if (r < 0 && errno == EAGAIN)
+        ls_warn("suppression file '%s' gave no end of file in %d ms; read what came", path,
+                READ_WAIT_MS);
+      break;
+    }
+  }
   close(fd);
   if (!buf)
     return NULL;
@@ -94,7 +115,12 @@ static void parse(const char *path, const char *text, size_t len) {
       return;
     }
     ls_rule_t *r = &rules[nrules];
-    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .pattern = arena_strndup(colon + 1, (size_t)(e - colon - 1)),
+    const char *pattern = colon + 1;
+    /* "#0:" starts a frame rule; no function, module or file name starts
+     * with '#', so no plain rule changes meaning. */
+    bool frames = e - pattern > 3 && !memcmp(pattern, "#0:", 3);
+    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .frames = frames,
+                     .pattern = arena_strndup(pattern, (size_t)(e - pattern)),
                      .file = path, .line = lineno + 1};
     if (r->pattern)
       nrules++;
@@ -150,11 +176,12 @@ static bool glob_at(const char *s, const char *se, const char *p, const char *pe
   return true;
 }
 
-bool ls_suppress_match(const char *pattern, const char *s) {
+/* ls_suppress_match for the pattern [p, pe). */
+static bool match_range(const char *p, const char *pe, const char *s) {
   if (!s)
     return false;
-  const char *p = pattern, *pe = pattern + strlen(pattern), *se = s + strlen(s);
-  bool start = *p == '^';
+  const char *se = s + strlen(s);
+  bool start = p < pe && *p == '^';
   p += start;
   bool end = pe > p && pe[-1] == '$';
   pe -= end;
@@ -168,14 +195,43 @@ bool ls_suppress_match(const char *pattern, const char *s) {
   }
 }
 
+bool ls_suppress_match(const char *pattern, const char *s) {
+  return match_range(pattern, pattern + strlen(pattern), s);
+}
+
+/* Whether the pattern [p, pe) matches the frame's function, module or file. */
+static bool frame_matches(const char *p, const char *pe, const ls_frame_info_t *f) {
+  return match_range(p, pe, f->function) || match_range(p, pe, f->module) ||
+         match_range(p, pe, f->file);
+}
+
+/* A frame rule ("#0:" then patterns): the i-th ';'-separated pattern
+ * matches frames[i], for every pattern; a stack shorter than the list does
+ * not match. */
+static bool frames_match(const char *pattern, const ls_frame_info_t *frames, size_t n) {
+  size_t i = 0;
+  for (const char *p = pattern + 3;; i++) {
+    const char *pe = p + strcspn(p, ";");
+    if (i == n || !frame_matches(p, pe, &frames[i]))
+      return false;
+    if (!*pe)
+      return true;
+    p = pe + 1;
+  }
+}
+
 ls_rule_t *ls_suppress_find(ls_rule_kind_t kind, const ls_frame_info_t *frames, size_t n) {
   for (size_t r = 0; r < nrules; r++) {
     if (rules[r].kind != kind)
       continue;
+    if (rules[r].frames) {
+      if (frames_match(rules[r].pattern, frames, n))
+        return &rules[r];
+      continue;
+    }
+    const char *p = rules[r].pattern, *pe = p + strlen(p);
     for (size_t i = 0; i < n; i++)
-      if (ls_suppress_match(rules[r].pattern, frames[i].function) ||
-          ls_suppress_match(rules[r].pattern, frames[i].module) ||
-          ls_suppress_match(rules[r].pattern, frames[i].file))
+      if (frame_matches(p, pe, &frames[i]))
         return &rules[r];
   }
   return NULL;

@@ -9,6 +9,11 @@
  *                   the same for threads, memory mappings and child
  *                   processes
  *
+ *   leak:#0:P0;P1;...  a frame rule: P0 must match frame #0 (the
+ *                   allocating call), P1 frame #1, and so on; the frames
+ *                   after the last pattern are free. fd:#0: and the
+ *                   other kinds likewise.
+ *
  * Patterns match anywhere in the name unless anchored with ^ (start) or
  * $ (end); * matches any run of characters (LeakSanitizer's rules).
  * Rules are loaded once at start-up from LEAKSCOPE_SUPPRESSIONS; a
@@ -36,6 +41,8 @@ const char *ls_rule_kind_name(ls_rule_kind_t kind);
 typedef struct ls_rule {
   bool fd;              /* fd: rule (kind == LS_RULE_FD) */
   ls_rule_kind_t kind;
+  bool frames;          /* a frame rule: pattern is "#0:" and one pattern
+                           per frame from #0 on, separated by ';' */
   const char *pattern;
   const char *file;     /* where it was read, for the report */
   int line;

@@ -15,6 +15,7 @@
 
 #include <dlfcn.h>
 #include <dwarf.h>
+#include <errno.h>
 #include <elfutils/libdwfl.h>
 #include <fcntl.h>
 #include <gelf.h>
@@ -30,6 +31,8 @@
 #include <unistd.h>
 
 #include "atomic.h"
+
+#include "keptfd.h"
 
 /* --- Module history --- */
 
@@ -96,7 +99,8 @@ static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
   /* relaxed: the mark is a number compared on its own, it publishes no
    * other data. Take the maximum: two threads may close it concurrently. */
   uint32_t old = ls_atomic_load_relaxed(&e->mark);
-  while (old < mark && !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
+  while (old < mark &&
+         !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
   }
   return true;
 }
@@ -136,6 +140,87 @@ void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
   ls_atomic_store_release(&e->ready, true);
 }
 
+/* --- Opening module files wherever the program went --- */
+
+/* The program may have chroot()ed (paths name other files, or nothing),
+ * dropped privileges or run out of fds by the time of a report. So:
+ *  - a path is opened as given, and if that fails, through the root
+ *    directory kept from start-up (keptfd.h), which is outside any chroot;
+ *  - a module's ELF file is read into a private mapping and its fd closed
+ *    at once (elf_memory), so symbolizing holds no fd per module and works
+ *    with the single free fd a report may have (keptfd.h);
+ *  - every open is O_NONBLOCK and must give a regular file: a FIFO planted
+ *    at a debug file's path cannot block the report. */
+
+/* The symbolizer whose modules are being opened: libdw's find_elf
+ * callback has no pointer of ours. One symbolizer at a time (the report
+ * lock); set by ls_sym_open, cleared by ls_sym_close. */
+static ls_symbolizer_t *ls_sym_active;
+
+static int open_regular_at(int dirfd, const char *path) {
+  int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  struct stat st;
+  if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+    close(fd);
+    errno = EINVAL;
+    return -1;
+  }
+  return fd;
+}
+
+/* path opened read-only, here or under the original root. */
+static int open_module_file(const char *path) {
+  int fd = open_regular_at(AT_FDCWD, path);
+  int root = ls_kept_root();
+  if (fd < 0 && path[0] == '/' && root >= 0) {
+    while (*path == '/')
+      path++;
+    fd = open_regular_at(root, *path ? path : ".");
+  }
+  return fd;
+}
+
+static void remember_image(ls_symbolizer_t *sym, void *p, size_t n);
+
+/* An Elf over a private copy-on-write mapping of fd's file; fd is closed
+ * either way. NULL on failure. */
+static Elf *elf_from_fd(int fd) {
+  struct stat st;
+  void *p = MAP_FAILED;
+  if (fstat(fd, &st) == 0 && st.st_size > 0)
+    p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (p == MAP_FAILED)
+    return NULL;
+  Elf *elf = elf_memory(p, (size_t)st.st_size);
+  if (elf == NULL || ls_sym_active == NULL) {
+    if (elf != NULL)
+      elf_end(elf);
+    munmap(p, (size_t)st.st_size);
+    return NULL;
+  }
+  remember_image(ls_sym_active, p, (size_t)st.st_size);
+  return elf;
+}
+
+/* libdw's find_elf for the live process: module files by path (see
+ * above); pseudo-modules such as the vDSO are libdw's own business. */
+static int find_elf_kept(Dwfl_Module *mod, void **userdata, const char *modname,
+                         Dwarf_Addr base, char **file_name, Elf **elfp) {
+  if (modname == NULL || modname[0] != '/')
+    return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name,
+                                    elfp);
+  int fd = open_module_file(modname);
+  if (fd < 0)
+    return -1;
+  Elf *elf = elf_from_fd(fd);
+  if (elf == NULL)
+    return -1;
+  *file_name = strdup(modname);
+  *elfp = elf;
+  return -1; /* no fd: the Elf is all libdw needs */
+}
+
 /* --- Separate debug info, found locally only --- */
 
 /* The gnu_debuglink checksum: CRC-32 (IEEE, reflected) of the whole file. */
@@ -161,6 +246,30 @@ static bool crc_matches(int fd, uint32_t want) {
   return ~crc == want;
 }
 
+/* The build-id tree's file for mod (/usr/lib/debug/.build-id/xx/rest.debug)
+ * through open_module_file: what dwfl_build_id_find_debuginfo looks for,
+ * found also after a chroot. */
+static int build_id_file_kept(Dwfl_Module *mod, char **debuginfo_file_name) {
+  const unsigned char *bits;
+  GElf_Addr vaddr;
+  int len = dwfl_module_build_id(mod, &bits, &vaddr);
+  if (len <= 1)
+    return -1;
+  char path[PATH_MAX];
+  int n = snprintf(path, sizeof path, "/usr/lib/debug/.build-id/%02x/", bits[0]);
+  for (int i = 1; i < len && n + 3 < (int)sizeof path; i++)
+    n += snprintf(path + n, sizeof path - (size_t)n, "%02x", bits[i]);
+  if (n + 7 >= (int)sizeof path)
+    return -1;
+  memcpy(path + n, ".debug", 7);
+  int fd = open_module_file(path);
+  if (fd >= 0 && (*debuginfo_file_name = strdup(path)) == NULL) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 /* dwfl_standard_find_debuginfo, minus its last resort: when nothing is found
  * locally it dlopens libdebuginfod (and with it libcurl) into the host and,
  * if DEBUGINFOD_URLS is set, downloads debug info while the report waits.
@@ -174,6 +283,8 @@ static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
   int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
                                         file_name, debuglink, crc,
                                         debuginfo_file_name);
+  if (fd < 0)
+    fd = build_id_file_kept(mod, debuginfo_file_name);
   /* A zero CRC is libdw asking for a dwz alternate file, which the build-id
    * tree is the only place we look for. */
   if (fd >= 0 || debuglink == NULL || crc == 0 || file_name == NULL)
@@ -188,7 +299,7 @@ static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
     int len = snprintf(path, sizeof path, fmts[i], dirlen, dir, debuglink);
     if (len < 0 || (size_t)len >= sizeof path)
       continue;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open_module_file(path);
     if (fd < 0)
       continue;
     if (crc_matches(fd, crc) && (*debuginfo_file_name = strdup(path)) != NULL)
@@ -205,7 +316,7 @@ static char *ls_debuginfo_path;
 static const Dwfl_Callbacks ls_dwfl_callbacks = {
     /* Only the live session calls find_elf: offline modules come with a
      * file name from dwfl_report_elf. */
-    .find_elf = dwfl_linux_proc_find_elf,
+    .find_elf = find_elf_kept,
     .find_debuginfo = find_debuginfo_local,
     .section_address = dwfl_offline_section_address,
     .debuginfo_path = &ls_debuginfo_path,
@@ -254,7 +365,25 @@ struct ls_symbolizer {
   const char *exe_path;      /* owned; see module_path */
   Dwfl *hist[LS_MODHIST_CAP];
   bool hist_tried[LS_MODHIST_CAP];
+  struct image { void *p; size_t n; } *images; /* ELF files mapped by
+                                                  elf_from_fd */
+  size_t nimages, capimages;
 };
+
+/* Keeps an ELF image mapping to unmap at close (after dwfl_end, which
+ * ends the Elf over it). Without room to remember it, it stays mapped: a
+ * leak of address space for this report rather than a crash. */
+static void remember_image(ls_symbolizer_t *sym, void *p, size_t n) {
+  if (sym->nimages == sym->capimages) {
+    size_t cap = sym->capimages ? 2 * sym->capimages : 32;
+    struct image *a = realloc(sym->images, cap * sizeof *a);
+    if (a == NULL)
+      return;
+    sym->images = a;
+    sym->capimages = cap;
+  }
+  sym->images[sym->nimages++] = (struct image){p, n};
+}
 
 /* Takes ownership of s (freed at close). Returns s, or NULL (and frees s)
  * if it cannot be tracked. */
@@ -857,6 +986,34 @@ static int indexed_scopes(cu_scopes_t *u, Dwarf_Addr pc, Dwarf_Die **chain) {
 
 /* --- Lookup --- */
 
+/* dl_iterate_phdr callback: reports one loaded module to the live Dwfl by
+ * its path (the executable's from start-up) and the page range of its
+ * segments, as /proc/PID/maps would. */
+static int report_loaded_module(struct dl_phdr_info *info, size_t size, void *arg) {
+  (void)size;
+  const char *name = info->dlpi_name;
+  if (name == NULL || name[0] == '\0')
+    name = ls_kept_exe();
+  if (name[0] != '/')
+    return 0; /* the vDSO, or an executable we never knew the path of */
+  uintptr_t lo = UINTPTR_MAX, hi = 0;
+  for (int i = 0; i < info->dlpi_phnum; i++) {
+    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+    if (ph->p_type != PT_LOAD)
+      continue;
+    uintptr_t start = info->dlpi_addr + ph->p_vaddr, end = start + ph->p_memsz;
+    if (start < lo)
+      lo = start;
+    if (end > hi)
+      hi = end;
+  }
+  long page = sysconf(_SC_PAGESIZE);
+  if (hi > lo)
+    dwfl_report_module(arg, name, lo & ~(uintptr_t)(page - 1),
+                       (hi + (uintptr_t)page - 1) & ~(uintptr_t)(page - 1));
+  return 0;
+}
+
 ls_symbolizer_t *ls_sym_open(void) {
   ls_symbolizer_t *sym = calloc(1, sizeof *sym);
   if (sym == NULL)
@@ -866,9 +1023,13 @@ ls_symbolizer_t *ls_sym_open(void) {
     free(sym);
     return NULL;
   }
+  ls_sym_active = sym;
   /* A failed report leaves some modules out: addresses in them become
-   * unknown frames, which is all a report can do about it. */
-  dwfl_linux_proc_report(sym->live, getpid());
+   * unknown frames, which is all a report can do about it. Without
+   * /proc/PID/maps (a chroot without /proc, no fd left), the loader's own
+   * list gives the modules. */
+  if (dwfl_linux_proc_report(sym->live, getpid()) != 0)
+    dl_iterate_phdr(report_loaded_module, sym->live);
   dwfl_report_end(sym->live, NULL, NULL);
   sym->exe_mod = dwfl_addrmodule(sym->live, getauxval(AT_PHDR));
   /* Only present in C++ programs, which are the ones with mangled names;
@@ -897,6 +1058,11 @@ void ls_sym_close(ls_symbolizer_t *sym) {
     if (sym->hist[i] != NULL)
       dwfl_end(sym->hist[i]);
   dwfl_end(sym->live);
+  for (size_t i = 0; i < sym->nimages; i++)
+    munmap(sym->images[i].p, sym->images[i].n);
+  free(sym->images);
+  if (ls_sym_active == sym)
+    ls_sym_active = NULL;
   free(sym);
 }
 
@@ -910,6 +1076,8 @@ static const char *module_path(ls_symbolizer_t *sym, Dwfl_Module *mod,
     return name;
   if (mod != sym->exe_mod)
     return name;
+  if (sym->exe_path == NULL && ls_kept_exe()[0] != '\0')
+    sym->exe_path = own(sym, strdup(ls_kept_exe()));
   if (sym->exe_path == NULL)
     sym->exe_path = own(sym, realpath("/proc/self/exe", NULL));
   return sym->exe_path != NULL ? sym->exe_path : name;

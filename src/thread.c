@@ -31,6 +31,9 @@ static void release_record(void *rec) {
   /* release: our last operation's writes happen-before a claimer's use */
   ls_atomic_store_release(&t->in_use, 0);
   ls_tls.thread = NULL;
+  /* The side stack goes with the record: a later call of this thread
+   * (another destructor's free) claims a record, and its stack, again. */
+  ls_tls.side_top = NULL;
 }
 
 static void create_exit_key(void) { pthread_key_create(&exit_key, release_record); }
@@ -121,4 +124,43 @@ void ls_thread_after_fork_child(void) {
     ls_atomic_store_relaxed(&t->active, 0);
     ls_atomic_store_relaxed(&t->in_use, t == &ls_thread_fallback);
   }
+}
+
+/* --- leakscope's own threads --- */
+
+/* pid << 32 | tid of each of our threads, 0 when free. The pid makes an
+ * entry inherited by a fork child (whose threads may reuse the tid) mean
+ * nothing there. */
+static _Atomic uint64_t own_threads[4];
+
+static uint64_t own_key(int tid) {
+  return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)tid;
+}
+
+void ls_thread_mark_ours(void) {
+  uint64_t key = own_key((int)syscall(SYS_gettid));
+  for (size_t i = 0; i < LS_ARRAY_LEN(own_threads); i++) {
+    uint64_t expected = 0;
+    /* acq_rel: the entry is visible to a scan that starts after this */
+    if (ls_atomic_cas_acq_rel(&own_threads[i], &expected, key))
+      return;
+  }
+}
+
+void ls_thread_unmark_ours(void) {
+  uint64_t key = own_key((int)syscall(SYS_gettid));
+  for (size_t i = 0; i < LS_ARRAY_LEN(own_threads); i++) {
+    uint64_t expected = key;
+    /* acq_rel: frees only our own entry */
+    ls_atomic_cas_acq_rel(&own_threads[i], &expected, 0);
+  }
+}
+
+bool ls_thread_is_ours(int tid) {
+  uint64_t key = own_key(tid);
+  for (size_t i = 0; i < LS_ARRAY_LEN(own_threads); i++)
+    /* acquire: pairs with the CAS in ls_thread_mark_ours */
+    if (ls_atomic_load_acquire(&own_threads[i]) == key)
+      return true;
+  return false;
 }

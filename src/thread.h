@@ -27,6 +27,9 @@ typedef struct ls_thread {
   _Atomic uint32_t in_use;   /* 0: free for a new thread to claim */
   uint16_t id;               /* 1..65535; 0 if the registry ran out */
   struct ls_thread *next;    /* registry list, append-only */
+  char *side_stack;          /* bottom of the record's side stack
+                                (side_stack.c), NULL until first used; only
+                                the thread holding the record uses it */
 } __attribute__((aligned(LS_CACHE_LINE))) ls_thread_t;
 
 /* Chooses the grace-period mechanism (membarrier if the kernel has it).
@@ -87,5 +90,15 @@ void ls_thread_quiesce(void);
 
 /* Fork child: only the calling thread survives; forget the others. */
 void ls_thread_after_fork_child(void);
+
+/* leakscope's own threads (the dump thread): the reachability scan
+ * never stops or waits for them, and their memory is not the program's.
+ * A thread marks itself when it starts and unmarks itself before it ends;
+ * at most 4 at a time. ls_thread_is_ours(tid) answers for this process
+ * only (a fork child's thread ids say nothing of the parent's). All
+ * lock-free and async-signal-safe. */
+void ls_thread_mark_ours(void);
+void ls_thread_unmark_ours(void);
+bool ls_thread_is_ours(int tid);
 
 #endif

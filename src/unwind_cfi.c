@@ -14,6 +14,7 @@
  */
 #include "unwind_cfi.h"
 
+#include <dwarf.h>
 #include <errno.h>
 #include <link.h>
 #include <pthread.h>
@@ -144,15 +145,7 @@ void ls_cfi_flush(void) {
   }
 }
 
-/* --- DWARF encodings --- */
-
-enum {
-  DW_EH_PE_absptr = 0x00, DW_EH_PE_uleb128 = 0x01, DW_EH_PE_udata2 = 0x02,
-  DW_EH_PE_udata4 = 0x03, DW_EH_PE_udata8 = 0x04, DW_EH_PE_sleb128 = 0x09,
-  DW_EH_PE_sdata2 = 0x0a, DW_EH_PE_sdata4 = 0x0b, DW_EH_PE_sdata8 = 0x0c,
-  DW_EH_PE_pcrel = 0x10, DW_EH_PE_datarel = 0x30, DW_EH_PE_aligned = 0x50,
-  DW_EH_PE_indirect = 0x80, DW_EH_PE_omit = 0xff,
-};
+/* --- DWARF encodings (DW_EH_PE_*, DW_CFA_*: elfutils' <dwarf.h>) --- */
 
 /* A bounded reader over one CIE, FDE or header. */
 typedef struct rd {
@@ -373,106 +366,107 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
     uint8_t op = rd_u8(&r);
     uint64_t reg, delta = 0;
     uintptr_t target;
-    switch (op >> 6) {
-    case 1: /* DW_CFA_advance_loc */
+    /* the three opcodes whose operand is in their low six bits */
+    switch (op & 0xc0) {
+    case DW_CFA_advance_loc:
       delta = (op & 0x3f) * c->code_align;
       goto advance;
-    case 2: /* DW_CFA_offset */
+    case DW_CFA_offset:
       set_rule(c, row, op & 0x3f, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
       continue;
-    case 3: /* DW_CFA_restore */
+    case DW_CFA_restore:
       reg = op & 0x3f;
       goto restore;
     }
     switch (op) {
-    case 0x00: /* nop */
+    case DW_CFA_nop:
       break;
-    case 0x01: /* set_loc */
+    case DW_CFA_set_loc:
       if (!rd_ptr(&r, c->fde_enc, 0, &target))
         return false;
       if (target > pc)
         return true;
       loc = target;
       break;
-    case 0x02: delta = rd_fixed(&r, 1) * c->code_align; goto advance;
-    case 0x03: delta = rd_fixed(&r, 2) * c->code_align; goto advance;
-    case 0x04: delta = rd_fixed(&r, 4) * c->code_align; goto advance;
-    case 0x05: /* offset_extended */
+    case DW_CFA_advance_loc1: delta = rd_fixed(&r, 1) * c->code_align; goto advance;
+    case DW_CFA_advance_loc2: delta = rd_fixed(&r, 2) * c->code_align; goto advance;
+    case DW_CFA_advance_loc4: delta = rd_fixed(&r, 4) * c->code_align; goto advance;
+    case DW_CFA_offset_extended:
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
       break;
-    case 0x06: /* restore_extended */
+    case DW_CFA_restore_extended:
       reg = rd_uleb(&r);
       goto restore;
-    case 0x07: /* undefined */
+    case DW_CFA_undefined:
       set_rule(c, row, rd_uleb(&r), HOW_UNDEF, 0);
       break;
-    case 0x08: /* same_value */
+    case DW_CFA_same_value:
       set_rule(c, row, rd_uleb(&r), HOW_SAME, 0);
       break;
-    case 0x09: /* register */
+    case DW_CFA_register:
       reg = rd_uleb(&r);
       rd_uleb(&r);
       set_rule(c, row, reg, HOW_OTHER, 0);
       break;
-    case 0x0a: /* remember_state */
+    case DW_CFA_remember_state:
       if (nsaved == STATE_STACK)
         return false;
       saved[nsaved++] = *row;
       break;
-    case 0x0b: /* restore_state: the CFA is part of the saved row too */
+    case DW_CFA_restore_state: /* the CFA is part of the saved row too */
       if (nsaved == 0)
         return false;
       *row = saved[--nsaved];
       break;
-    case 0x0c: /* def_cfa */
+    case DW_CFA_def_cfa:
       row->cfa_reg = rd_uleb(&r);
       row->cfa_off = (int64_t)rd_uleb(&r);
       row->cfa_expr = false;
       break;
-    case 0x0d: /* def_cfa_register */
+    case DW_CFA_def_cfa_register:
       row->cfa_reg = rd_uleb(&r);
       row->cfa_expr = false;
       break;
-    case 0x0e: /* def_cfa_offset */
+    case DW_CFA_def_cfa_offset:
       row->cfa_off = (int64_t)rd_uleb(&r);
       break;
-    case 0x0f: /* def_cfa_expression */
+    case DW_CFA_def_cfa_expression:
       row->cfa_expr = true;
       r.p += rd_uleb(&r);
       break;
-    case 0x10: /* expression */
-    case 0x16: /* val_expression */
+    case DW_CFA_expression:
+    case DW_CFA_val_expression:
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OTHER, 0);
       r.p += rd_uleb(&r);
       break;
-    case 0x11: /* offset_extended_sf */
+    case DW_CFA_offset_extended_sf:
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OFFSET, rd_sleb(&r) * c->data_align);
       break;
-    case 0x12: /* def_cfa_sf */
+    case DW_CFA_def_cfa_sf:
       row->cfa_reg = rd_uleb(&r);
       row->cfa_off = rd_sleb(&r) * c->data_align;
       row->cfa_expr = false;
       break;
-    case 0x13: /* def_cfa_offset_sf */
+    case DW_CFA_def_cfa_offset_sf:
       row->cfa_off = rd_sleb(&r) * c->data_align;
       break;
-    case 0x14: /* val_offset */
+    case DW_CFA_val_offset:
       reg = rd_uleb(&r);
       rd_uleb(&r);
       set_rule(c, row, reg, HOW_OTHER, 0);
       break;
-    case 0x15: /* val_offset_sf */
+    case DW_CFA_val_offset_sf:
       reg = rd_uleb(&r);
       rd_sleb(&r);
       set_rule(c, row, reg, HOW_OTHER, 0);
       break;
-    case 0x2e: /* GNU_args_size */
+    case DW_CFA_GNU_args_size:
       rd_uleb(&r);
       break;
-    case 0x2f: /* GNU_negative_offset_extended */
+    case DW_CFA_GNU_negative_offset_extended:
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OFFSET, -(int64_t)rd_uleb(&r) * c->data_align);
       break;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,6 +36,26 @@ static __attribute__((noinline)) int leak_fd(void) {
   int fd = open("/dev/null", O_RDONLY | O_CLOEXEC); /* LEAK:fd */
   assert_true(fd >= 0);
   return fd;
+}
+
+static void *blocked(void *arg) {
+  for (;;)
+    pause();
+  return arg;
+}
+
+static __attribute__((noinline)) pthread_t leak_thread(void) {
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, blocked, NULL), 0); /* LEAK:thread */
+  return t;
+}
+
+/* assert_no_leaks_since covers threads: one left running fails it. */
+static void test_assert_thread(void **state) {
+  leakscope_checkpoint_t cp = leakscope_checkpoint();
+  pthread_t t = leak_thread(); /* LEAK:thread_call */
+  assert_no_leaks_since(cp); /* LEAK:thread_check */
+  (void)t;
 }
 
 static void test_assert_all(void **state) {
@@ -79,6 +100,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_assert_all),
       cmocka_unit_test(test_assert_memory),
       cmocka_unit_test(test_assert_fds),
+      cmocka_unit_test(test_assert_thread),
       cmocka_unit_test_setup_teardown(test_fixture_leaks, leakscope_cmocka_setup,
                                       leakscope_cmocka_teardown),
       cmocka_unit_test_setup_teardown(test_fixture_clean, leakscope_cmocka_setup,

@@ -29,6 +29,7 @@
 #include <leakscope.h>
 
 #include "api_test.h"
+#include "archive.h"
 #include "json.h"
 #include "report.h"
 #include "testmain.h"
@@ -91,6 +92,7 @@ static json_value_t *parse_report(const char *text) {
   json_value_t *v = json_parse(text, len, err, sizeof(err));
   if (!v)
     fail_msg("report is not one JSON document (%s):\n%s", err, text);
+  ts_archive_report(text, len);
   ts_run_t as_run = {.path = "(in-process report)", .report_text = (char *)text,
                      .report_len = strlen(text)};
   ts_check_report_shape(&as_run, v);

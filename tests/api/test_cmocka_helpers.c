@@ -51,6 +51,10 @@ static const leak_case_t leak_cases[] = {
     {"test_assert_fds", "[  FAILED  ] test_assert_fds",
      "leakscope: 1 fds leaked since the checkpoint", "fds_check",
      {{"leak_fd", "fd"}, {"test_assert_fds", "fds_fd"}}, "leak_block"},
+    {"test_assert_thread", "[  FAILED  ] test_assert_thread",
+     "leakscope: 0 threads not joined, 1 running; 0 mappings (0 bytes); 0 zombie and 0 running "
+     "child processes since the checkpoint",
+     "thread_check", {{"leak_thread", "thread"}, {"test_assert_thread", "thread_call"}}, NULL},
     /* cmocka 1.1 reports a failed teardown as an error, not a failure. */
     {"test_fixture_leaks", "[  ERROR   ] test_fixture_leaks",
      "leakscope: test leaked 100 bytes in 1 blocks and 1 fds", NULL,

@@ -48,6 +48,33 @@ pc=$(find "$prefix" -name leakscope.pc | head -n 1)
 [ -x "$prefix/bin/leakscope" ] || fail "no bin/leakscope under $prefix"
 libdir=$(dirname "$lib")
 
+# normalised WHAT PATH...: fails when a path has "." or ".." components
+# (pkg-config variables and RUNPATH entries must be plain absolute paths).
+normalised() {
+  what=$1; shift
+  for p in "$@"; do
+    case "/$p/" in
+      */../*|*/./*) fail "$what holds a path that is not normalised: $p" ;;
+    esac
+  done
+}
+# runpath FILE: its RUNPATH/RPATH entries, one per line.
+runpath() {
+  readelf -d "$1" | sed -n 's/.*(\(RUNPATH\|RPATH\)).*\[\(.*\)\]/\2/p' | tr ':' '\n'
+}
+
+step "what else the installation carries"
+for f in share/man/man1/leakscope.1 share/man/man3/leakscope.3 \
+         share/bash-completion/completions/leakscope share/leakscope/leakscope-report.schema.json; do
+  [ -f "$prefix/$f" ] || fail "no $f under $prefix"
+done
+[ -x "$prefix/bin/leakscope-flamegraph" ] || fail "no bin/leakscope-flamegraph under $prefix"
+printf 'main;f 10\n' | python3 "$prefix/bin/leakscope-flamegraph" | grep -q "<svg" ||
+  fail "bin/leakscope-flamegraph drew no SVG"
+for elf in "$prefix/bin/leakscope" "$lib"; do
+  normalised "RUNPATH of $elf" $(runpath "$elf")
+done
+
 # The programs load the installed library, and only what each run asks
 # for is preloaded. Their exit reports are not what is checked here.
 export LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
@@ -57,6 +84,7 @@ export LEAKSCOPE_OUTPUT=/dev/null
 # run_consumers DIR: the linked program, and the shim-only program
 # without leakscope, preloaded by hand, and started by the installed CLI.
 run_consumers() {
+  normalised "RUNPATH of $1/consumer" $(runpath "$1/consumer")
   loaded=$(ldd "$1/consumer" | sed -n 's/.*libleakscope[^ ]* => \([^ ]*\).*/\1/p')
   in_prefix "the libleakscope $1/consumer loads" "$loaded"
   "$1/consumer" active || fail "$1/consumer active"
@@ -91,6 +119,8 @@ for pkg in leakscope leakscope-api; do
   printf '%s: %s\n' "$pkg" "$(pkg-config --cflags --libs "$pkg")"
   in_prefix "$pkg's includedir" "$(pkg-config --variable=includedir "$pkg")"
   in_prefix "$pkg's libdir" "$(pkg-config --variable=libdir "$pkg")"
+  normalised "$pkg.pc" $(pkg-config --cflags --libs "$pkg" | sed 's/-[IL]//g; s/ -l[^ ]*//g') \
+    "$(pkg-config --variable=includedir "$pkg")" "$(pkg-config --variable=libdir "$pkg")"
 done
 mkdir "$tmp/make"
 "$make" -C "$tmp/make" -f "$here/Makefile" SRCDIR="$here"

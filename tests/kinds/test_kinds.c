@@ -222,6 +222,21 @@ static void thread_running(const kcase_t *c, const char *opt) {
   TS_CHECK_INT(run, "thread groups at exit", 0, (int64_t)ts_groups_all(report, "thread").groups);
 }
 
+/* LEAKSCOPE_MIN_AGE applies to thread groups in dumps: threads a few
+ * milliseconds old are not listed in a dump that wants 100 s. */
+static void thread_min_age(const kcase_t *c, const char *opt) {
+  const char *env[] = {"LEAKSCOPE_MIN_AGE=100", NULL};
+  const ts_run_t *run = run_prog("thread", opt, "running", env);
+  ts_clean_exit_report(run);
+  const json_value_t *dumps[2];
+  TS_CHECK_INT(run, "signal reports", 2, (int64_t)reports_of(run, "signal", dumps, 2));
+  for (int d = 0; d < 2; d++) {
+    TS_CHECK_INT(run, "thread groups in the dump", 0,
+                 (int64_t)ts_groups_all(dumps[d], "thread").groups);
+    TS_CHECK_INT(run, "summary.threads_running", 0, summary(dumps[d], "threads_running"));
+  }
+}
+
 static void thread_at_exit(const kcase_t *c, const char *opt) {
   const ts_run_t *run = run_prog("thread", opt, "at_exit", NULL);
   const json_value_t *report = ts_clean_exit_report(run);
@@ -262,13 +277,194 @@ static void thread_checkpoint(const kcase_t *c, const char *opt) {
   TS_CHECK_INT(run, "threads from before the checkpoint", 0, said(run, "count", "before"));
 }
 
+/* --- Child processes --- */
+
+#define PROCESS_SRC "prog_kind_process.c"
+
+/* The zombie group at LEAK:fork: one child, the pid printed, status 3. */
+static void check_zombie(const ts_run_t *run, const json_value_t *report) {
+  const json_value_t *g = group_at(run, report, "process", src_path(PROCESS_SRC), "fork");
+  check_str(run, "resource", "zombie", json_as_str(json_get(g, "resource")));
+  check_bool(run, "leak", true, json_get(g, "leak"));
+  TS_CHECK_INT(run, "count", 1, int_of(g, "count"));
+  const json_value_t *p = json_at(json_get(g, "processes"), 0);
+  TS_CHECK_INT(run, "pid", said(run, "pid", "fork"), int_of(p, "pid"));
+  TS_CHECK_INT(run, "exit_code", 3, int_of(p, "exit_code"));
+  check_str(run, "state", "zombie", json_as_str(json_get(p, "state")));
+}
+
+static void process_zombie(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "zombie", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  check_zombie(run, report);
+  const char *src = src_path(PROCESS_SRC);
+  static const char *const clean[] = {"fork_waited", "popen", "posix_spawn", "system",
+                                      "fork_wait4"};
+  for (size_t i = 0; i < sizeof clean / sizeof clean[0]; i++)
+    no_group_at(run, report, "process", src, clean[i]);
+  TS_CHECK_INT(run, "process groups", 1, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 1, summary(report, "processes"));
+  TS_CHECK_INT(run, "summary.processes_running", 0, summary(report, "processes_running"));
+  TS_CHECK_INT(run, "fd groups (popen's stream was closed)", 0,
+               (int64_t)ts_groups_all(report, "fd").groups);
+  if (!strstr(run->out, "popen-ok"))
+    TS_FAIL(run, "popen's child did not run");
+}
+
+static void process_suppressed(const kcase_t *c, const char *opt) {
+  const char *env[] = {suppressions("process:leak_fork\n"), NULL};
+  const ts_run_t *run = run_prog("process", opt, "zombie", env);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "process groups", 0, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 0, summary(report, "processes"));
+  check_suppressed(run, report, "process:leak_fork", 1);
+}
+
+static void process_running(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "running", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  const json_value_t *g =
+      group_at(run, report, "process", src_path(PROCESS_SRC), "running_child");
+  check_str(run, "resource", "running", json_as_str(json_get(g, "resource")));
+  check_bool(run, "leak", false, json_get(g, "leak"));
+  const json_value_t *p = json_at(json_get(g, "processes"), 0);
+  TS_CHECK_INT(run, "pid", said(run, "pid", "running_child"), int_of(p, "pid"));
+  TS_CHECK_INT(run, "summary.processes_running", 1, summary(report, "processes_running"));
+  TS_CHECK_INT(run, "summary.leak_groups", 0, summary(report, "leak_groups"));
+}
+
+static void process_ignored(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "ignored", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "process groups", 0, (int64_t)ts_groups_all(report, "process").groups);
+  TS_CHECK_INT(run, "summary.processes", 0, summary(report, "processes"));
+}
+
+/* The exit report of process pid among the run's reports, or NULL. */
+static const json_value_t *exit_report_of(const ts_run_t *run, long pid) {
+  for (size_t i = 0; i < run->nreports; i++) {
+    const char *t = json_as_str(json_get(run->reports[i], "trigger"));
+    if (t && !strcmp(t, "exit") && int_of(run->reports[i], "pid") == pid)
+      return run->reports[i];
+  }
+  return NULL;
+}
+
+static void process_fork_records(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_prog("process", opt, "records", NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  check_zombie(run, report);
+  const json_value_t *t = group_at(run, report, "thread", src_path(PROCESS_SRC), "parent_thread");
+  (void)t;
+  long child = said(run, "pid", "fork_child");
+  const json_value_t *own = exit_report_of(run, child);
+  if (!own)
+    TS_FAIL(run, "no exit report of the forked child %ld", child);
+  TS_CHECK_INT(run, "the child's thread groups", 0, (int64_t)ts_groups_all(own, "thread").groups);
+  TS_CHECK_INT(run, "the child's process groups", 0,
+               (int64_t)ts_groups_all(own, "process").groups);
+  no_group_at(run, report, "process", src_path(PROCESS_SRC), "fork_child");
+}
+
+/* --- Mappings --- */
+
+#define MAPPING_SRC "prog_kind_mapping.c"
+
+static const ts_run_t *run_mapping(const char *opt, const char *const *env) {
+  static char file[1100];
+  snprintf(file, sizeof file, "%s", src_path(MAPPING_SRC));
+  char path[1024];
+  snprintf(path, sizeof path, "%s", prog_path("mapping", opt));
+  const char *argv[] = {path, "leaks", file, LS_KIND_PLUGIN, NULL};
+  ts_run(&current_run, LS_TEST_LIB, path, argv, env);
+  return &current_run;
+}
+
+/* The mapping group at marker: one mapping, the address and size the
+ * program printed, the resource and backing path. */
+static void check_mapping(const ts_run_t *run, const json_value_t *report, const char *marker,
+                          const char *resource, const char *path) {
+  const json_value_t *g = group_at(run, report, "mapping", src_path(MAPPING_SRC), marker);
+  check_str(run, "resource", resource, json_as_str(json_get(g, "resource")));
+  TS_CHECK_INT(run, "count", 1, int_of(g, "count"));
+  const json_value_t *m = json_at(json_get(g, "mappings"), 0);
+  char key[64];
+  snprintf(key, sizeof key, "map %s ", marker);
+  const char *line = strstr(run->out, key);
+  unsigned long addr = 0, size = 0;
+  if (!line || sscanf(line + strlen(key), "%lu %lu", &addr, &size) != 2)
+    TS_FAIL(run, "the program did not print LEAK:%s's mapping", marker);
+  const char *hex = json_as_str(json_get(m, "address"));
+  TS_CHECK_INT(run, "address", (int64_t)addr, hex ? (int64_t)strtoull(hex, NULL, 16) : -1);
+  TS_CHECK_INT(run, "size", (int64_t)size, int_of(m, "size"));
+  TS_CHECK_INT(run, "bytes", (int64_t)size, int_of(g, "bytes"));
+  check_str(run, "path", path, json_as_str(json_get(m, "path")));
+}
+
+static void mapping_leaks(const kcase_t *c, const char *opt) {
+  const ts_run_t *run = run_mapping(opt, NULL);
+  const json_value_t *report = ts_clean_exit_report(run);
+  char real[4096];
+  if (!realpath(src_path(MAPPING_SRC), real))
+    fail_msg("realpath %s", src_path(MAPPING_SRC));
+  check_mapping(run, report, "anon", "anonymous", "[anonymous]");
+  check_mapping(run, report, "file", "file", real);
+  check_mapping(run, report, "mremap", "anonymous", "[anonymous]");
+  check_mapping(run, report, "half", "anonymous", "[anonymous]");
+  const json_value_t *shm = group_at(run, report, "mapping", src_path(MAPPING_SRC), "shmat");
+  check_str(run, "resource of the shmat mapping", "shm", json_as_str(json_get(shm, "resource")));
+  TS_CHECK_INT(run, "bytes of the shmat mapping", 65536, int_of(shm, "bytes"));
+  const char *src = src_path(MAPPING_SRC);
+  no_group_at(run, report, "mapping", src, "unmapped");
+  no_group_at(run, report, "mapping", src, "shmat_detached");
+  no_group_at(run, report, "mapping", src, "malloc_big");
+  no_group_at(run, report, "mapping", src, "dlopen");
+  TS_CHECK_INT(run, "mapping groups", 5, (int64_t)ts_groups_all(report, "mapping").groups);
+  TS_CHECK_INT(run, "summary.mappings", 5, summary(report, "mappings"));
+  TS_CHECK_INT(run, "summary.mapping_bytes",
+               (1 << 20) + 4096 + (256 << 10) + (128 << 10) + (64 << 10),
+               summary(report, "mapping_bytes"));
+  if (strstr(run->out, "dlopen"))
+    TS_FAIL(run, "the plugin did not load");
+}
+
+static void mapping_suppressed(const kcase_t *c, const char *opt) {
+  const char *env[] = {suppressions("mapping:leak_maps\n"), NULL};
+  const ts_run_t *run = run_mapping(opt, env);
+  const json_value_t *report = ts_clean_exit_report(run);
+  TS_CHECK_INT(run, "mapping groups", 0, (int64_t)ts_groups_all(report, "mapping").groups);
+  TS_CHECK_INT(run, "summary.mappings", 0, summary(report, "mappings"));
+  check_suppressed(run, report, "mapping:leak_maps", 5);
+}
+
+static void mapping_reach(const kcase_t *c, const char *opt) {
+  const char *env[] = {"LEAKSCOPE_REACHABILITY=exit", NULL};
+  const char *argv[] = {prog_path("mapping", opt), "reach", NULL};
+  ts_run(&current_run, LS_TEST_LIB, argv[0], argv, env);
+  const ts_run_t *run = &current_run;
+  const json_value_t *report = ts_clean_exit_report(run);
+  const char *src = src_path(MAPPING_SRC);
+  no_group_at(run, report, "mapping", src, "kept");
+  const json_value_t *g = group_at(run, report, "mapping", src, "lost");
+  TS_CHECK_INT(run, "bytes of the lost mapping", 16384, int_of(g, "bytes"));
+  TS_CHECK_INT(run, "summary.reachable_mappings", 1, summary(report, "reachable_mappings"));
+  TS_CHECK_INT(run, "summary.reachable_mapping_bytes", 8192,
+               summary(report, "reachable_mapping_bytes"));
+  TS_CHECK_INT(run, "summary.mappings", 1, summary(report, "mappings"));
+}
+
 /* --- The table --- */
 
 static const kcase_t cases[] = {
     {"thread_unjoined", thread_unjoined},     {"thread_suppressed", thread_suppressed},
-    {"thread_running", thread_running},       {"thread_at_exit", thread_at_exit},
+    {"thread_running", thread_running},       {"thread_min_age", thread_min_age},
+    {"thread_at_exit", thread_at_exit},
     {"thread_strict", thread_strict},         {"thread_cxx", thread_cxx},
-    {"thread_checkpoint", thread_checkpoint},
+    {"thread_checkpoint", thread_checkpoint}, {"process_zombie", process_zombie},
+    {"process_suppressed", process_suppressed}, {"process_running", process_running},
+    {"process_ignored", process_ignored},     {"process_fork_records", process_fork_records},
+    {"mapping_leaks", mapping_leaks},         {"mapping_suppressed", mapping_suppressed},
+    {"mapping_reach", mapping_reach},
 };
 
 static void run_case(void **state) {

@@ -47,7 +47,7 @@ typedef struct expect {
 typedef struct reach_case {
   const char *name; /* prog_reach_<name>_<opt>.c */
   bool dump;        /* the program also asks for a report with SIGUSR2 */
-  expect_t expect[4];
+  expect_t expect[7]; /* ended by an entry without a marker */
 } reach_case_t;
 
 #define E(m, c, b, n) {.marker = m, .cls = c, .bytes = b, .count = n}
@@ -61,6 +61,12 @@ static const reach_case_t cases[] = {
      * Valgrind follows the TCB's pointer to &dtv[1], an interior pointer,
      * so a thread's heap DTV and all behind it are only "possibly lost"
      * to it; leakscope treats a live thread's DTV as held. */
+    /* Mappings of the program are roots (Valgrind's rule); a block of
+     * its own mapping is not. */
+    {"mmap", false,
+     {E("anon", "reachable", 40, 1), E("shared", "reachable", 56, 1), E("file", "reachable", 72, 1),
+      E("big", "definite", 256 * 1024, 1), E("child", "indirect", 24, 1),
+      E("unmapped", "definite", 88, 1)}},
     {"dtls", false,
      {E("dtls_main", "reachable", 56, 1),
       {.marker = "dtls_thread", .cls = "reachable", .bytes = 88, .count = 1, .vg_cls = "possible"},
@@ -244,6 +250,17 @@ static char *run_valgrind(const char *prog) {
  * first frame in it), summed by kind. Blocks the dynamic loader allocated
  * (its first caller is ld.so: dynamic TLS, DTVs) are skipped, as leakscope
  * never lists them. */
+/* A number as valgrind prints it: digits with thousands commas
+ * ("262,144"). */
+static long long vg_number(const char *s, char **end) {
+  long long v = 0;
+  for (; (*s >= '0' && *s <= '9') || (*s == ',' && s[1] >= '0' && s[1] <= '9'); s++)
+    if (*s != ',')
+      v = v * 10 + (*s - '0');
+  *end = (char *)s;
+  return v;
+}
+
 static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
   vg_tally_t t = {0};
   int kind = -1, frames = 0;
@@ -264,12 +281,12 @@ static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
       /* "B bytes in N blocks are ..." or "T (D direct, I indirect) bytes in N blocks ..." */
       long long total = 0, direct = -1, blocks = 0;
       char *q;
-      total = strtoll(body, &q, 10);
+      total = vg_number(body, &q);
       if (*q == ' ' && q[1] == '(')
-        direct = strtoll(q + 2, &q, 10);
+        direct = vg_number(q + 2, &q);
       const char *in = strstr(body, " bytes in ");
       if (in)
-        blocks = strtoll(in + 10, NULL, 10);
+        blocks = vg_number(in + 10, &q);
       kind = k;
       bytes = direct >= 0 ? direct : total;
       count = blocks;

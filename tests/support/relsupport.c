@@ -3,6 +3,7 @@
  * tests (see relsupport.h); processes run through proc.c.
  */
 #include "relsupport.h"
+#include "archive.h"
 
 #include "report.h"
 #include "util.h"
@@ -211,6 +212,7 @@ void rel_reports_parse(rel_reports_t *r, const char *text, size_t len) {
         r->complete = false;
         json_free(v);
       } else {
+        ts_archive_report(p, (size_t)(stop - p));
         json_value_t **items = realloc(r->items, (r->n + 1) * sizeof *items);
         if (!items)
           fail_msg("out of memory");

@@ -6,6 +6,7 @@
  * The environment and argv are built before the fork.
  */
 #include "runner.h"
+#include "archive.h"
 
 #include "proc.h"
 #include "util.h"
@@ -106,6 +107,7 @@ static void parse_lines(ts_run_t *run) {
       char err[160];
       json_value_t *v = json_parse(p, (size_t)(stop - p), err, sizeof(err));
       if (v) {
+        ts_archive_report(p, (size_t)(stop - p));
         json_value_t **r = realloc(run->reports, (run->nreports + 1) * sizeof(*r));
         if (!r)
           fail_msg("runner: out of memory");

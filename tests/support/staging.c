@@ -6,6 +6,7 @@
  * group, so st_proc_free() can kill anything it forked.
  */
 #include "staging.h"
+#include "archive.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -181,6 +182,7 @@ size_t st_load_json_reports(st_proc_t *p, const char *path) {
         free(text);
         TS_FAIL(&p->run, "%s: report %zu is not JSON: %s", path, count + 1, err);
       }
+      ts_archive_report(line, (size_t)(stop - line));
       json_value_t **r = realloc(p->run.reports, (p->run.nreports + 1) * sizeof(*r));
       if (!r)
         fail_msg("staging: out of memory");

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * prog_pvalloc.c: leaks 2 blocks from pvalloc(5000).
  *
- * pvalloc rounds the size up to whole pages (8192 bytes here), but the
- * report must give the requested 5000 per block, as for every other
- * allocator: leak sizes are what the program asked for.
+ * pvalloc rounds the size up to whole pages: each block is 8192 bytes, as
+ * malloc_usable_size says, and the report must say 8192 per block.
  */
 #include <malloc.h>
 

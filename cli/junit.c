@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: MIT
+ * junit.c: `leakscope junit REPORT.json`, a JSON report as JUnit XML, which
+ * every CI server shows as test results.
+ *
+ * One test suite per report, one test case per leak group, named after the
+ * innermost frame in the program's own sources and the group's fingerprint
+ * (so a CI history tracks one leak across runs). A group fails, with the
+ * text report's words as message and its stack as the failure's text;
+ * still-reachable groups (listed only with LEAKSCOPE_SHOW_REACHABLE=1)
+ * pass with the same text as output. A report without leaks is one passing
+ * test case, "no leaks", so the suite is never empty.
+ */
+#include <string.h>
+
+#include "report_input.h"
+#include "subcommands.h"
+
+static void put_stack(FILE *out, const json_value_t *group)
+{
+  const json_value_t *stack = json_get(group, "stack");
+  char frame[1024];
+
+  for (size_t i = 0; i < json_len(stack); i++) {
+    fprintf(out, "    #%zu ", i);
+    ls_put_xml(out, ls_frame_text(json_at(stack, i), frame, sizeof frame));
+    fputc('\n', out);
+  }
+}
+
+static void put_case(FILE *out, const json_value_t *group)
+{
+  const json_value_t *stack = json_get(group, "stack");
+  int own = ls_own_frame(group);
+  const char *kind = ls_str(group, "kind", "?");
+  bool memory = !strcmp(kind, "memory");
+  bool reachable = !strcmp(ls_str(group, "reachability", ""), "reachable");
+  char title[1024], where[1024], fp[17];
+
+  ls_group_title(group, title, sizeof title);
+  ls_group_fingerprint(group, fp);
+  fputs("    <testcase classname=\"leakscope.", out);
+  ls_put_xml(out, kind);
+  fputs("\" name=\"", out);
+  ls_put_xml(out, own >= 0 ? ls_frame_text(json_at(stack, (size_t)own), where, sizeof where)
+                           : "(no stack recorded)");
+  fprintf(out, " [%s]\" time=\"0\">\n", fp);
+  if (reachable) {
+    fputs("      <system-out>", out);
+  } else {
+    fputs("      <failure message=\"", out);
+    ls_put_xml(out, title);
+    fputs("\" type=\"", out);
+    ls_put_xml(out, kind);
+    fputs("-leak\">", out);
+  }
+  ls_put_xml(out, title);
+  fputs(memory ? ", allocated at:\n" : ", created at:\n", out);
+  put_stack(out, group);
+  fputs(reachable ? "</system-out>\n" : "</failure>\n", out);
+  fputs("    </testcase>\n", out);
+}
+
+static void usage(FILE *out)
+{
+  fputs("usage: leakscope junit REPORT.json [--output FILE]\n"
+        "Converts the last report of a JSON report file to JUnit XML: one failed\n"
+        "test case per leak group, or one passing case when nothing leaked.\n"
+        "  --output FILE   write there instead of stdout\n",
+        out);
+}
+
+int ls_cmd_junit(int argc, char **argv)
+{
+  const char *input = NULL, *output = NULL;
+  size_t groups, failures = 0;
+  json_value_t *report;
+  FILE *out;
+
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+      output = argv[++i];
+    } else if (!input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
+      input = argv[i];
+    } else {
+      fprintf(stderr, "leakscope: junit: unexpected argument '%s'\n", argv[i]);
+      usage(stderr);
+      return LS_CLI_USAGE;
+    }
+  }
+  if (!input) {
+    usage(stderr);
+    return LS_CLI_USAGE;
+  }
+  report = ls_report_load(input);
+  groups = ls_report_groups(report);
+  /* running threads and processes are listed but are not leaks: left out */
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    groups -= !ls_group_is_leak(ls_report_group(report, i));
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    failures += ls_group_is_leak(ls_report_group(report, i)) &&
+                strcmp(ls_str(ls_report_group(report, i), "reachability", ""), "reachable") != 0;
+  out = ls_open_output(output);
+  fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+               "<testsuites name=\"leakscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
+               "  <testsuite name=\"leakscope report %lld of pid %lld (",
+          groups ? groups : 1, failures, (long long)ls_int(report, "seq"),
+          (long long)ls_int(report, "pid"));
+  ls_put_xml(out, ls_str(report, "trigger", "?"));
+  fprintf(out, ")\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" skipped=\"0\">\n",
+          groups ? groups : 1, failures);
+  for (size_t i = 0; i < ls_report_groups(report); i++)
+    if (ls_group_is_leak(ls_report_group(report, i)))
+      put_case(out, ls_report_group(report, i));
+  if (!groups)
+    fputs("    <testcase classname=\"leakscope\" name=\"no leaks\" time=\"0\"/>\n", out);
+  fputs("  </testsuite>\n</testsuites>\n", out);
+  ls_close_output(out, output);
+  json_free(report);
+  return 0;
+}

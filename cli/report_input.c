@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: MIT
+ * report_input.c: reading JSON reports for the converters (see
+ * report_input.h). The reports are parsed with the strict JSON parser the
+ * tests use (tests/support/json.c), compiled into the tool.
+ */
+#include "report_input.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fingerprint.h"
+
+void ls_cli_fatal(int status, const char *fmt, ...)
+{
+  va_list ap;
+
+  fputs("leakscope: ", stderr);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(status);
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+  FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
+  size_t cap = 1 << 16, n = 0;
+  char *buf = malloc(cap);
+
+  if (!f)
+    ls_cli_fatal(LS_CLI_ERROR, "cannot read %s: %s", path, strerror(errno));
+  if (!buf)
+    ls_cli_fatal(LS_CLI_ERROR, "out of memory");
+  for (size_t got; (got = fread(buf + n, 1, cap - n - 1, f)) > 0;) {
+    n += got;
+    if (n + 1 == cap && !(buf = realloc(buf, cap *= 2)))
+      ls_cli_fatal(LS_CLI_ERROR, "out of memory");
+  }
+  if (ferror(f))
+    ls_cli_fatal(LS_CLI_ERROR, "cannot read %s: %s", path, strerror(errno));
+  if (f != stdin)
+    fclose(f);
+  buf[n] = '\0';
+  *len = n;
+  return buf;
+}
+
+json_value_t *ls_report_load(const char *path)
+{
+  size_t len;
+  char *text = read_all(path, &len);
+  json_value_t *found = NULL;
+  char err[128] = "";
+
+  /* From the last line back: a file of periodic reports may end in one
+   * cut short by a crash, and the last whole report is the one wanted. */
+  for (size_t end = len; end > 0 && !found;) {
+    size_t start = end;
+    json_value_t *v;
+
+    while (start > 0 && text[start - 1] != '\n')
+      start--;
+    v = json_parse(text + start, end - start, err, sizeof err);
+    if (v && !strcmp(ls_str(v, "format", ""), "leakscope-report"))
+      found = v;
+    else
+      json_free(v);
+    end = start > 0 ? start - 1 : 0;
+  }
+  free(text);
+  if (!found)
+    ls_cli_fatal(LS_CLI_USAGE, "%s holds no JSON report (write one with --format json)", path);
+  return found;
+}
+
+size_t ls_report_groups(const json_value_t *report)
+{
+  return json_len(json_get(report, "leaks"));
+}
+
+const json_value_t *ls_report_group(const json_value_t *report, size_t i)
+{
+  return json_at(json_get(report, "leaks"), i);
+}
+
+const char *ls_str(const json_value_t *v, const char *key, const char *dflt)
+{
+  const char *s = json_as_str(json_get(v, key));
+
+  return s ? s : dflt;
+}
+
+int64_t ls_int(const json_value_t *v, const char *key)
+{
+  int64_t n = 0;
+
+  json_as_int(json_get(v, key), &n);
+  return n;
+}
+
+void ls_group_fingerprint(const json_value_t *group, char out[17])
+{
+  const char *given = ls_str(group, "fingerprint", NULL);
+  const json_value_t *stack = json_get(group, "stack");
+  uint64_t h = LS_FP_INIT;
+
+  if (given && strlen(given) == 16) {
+    memcpy(out, given, 17);
+    return;
+  }
+  h = ls_fp_add(h, ls_str(group, "kind", NULL));
+  h = ls_fp_add(h, ls_str(group, "resource", NULL));
+  for (size_t i = 0; i < json_len(stack); i++) {
+    const json_value_t *f = json_at(stack, i);
+
+    h = ls_fp_frame(h, ls_str(f, "function", NULL), ls_str(f, "file", NULL),
+                    ls_str(f, "module", NULL), ls_str(f, "offset", NULL));
+  }
+  ls_fp_format(h, out);
+}
+
+static bool starts_with(const char *s, const char *prefix)
+{
+  return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+static bool system_module(const char *module)
+{
+  return starts_with(module, "/lib/") || starts_with(module, "/lib64/") ||
+         starts_with(module, "/usr/lib/") || starts_with(module, "/usr/lib64/") ||
+         starts_with(module, "/usr/local/lib/");
+}
+
+int ls_own_frame(const json_value_t *group)
+{
+  const json_value_t *stack = json_get(group, "stack");
+  int with_file = -1;
+
+  for (size_t i = 0; i < json_len(stack); i++) {
+    const json_value_t *f = json_at(stack, i);
+    const char *file = ls_str(f, "file", NULL);
+
+    if (!file)
+      continue;
+    if (with_file < 0)
+      with_file = (int)i;
+    if (file[0] == '/' && !starts_with(file, "/usr/") &&
+        !system_module(ls_str(f, "module", NULL)))
+      return (int)i;
+  }
+  if (with_file >= 0)
+    return with_file;
+  return json_len(stack) ? 0 : -1;
+}
+
+const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
+{
+  const char *kind = ls_str(group, "kind", "?");
+  const char *resource = ls_str(group, "resource", "?");
+  int64_t count = ls_int(group, "count");
+
+  if (!strcmp(kind, "memory")) {
+    const char *cls = ls_str(group, "reachability", NULL);
+    static const char *const words[][2] = {{"definite", "definitely lost"},
+                                           {"indirect", "indirectly lost"},
+                                           {"possible", "possibly lost"},
+                                           {"reachable", "still reachable"}};
+    const char *said = NULL;
+
+    for (size_t i = 0; cls && i < sizeof words / sizeof *words; i++)
+      if (!strcmp(cls, words[i][0]))
+        said = words[i][1];
+    snprintf(buf, size, "%lld byte%s in %lld block%s%s%s", (long long)ls_int(group, "bytes"),
+             ls_int(group, "bytes") == 1 ? "" : "s", (long long)count, count == 1 ? "" : "s",
+             said ? ", " : "", said ? said : "");
+  } else if (strcmp(kind, "fd")) {
+    /* thread, mapping, process: the kind, its state, and what it holds */
+    int64_t bytes = ls_int(group, "bytes");
+    int n = snprintf(buf, size, "%lld %s%s (%s)", (long long)count, kind, count == 1 ? "" : "s",
+                     resource);
+    if (bytes && n > 0 && (size_t)n < size)
+      snprintf(buf + n, size - (size_t)n, ", %lld bytes", (long long)bytes);
+  } else {
+    const json_value_t *fds = json_get(group, "fds"), *paths = json_get(group, "paths");
+    size_t used = (size_t)snprintf(buf, size, "%lld fd%s still open (%s; ", (long long)count,
+                                   count == 1 ? "" : "s", resource);
+
+    for (size_t i = 0; i < json_len(fds) && used < size; i++) {
+      int64_t fd = 0;
+
+      json_as_int(json_at(fds, i), &fd);
+      used += (size_t)snprintf(buf + used, size - used, "%sfd %lld: %s", i ? "; " : "",
+                               (long long)fd, json_as_str(json_at(paths, i)) ?
+                               json_as_str(json_at(paths, i)) : "?");
+    }
+    if (used < size)
+      snprintf(buf + used, size - used, ")");
+  }
+  return buf;
+}
+
+bool ls_group_is_leak(const json_value_t *group)
+{
+  bool leak = true;
+
+  json_as_bool(json_get(group, "leak"), &leak);
+  return leak;
+}
+
+const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size)
+{
+  const char *function = ls_str(frame, "function", "??");
+  const char *file = ls_str(frame, "file", NULL);
+  int64_t line = ls_int(frame, "line");
+
+  if (file && line > 0)
+    snprintf(buf, size, "%s (%s:%lld)", function, file, (long long)line);
+  else if (file)
+    snprintf(buf, size, "%s (%s)", function, file);
+  else
+    snprintf(buf, size, "%s (%s+%s)", function, ls_str(frame, "module", "?"),
+             ls_str(frame, "offset", "?"));
+  return buf;
+}
+
+void ls_put_json_string(FILE *out, const char *s)
+{
+  fputc('"', out);
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    if (*p == '"' || *p == '\\')
+      fprintf(out, "\\%c", *p);
+    else if (*p == '\n')
+      fputs("\\n", out);
+    else if (*p == '\t')
+      fputs("\\t", out);
+    else if (*p < 0x20 || *p == 0x7f)
+      fprintf(out, "\\u%04x", *p);
+    else
+      fputc(*p, out);
+  }
+  fputc('"', out);
+}
+
+void ls_put_xml(FILE *out, const char *s)
+{
+  for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    switch (*p) {
+    case '&': fputs("&amp;", out); break;
+    case '<': fputs("&lt;", out); break;
+    case '>': fputs("&gt;", out); break;
+    case '"': fputs("&quot;", out); break;
+    case '\'': fputs("&apos;", out); break;
+    default:
+      fputc(*p < 0x20 && *p != '\t' && *p != '\n' ? '?' : *p, out);
+    }
+  }
+}
+
+FILE *ls_open_output(const char *path)
+{
+  FILE *f;
+
+  if (!path || !strcmp(path, "-"))
+    return stdout;
+  if (!(f = fopen(path, "w")))
+    ls_cli_fatal(LS_CLI_ERROR, "cannot write %s: %s", path, strerror(errno));
+  return f;
+}
+
+void ls_close_output(FILE *out, const char *path)
+{
+  bool failed = ferror(out) | (fflush(out) != 0);
+
+  if (out != stdout)
+    failed |= fclose(out) != 0;
+  if (failed)
+    ls_cli_fatal(LS_CLI_ERROR, "cannot write %s: %s", path && strcmp(path, "-") ? path : "stdout",
+                 strerror(errno));
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT
+ * side_stack.c: the per-thread side stack and the switch to it (see
+ * side_stack.h).
+ */
+#include "side_stack.h"
+
+#include <errno.h>
+#include <sys/mman.h>
+
+#include "thread.h"
+
+#define GUARD_BYTES 4096
+
+/* ls_side_call(fn = rdi, arg = rsi, top = rdx). The frame is an ordinary
+ * rbp frame whose CFA is rbp+16, so after the switch an unwinder finds
+ * the return address and the caller's rbp on the caller's stack. */
+__asm__(".text\n"
+        ".globl ls_side_call\n"
+        ".hidden ls_side_call\n"
+        ".type ls_side_call, @function\n"
+        ".p2align 4\n"
+        "ls_side_call:\n"
+        "  .cfi_startproc\n"
+        "  pushq %rbp\n"
+        "  .cfi_def_cfa_offset 16\n"
+        "  .cfi_offset %rbp, -16\n"
+        "  movq %rsp, %rbp\n"
+        "  .cfi_def_cfa_register %rbp\n"
+        "  movq %rdx, %rsp\n"
+        "  movq %rdi, %rax\n"
+        "  movq %rsi, %rdi\n"
+        "  callq *%rax\n"
+        "  movq %rbp, %rsp\n"
+        "  popq %rbp\n"
+        "  .cfi_def_cfa %rsp, 8\n"
+        "  ret\n"
+        "  .cfi_endproc\n"
+        ".size ls_side_call, .-ls_side_call\n");
+
+/* Address space for one side stack: reserved, committed page by page as
+ * touched, a PROT_NONE guard page below. NULL without memory. */
+static char *map_side_stack(void) {
+  char *base = mmap(NULL, LS_SIDE_STACK_SIZE + GUARD_BYTES, PROT_READ | PROT_WRITE,
+                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED)
+    return NULL;
+  mprotect(base, GUARD_BYTES, PROT_NONE); /* best effort */
+  return base + GUARD_BYTES;
+}
+
+void ls_side_run_slow(ls_side_fn_t fn, void *arg) {
+  if (!ls_tls.side_busy) {
+    int saved = errno; /* the program reads it after our wrapper returns */
+    /* Registering the thread (a record from the arena, a pthread key
+     * value) runs here, on the caller's stack: a few hundred bytes, once
+     * per thread. */
+    ls_thread_t *t = ls_thread_self();
+    if (t != &ls_thread_fallback) {
+      if (!t->side_stack)
+        t->side_stack = map_side_stack();
+      errno = saved;
+      if (t->side_stack) {
+        ls_tls.side_top = t->side_stack + LS_SIDE_STACK_SIZE;
+        ls_side_run(fn, arg);
+        return;
+      }
+    }
+    errno = saved;
+  }
+  fn(arg);
+}
