@@ -7,9 +7,12 @@
  * What goes where:
  *   - one Sample per listed group, with one value per sample type:
  *     inuse_objects/count and inuse_space/bytes for heap groups,
- *     open_fds/count for fd groups (a group's values for the other kinds
- *     are 0, so one profile holds every kind and -sample_index picks one);
- *   - labels: kind (memory, fd), resource (heap, file, socket, ...),
+ *     open_fds/count for fd groups, threads/count, mappings/count and
+ *     mapped_space/bytes, processes/count (a group's values for the other
+ *     kinds are 0, so one profile holds every kind and -sample_index picks
+ *     one);
+ *   - labels: kind (memory, fd, thread, ...), resource (heap, file,
+ *     socket, not-joined, ...),
  *     reachability (definite, ... in a report with reachability), and per
  *     fd its description as path (peer for a socket) and its number as fd;
  *   - one Location per return address, its inlined frames as Lines,
@@ -291,17 +294,19 @@ static uint32_t function_id(pprof_t *p, const ls_frame_info_t *f) {
 /* The Location id for frames[0..n), the frames expanded from one return
  * address pc (inlined ones first). */
 static uint32_t location_id(pprof_t *p, uintptr_t pc, const ls_frame_info_t *frames, size_t n) {
-  uint32_t id = idtab_get(&p->loc_ids, pc);
+  /* pc 0: a frame not shared by address (never de-duplicated) */
+  uint32_t id = pc ? idtab_get(&p->loc_ids, pc) : 0;
   if (id)
     return id;
   id = ++p->nlocations;
-  idtab_put(&p->loc_ids, pc, id);
+  if (pc)
+    idtab_put(&p->loc_ids, pc, id);
   /* The Functions first: they use the scratch message buffer. */
   uint32_t fn[64];
   size_t lines = n < LS_ARRAY_LEN(fn) ? n : LS_ARRAY_LEN(fn);
   for (size_t k = 0; k < lines; k++)
     fn[k] = function_id(p, &frames[k]);
-  module_t *m = module_of(&p->mods, pc);
+  module_t *m = pc ? module_of(&p->mods, pc) : NULL;
   if (m && !m->id) {
     m->id = (uint32_t)(m - p->mods.m) + 1;
     /* The frames' module path is canonical; the loader's name is "" for
@@ -310,7 +315,7 @@ static uint32_t location_id(pprof_t *p, uintptr_t pc, const ls_frame_info_t *fra
   }
   pb_uint(&p->msg, 1, id);
   pb_uint(&p->msg, 2, m ? m->id : 0);
-  pb_uint(&p->msg, 3, pc - 1); /* inside the call, as offsets are */
+  pb_uint(&p->msg, 3, pc ? pc - 1 : 0); /* inside the call, as offsets are */
   for (size_t k = 0; k < lines; k++) {
     pb_uint(&p->line, 1, fn[k]);
     pb_uint(&p->line, 2, frames[k].line > 0 ? (uint64_t)frames[k].line : 0);
@@ -321,8 +326,18 @@ static uint32_t location_id(pprof_t *p, uintptr_t pc, const ls_frame_info_t *fra
 }
 
 /* The sample types, in this order; a group's values are zero but for its
- * own kind's. A new resource kind adds its type here. */
-enum { VALUE_OBJECTS, VALUE_SPACE, VALUE_FDS, VALUE_COUNT };
+ * own kind's. A new resource kind adds its types here and in
+ * ls_report_write_pprof. */
+enum {
+  VALUE_OBJECTS,   /* heap blocks */
+  VALUE_SPACE,     /* heap bytes */
+  VALUE_FDS,       /* fds, streams, dirs */
+  VALUE_THREADS,   /* threads not joined or running */
+  VALUE_MAPPINGS,  /* memory mappings */
+  VALUE_MAPPED,    /* their bytes */
+  VALUE_PROCESSES, /* child processes not waited for or running */
+  VALUE_COUNT
+};
 
 static void put_label(pprof_t *p, ls_buf_t *sample, const char *key, const char *str, int64_t num) {
   pb_uint(&p->line, 1, (uint64_t)str_index(p, key));
@@ -343,9 +358,12 @@ static void put_sample(pprof_t *p, const ls_report_t *r, ls_symbolizer_t *sym, c
   ls_buf_fixed(&ids, ids_mem, sizeof ids_mem);
   for (size_t k = 0; k < n;) {
     size_t run = 1;
-    while (k + run < n && pcs[k + run] == pcs[k])
+    /* A frame without a module (a Python frame, JIT code) is a Location of
+     * its own: its pc is not known to name one place in a file. */
+    bool native = frames[k].module != NULL;
+    while (native && k + run < n && pcs[k + run] == pcs[k] && frames[k + run].module)
       run++;
-    pb_varint(&ids, location_id(p, pcs[k], &frames[k], run));
+    pb_varint(&ids, location_id(p, native ? pcs[k] : 0, &frames[k], run));
     k += run;
   }
   /* Labels may be many (one per fd): the sample goes through a dynamic
@@ -353,21 +371,39 @@ static void put_sample(pprof_t *p, const ls_report_t *r, ls_symbolizer_t *sym, c
   ls_buf_dynamic(&sample);
   pb_bytes(&sample, 1, ids.data, ids.len);
   uint64_t values[VALUE_COUNT] = {0};
-  if (g->kind == LS_GROUP_MEMORY) {
+  const char *resource = "heap";
+  switch (g->kind) {
+  case LS_GROUP_MEMORY:
     values[VALUE_OBJECTS] = g->count;
     values[VALUE_SPACE] = g->bytes;
-  } else {
+    break;
+  case LS_GROUP_FD:
     values[VALUE_FDS] = g->count;
+    resource = ls_fd_kind_name(g->resource);
+    break;
+  case LS_GROUP_THREAD:
+    values[VALUE_THREADS] = g->count;
+    break;
+  case LS_GROUP_MAPPING:
+    values[VALUE_MAPPINGS] = g->count;
+    values[VALUE_MAPPED] = g->bytes;
+    break;
+  case LS_GROUP_PROCESS:
+    values[VALUE_PROCESSES] = g->count;
+    break;
+  default:
+    break;
   }
+  if (g->kind >= LS_GROUP_THREAD)
+    resource = ls_kind_resource_name(g->kind, (int)g->resource);
   char vmem[VALUE_COUNT * 10];
   ls_buf_t vb;
   ls_buf_fixed(&vb, vmem, sizeof vmem);
   for (size_t i = 0; i < VALUE_COUNT; i++)
     pb_varint(&vb, values[i]);
   pb_bytes(&sample, 2, vb.data, vb.len);
-  put_label(p, &sample, "kind", g->kind == LS_GROUP_MEMORY ? "memory" : "fd", 0);
-  put_label(p, &sample, "resource", g->kind == LS_GROUP_MEMORY ? "heap" : ls_fd_kind_name(g->resource),
-            0);
+  put_label(p, &sample, "kind", ls_group_kind_name(g->kind), 0);
+  put_label(p, &sample, "resource", resource, 0);
   if (g->kind == LS_GROUP_MEMORY && r->reach)
     put_label(p, &sample, "reachability", ls_reach_class_name(g->reach), 0);
   for (size_t i = 0; g->kind == LS_GROUP_FD && i < g->nfds; i++) {
@@ -407,6 +443,10 @@ void ls_report_write_pprof(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t 
   put_value_type(&p, out, 1, "inuse_objects", "count");
   put_value_type(&p, out, 1, "inuse_space", "bytes");
   put_value_type(&p, out, 1, "open_fds", "count");
+  put_value_type(&p, out, 1, "threads", "count");
+  put_value_type(&p, out, 1, "mappings", "count");
+  put_value_type(&p, out, 1, "mapped_space", "bytes");
+  put_value_type(&p, out, 1, "processes", "count");
   for (size_t i = 0; i < r->ngroups; i++)
     if (!r->groups[i].suppressed)
       put_sample(&p, r, sym, &r->groups[i], out);
