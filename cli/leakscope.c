@@ -689,6 +689,57 @@ static int wait_report(struct report_file *f, pid_t pid, int format, double wait
   }
 }
 
+/* The identity of the file the report name points to now; false when
+ * there is none. */
+static bool named_file(const struct report_file *f, struct stat *st)
+{
+  return f->dir >= 0 && fstatat(f->dir, f->name, st, 0) == 0;
+}
+
+/* pprof: a profile is one protobuf message, so each report replaces the
+ * file (docs/report-format.md) and has no end line. The report is there
+ * when the name points to another file than before the signal; it is
+ * printed whole. */
+static int dump_pprof(struct report_file *f, pid_t pid, int sig, double wait)
+{
+  static const struct timespec poll_interval = {0, 20 * 1000 * 1000};
+  double deadline = now_seconds() + wait;
+  struct stat before, now;
+  bool existed;
+
+  if (f->dir < 0)
+    die(EXIT_DISABLED, "process %d writes pprof reports to its standard error; "
+        "dump needs LEAKSCOPE_OUTPUT (--output) for pprof", (int)pid);
+  existed = named_file(f, &before);
+  send_signal(pid, sig);
+  for (;;) {
+    bool alive = kill(pid, 0) == 0 || errno != ESRCH;
+
+    if (named_file(f, &now) && now.st_size > 0 &&
+        (!existed || now.st_ino != before.st_ino || now.st_dev != before.st_dev)) {
+      char buf[65536];
+      ssize_t got;
+      int fd = openat(f->dir, f->name, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+
+      if (fd < 0)
+        die(errno == EACCES ? EXIT_PERMISSION : EXIT_ERROR, "cannot open %s: %s", f->name,
+            strerror(errno));
+      while ((got = read(fd, buf, sizeof buf)) > 0)
+        if (fwrite(buf, 1, (size_t)got, stdout) != (size_t)got)
+          die(EXIT_ERROR, "cannot write the report: %s", strerror(errno));
+      if (got < 0)
+        die(EXIT_ERROR, "cannot read %s: %s", f->name, strerror(errno));
+      close(fd);
+      return fflush(stdout) ? EXIT_ERROR : 0;
+    }
+    if (!alive)
+      die(EXIT_NO_PROCESS, "process %d exited before writing its report", (int)pid);
+    if (now_seconds() >= deadline)
+      die(EXIT_TIMEOUT, "timed out after %g s waiting for a report from %d", wait, (int)pid);
+    nanosleep(&poll_interval, NULL);
+  }
+}
+
 /* argv[0] is "dump". */
 static int cmd_dump(int argc, char **argv) {
   struct report_file f = {0};
@@ -742,6 +793,8 @@ static int cmd_dump(int argc, char **argv) {
             (int)pid);
     return 0;
   }
+  if (target.format == LS_FORMAT_PPROF)
+    return dump_pprof(&f, pid, target.signal, wait);
   f.start = report_size(&f, pid);
   send_signal(pid, target.signal);
   return wait_report(&f, pid, target.format, wait);

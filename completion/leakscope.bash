@@ -43,7 +43,7 @@ _leakscope() {
       esac
     done
     case $prev in
-    --format) COMPREPLY=($(compgen -W "text json folded" -- "$cur")); return ;;
+    --format) COMPREPLY=($(compgen -W "text json folded pprof" -- "$cur")); return ;;
     --unwind) COMPREPLY=($(compgen -W "libunwind fp" -- "$cur")); return ;;
     --signal) COMPREPLY=($(compgen -W "SIGUSR1 SIGUSR2 SIGRTMIN+1 none" -- "$cur")); return ;;
     --output|--suppressions) COMPREPLY=($(compgen -f -- "$cur")); return ;;

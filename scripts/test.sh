@@ -13,9 +13,10 @@ cd "$(dirname "$0")/.."
 # The real-program tests (tests/real) run these tools; the fuzz targets
 # need clang's libFuzzer; the reachability comparisons need valgrind (and
 # gdb, one of the programs compared); the start-up tests run under
-# libfaketime; the schema checks (tests/eco) python3-jsonschema. Missing
-# ones would only be skipped, but CI must run them.
-LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev valgrind gdb faketime python3-jsonschema"
+# libfaketime; the schema checks (tests/eco) python3-jsonschema, the
+# pprof checks golang-go (go tool pprof; about 40 s of apt-get here).
+# Missing ones would only be skipped, but CI must run them.
+LS_EXTRA_PACKAGES="python3 perl git sqlite3 curl clang libclang-rt-14-dev valgrind gdb faketime python3-jsonschema golang-go"
 . scripts/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLEAKSCOPE_BUILD_TESTS=ON >/dev/null
 cmake --build build -j"$(nproc)"

@@ -17,7 +17,9 @@
 /* X(id, name, writer): the report formats, in the order of the `format`
  * option's values below (keep both in step); each has a writer
  * ls_report_write_<writer> (report_writer.h). */
-#define LS_REPORT_FORMATS(X) X(TEXT, "text", text) X(JSON, "json", json) X(FOLDED, "folded", folded)
+#define LS_REPORT_FORMATS(X)                                                      \
+  X(TEXT, "text", text) X(JSON, "json", json) X(FOLDED, "folded", folded)         \
+  X(PPROF, "pprof", pprof)
 enum {
 #define LS_FORMAT_ENUM(id, name, writer) LS_FORMAT_##id,
   LS_REPORT_FORMATS(LS_FORMAT_ENUM)
@@ -49,7 +51,7 @@ enum { LS_THREADS_LIST, LS_THREADS_STRICT };
 #define LS_OPTIONS(X)                                                             \
   X(output, STRING, 0, 0, 0, "", "--output FILE",                                 \
     "report path; %p becomes the pid; appended; unset: stderr")                  \
-  X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded", "--format", "report format") \
+  X(format, ENUM, LS_FORMAT_TEXT, 0, 0, "text|json|folded|pprof", "--format", "report format") \
   X(depth, UINT, 32, 1, 256, "", "--depth N", "frames captured per stack")        \
   X(unwind, ENUM, LS_UNWIND_CFI, 0, 0, "cfi|fp|libunwind", "--unwind", "stack capture method") \
   X(signal, SIGNAL, 12, 0, 64, "", "--signal NAME|N|none",                        \

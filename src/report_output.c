@@ -129,6 +129,10 @@ static int replace_with_appended(int dir, const char *path, const ls_buf_t *b) {
     }
     int rc = 0;
     off_t in_off = 0;
+    /* A pprof profile is one protobuf message: two in one file would read
+     * as one broken profile. Each report replaces the previous one. */
+    if (ls_config.format == LS_FORMAT_PPROF)
+      in_off = held.st_size;
     while (rc == 0 && in_off < held.st_size) {
       ssize_t n = copy_file_range(fd, &in_off, out, NULL, (size_t)(held.st_size - in_off), 0);
       if (n <= 0)

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
+#include "arena.h"
 #include "thread.h"
 
 #define GUARD_BYTES 4096
@@ -38,11 +39,13 @@ __asm__(".text\n"
         ".size ls_side_call, .-ls_side_call\n");
 
 /* Address space for one side stack: reserved, committed page by page as
- * touched, a PROT_NONE guard page below. NULL without memory. */
+ * touched, a PROT_NONE guard page below. From ls_map, so the reachability
+ * scan knows it for ours: it holds stale copies of block and mapping
+ * addresses from the calls it recorded, which as a root would make leaks
+ * look reachable. NULL without memory. */
 static char *map_side_stack(void) {
-  char *base = mmap(NULL, LS_SIDE_STACK_SIZE + GUARD_BYTES, PROT_READ | PROT_WRITE,
-                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_STACK, -1, 0);
-  if (base == MAP_FAILED)
+  char *base = ls_map(LS_SIDE_STACK_SIZE + GUARD_BYTES);
+  if (!base)
     return NULL;
   mprotect(base, GUARD_BYTES, PROT_NONE); /* best effort */
   return base + GUARD_BYTES;

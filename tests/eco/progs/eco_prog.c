@@ -10,6 +10,8 @@
  *                           killed; prints "ready" once set up
  *        eco_prog new       as "leaks", plus one more leak (for --baseline)
  *        eco_prog clean     allocates and frees; exits 0
+ *        eco_prog inline    one leak through an always-inlined helper
+ *                           (one return address, two source frames)
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,6 +39,15 @@ __attribute__((noinline)) static void load_groups(void) {
 
 __attribute__((noinline)) static void extra_leak(void) {
   sink[nsink++] = malloc(7); /* LEAK:extra */
+  sink[nsink - 1] = NULL;
+}
+
+static inline __attribute__((always_inline)) void *inline_alloc(size_t n) {
+  return malloc(n); /* LEAK:inline_alloc */
+}
+
+__attribute__((noinline)) static void load_inline(void) {
+  sink[nsink++] = inline_alloc(33); /* LEAK:load_inline */
   sink[nsink - 1] = NULL;
 }
 
@@ -69,10 +80,14 @@ int main(int argc, char **argv) {
       nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
     }
   }
+  if (!strcmp(mode, "inline")) {
+    load_inline();
+    return 0;
+  }
   if (!strcmp(mode, "clean")) {
     free(malloc(10));
     return 0;
   }
-  fprintf(stderr, "usage: eco_prog leaks|service|new|clean\n");
+  fprintf(stderr, "usage: eco_prog leaks|service|new|clean|inline\n");
   return 2;
 }
