@@ -266,7 +266,10 @@ static void scan_between_blocks(scan_t *s, uintptr_t lo, uintptr_t hi) {
     if (e >= hi)
       break;
     ptrdiff_t i = find_block(s, e);
-    lo = e + (i >= 0 && s->b[i].size ? s->b[i].size : 1);
+    uintptr_t end = e + (i >= 0 && s->b[i].size ? s->b[i].size : 1);
+    if (i >= 0 && s->b[i].root) /* a node that is also a root */
+      scan_range(s, e, end < hi ? end : hi);
+    lo = end;
   }
 }
 
