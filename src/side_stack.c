@@ -47,8 +47,6 @@ static char *map_side_stack(void) {
   char *base = ls_map(LS_SIDE_STACK_SIZE + GUARD_BYTES);
   if (!base)
     return NULL;
-  /* ours: full of block addresses from our own work, never a root */
-  ls_map_register(base, LS_SIDE_STACK_SIZE + GUARD_BYTES);
   mprotect(base, GUARD_BYTES, PROT_NONE); /* best effort */
   return base + GUARD_BYTES;
 }
