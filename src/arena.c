@@ -132,6 +132,10 @@ static void forget_mapping(uintptr_t lo) {
   }
 }
 
+void ls_map_register(void *p, size_t size) {
+  note_mapping((uintptr_t)p, (size + 4095) & ~(size_t)4095);
+}
+
 size_t ls_map_list(ls_span_t *out, size_t cap, size_t *missed) {
   size_t n = 0;
   uint32_t high = ls_atomic_load_acquire(&mappings_high); /* pairs with note_mapping's CAS */

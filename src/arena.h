@@ -24,6 +24,11 @@ void ls_unmap(void *p, size_t size);
  * NULL on failure, when p stays as it was. */
 void *ls_remap(void *p, size_t old_size, size_t new_size);
 
+/* Adds a mapping leakscope made itself, without ls_map (a side stack,
+ * with its own flags), to the list ls_map_list returns: the reachability
+ * scan must not take it for the program's. */
+void ls_map_register(void *p, size_t size);
+
 /* An address range [lo, hi). */
 typedef struct ls_span {
   uintptr_t lo, hi;

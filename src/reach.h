@@ -62,6 +62,9 @@ typedef struct ls_reach_block {
   uintptr_t addr; /* first byte of the block as malloc returned it */
   uint64_t size;  /* bytes the program asked for: only these are read */
   uint8_t cls;    /* out: an ls_reach_class_t */
+  bool root;      /* in: its memory is a root too, whatever points to it
+                     (a mapping the program made: Valgrind scans every
+                     mapping), besides being a node of the graph */
 } ls_reach_block_t;
 
 /* Whether the block at addr is still live. Called while every other

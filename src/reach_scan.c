@@ -266,7 +266,10 @@ static void scan_between_blocks(scan_t *s, uintptr_t lo, uintptr_t hi) {
     if (e >= hi)
       break;
     ptrdiff_t i = find_block(s, e);
-    lo = e + (i >= 0 && s->b[i].size ? s->b[i].size : 1);
+    uintptr_t end = e + (i >= 0 && s->b[i].size ? s->b[i].size : 1);
+    if (i >= 0 && s->b[i].root) /* a node that is also a root */
+      scan_range(s, e, end < hi ? end : hi);
+    lo = end;
   }
 }
 
@@ -327,6 +330,7 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
 
 #define GLIBC_HEAP_MAX (64ul << 20) /* glibc's HEAP_MAX_SIZE (64-bit): a non-main
                                       arena's heaps are aligned to it */
+#define HUGE_RESERVATION (64ull << 30) /* anonymous mappings above this are not scanned */
 #define TCB_SEARCH 16384            /* top of a stack mapping searched for the
                                       thread descriptor */
 
@@ -498,6 +502,11 @@ static void scan_mappings(scan_t *s, const ls_reach_roots_t *roots) {
   for (size_t i = 0; i < s->rg->n; i++) {
     const region_t *r = &s->rg->r[i];
     if ((r->flags & (RG_READ | RG_WRITE)) != (RG_READ | RG_WRITE) || (r->flags & RG_BRK_HEAP))
+      continue;
+    /* A reservation this large is no program's data but a sanitizer's
+     * shadow or an allocator's address-space reserve (mostly never
+     * touched): reading it would fault in terabytes of zero pages. */
+    if ((r->flags & RG_ANON) && r->hi - r->lo > HUGE_RESERVATION)
       continue;
     scan_mapping(s, i);
     drain(s);

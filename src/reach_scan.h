@@ -43,7 +43,9 @@ typedef struct ls_reach_roots {
  *    found by the thread descriptor at its top: only its TLS and
  *    descriptor count;
  *  - the bytes of the blocks themselves (glibc's chunks of 128 KiB and
- *    more are mappings of their own).
+ *    more are mappings of their own);
+ *  - anonymous mappings above 64 GiB: a sanitizer's shadow or an
+ *    allocator's reserve, not data (reading it would take hours).
  * Sets blocks[i].cls (sorted, non-overlapping blocks) to DEFINITE,
  * INDIRECT, POSSIBLE, REACHABLE or GONE. stack holds n entries (the mark
  * stack). still_live may be NULL. Must run with the world stopped: it

@@ -305,7 +305,8 @@ static void snapshot_mapping(const ls_kmap_info_t *m, void *ctx) {
   builder_t *b = ctx;
   if (grow_array((void **)&b->maps, &b->maps_cap, b->nmaps + 1, sizeof *b->maps))
     b->maps[b->nmaps++] =
-        (ls_reach_block_t){.addr = m->start, .size = m->len < 4096 ? m->len : 4096};
+        (ls_reach_block_t){.addr = m->start, .size = m->len < 4096 ? m->len : 4096,
+                           .root = true /* a leaked mapping still holds pointers */};
 }
 
 int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start) {

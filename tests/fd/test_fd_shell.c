@@ -132,7 +132,7 @@ SHELL_TEST(node,
 /* A program started with a soft RLIMIT_NOFILE of 64 opens as many fds
  * traced as bare: leakscope holds none of the numbers below its limit
  * (the kept stderr and root sit above the soft limit, design decision
- * 33). With soft and hard limits equal at start-up they cannot, and the
+ * 34). With soft and hard limits equal at start-up they cannot, and the
  * program gets EMFILE two opens early: documented there, not tested. */
 static void test_nofile(void **state) {
   const char *script = "ulimit -Sn 64 && exec \"$1\"";
