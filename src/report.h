@@ -4,9 +4,13 @@
  * summary totals, each group's growth since the previous diff report and
  * which groups suppression rules hide.
  *
- * The layers of the report side, each depending only on those above it:
+ * The layers of the report side. Each uses only the layers listed above
+ * it, and none calls back into one below (no include circle); the model
+ * is the one exception, reaching report_frames.h to match suppressions
+ * against the frames the writers will print:
  *   report.h        the model (this file): report.c builds it,
- *                   report_fds.c describes its fds. Writes nothing.
+ *                   report_fds.c describes its fds, report_kinds.c adds
+ *                   threads, mappings and child processes. Writes nothing.
  *   report_frames.h a stack id -> the source frames a report shows
  *                   (symbolizer, below-main cut, public names)
  *   report_writer.h the writers' table and shared helpers; one file per
