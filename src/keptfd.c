@@ -48,34 +48,40 @@ static bool still_ours(const kept_t *k) {
   return fd >= 0 && fstat(fd, &st) == 0 && st.st_dev == k->dev && st.st_ino == k->ino;
 }
 
+/* Below this, a range whose soft and hard limits are equal gets no kept
+ * fd: a program that sets a limit lower than the usual default means to
+ * reach it, and must see EMFILE exactly where it would without us
+ * (fd_shell_nofile). At or above it, the original stderr costs the
+ * program one fd number at the top of its range, and the root directory
+ * is not kept (it would cost a second). */
+#define KEEP_IN_RANGE_MIN 1024
+
 /* A close-on-exec duplicate of fd out of the program's way: above its
- * soft limit when the hard limit allows (raised for the one call: a
- * process is single-threaded in its constructors, and the limit is put
- * back at once), else as high as its range allows. */
-static int dup_out_of_the_way(int fd) {
+ * soft limit, raised for the one call (and the hard one too when we may:
+ * CAP_SYS_RESOURCE) and put back at once (a process is single-threaded in
+ * its constructors); failing that, at the top of a range too big for the
+ * program to exhaust on purpose; else none (-1). */
+static int dup_out_of_the_way(int fd, bool in_range_ok) {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
-    return fcntl(fd, F_DUPFD_CLOEXEC, 3);
-  if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < INT_MAX - 64) {
-    struct rlimit raised = {rl.rlim_cur + 16 < rl.rlim_max ? rl.rlim_cur + 16 : rl.rlim_max,
-                            rl.rlim_max};
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
-      int nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
-      setrlimit(RLIMIT_NOFILE, &rl);
-      if (nfd >= 0)
-        return nfd;
-    }
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= INT_MAX - 64)
+    return -1;
+  struct rlimit raised = {rl.rlim_cur + 16, rl.rlim_max > rl.rlim_cur + 16 ? rl.rlim_max : rl.rlim_cur + 16};
+  if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+    int nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
+    setrlimit(RLIMIT_NOFILE, &rl);
+    if (nfd >= 0)
+      return nfd;
   }
-  int top = rl.rlim_cur > 64 && rl.rlim_cur < INT_MAX ? (int)rl.rlim_cur - 8 : 3;
-  int nfd = fcntl(fd, F_DUPFD_CLOEXEC, top);
-  return nfd >= 0 ? nfd : fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  if (!in_range_ok || rl.rlim_cur < KEEP_IN_RANGE_MIN)
+    return -1;
+  return fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur - 8);
 }
 
-static void keep(kept_t *k, int fd) {
+static void keep(kept_t *k, int fd, bool in_range_ok) {
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0)
     return;
-  int nfd = dup_out_of_the_way(fd);
+  int nfd = dup_out_of_the_way(fd, in_range_ok);
   if (nfd < 0)
     return;
   k->dev = st.st_dev;
@@ -88,13 +94,26 @@ void ls_kept_init(void) {
     return;
   int saved = errno;
   ls_guard_push();
-  keep(&kept_stderr, 2);
+  keep(&kept_stderr, 2, true);
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  keep(&kept_root, root);
+  keep(&kept_root, root, false);
   if (root >= 0)
     close(root);
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
   exe_path[n > 0 ? n : 0] = '\0';
+  ls_guard_pop();
+  errno = saved;
+}
+
+void ls_kept_before_chroot(void) {
+  if (kfd(&kept_root) >= 0)
+    return;
+  int saved = errno;
+  ls_guard_push();
+  int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  keep(&kept_root, root, true); /* a program that chroots pays one fd */
+  if (root >= 0)
+    close(root);
   ls_guard_pop();
   errno = saved;
 }

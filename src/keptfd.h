@@ -7,7 +7,9 @@
  *    reaches the stderr the program started with even after it closed or
  *    redirected fd 2 (coreutils' close_stdout, daemons, `exec 2>x`);
  *  - the original root directory, so the symbolizer finds module files
- *    after chroot() (openat relative to it);
+ *    after chroot() (openat relative to it): kept at start-up when that
+ *    costs the program nothing, else by the chroot wrapper
+ *    (interpose_chroot.c) just before the program changes its root;
  *  - the program's path and command line;
  *  - room for a report's own fds: around a report the soft RLIMIT_NOFILE
  *    is raised to the hard one; when they are equal and every fd is
@@ -17,9 +19,13 @@
  *    without leakscope.
  *
  * Kept descriptors are close-on-exec and placed out of the program's way:
- * above its soft RLIMIT_NOFILE when the hard limit allows (the kernel
- * keeps an fd above a lowered limit valid; only new fds are bounded), else
- * at the top of its range. A program may still close them (close_range,
+ * above its soft RLIMIT_NOFILE when the hard limit allows, or when we may
+ * raise it (the kernel keeps an fd above a lowered limit valid; only new
+ * fds are bounded). Failing that, the stderr duplicate goes to the top of
+ * a range of at least 1024 (one number fewer for the program) and the
+ * root directory is not kept; below 1024 nothing is: a program started
+ * with small equal limits sees every fd number it would see bare, and its
+ * reports go to fd 2 as it is then. A program may still close them (close_range,
  * closefrom, a loop over /proc/self/fd): each is checked (device and
  * inode) before use, and a lost one is not used again: the report then
  * goes to fd 2 if that is still the original stderr.
@@ -32,6 +38,10 @@
 /* Takes the descriptors above. Runs from a constructor before main;
  * idempotent; a fork child inherits them, an exec'd program takes its own. */
 void ls_kept_init(void);
+
+/* Called by the chroot wrapper before the real call: keeps the root
+ * directory now if start-up could not keep it out of the program's way. */
+void ls_kept_before_chroot(void);
 
 /* A descriptor open on the original stderr, or -1 when there is none
  * left (the program closed ours and fd 2 is no longer that file). */

@@ -108,6 +108,7 @@
   X(0, int, pthread_timedjoin_np, (pthread_t, void **, const struct timespec *))  \
   X(0, int, pthread_clockjoin_np, (pthread_t, void **, clockid_t, const struct timespec *)) \
   X(0, int, pthread_detach, (pthread_t))                                          \
+  X(0, int, chroot, (const char *))                                               \
   X(0, void, _exit, (int))                                                        \
   X(0, void, _Exit, (int))                                                        \
   X(0, pid_t, fork, (void))                                                       \
