@@ -121,6 +121,9 @@ static void run_prog(rel_proc_t *p, rel_fixture_t *f, const char *mode, const ch
     rel_env_preload(&env, LS_TEST_LIB, json_dir);
   else
     rel_env_set(&env, "LD_PRELOAD", LS_TEST_LIB);
+  /* what these cases check (names, symbols, which process reports) does
+   * not depend on the class a conservative scan gives a block: list all */
+  rel_env_set(&env, "LEAKSCOPE_SHOW_REACHABLE", "1");
   const char *argv[] = {LS_OUTPUT_PROG, mode, arg, NULL};
   rel_run(p, &(rel_opts_t){.argv = argv, .env = &env, .cwd = f->dir, .timeout_ms = 30000});
   rel_env_free(&env);
@@ -323,7 +326,8 @@ static void test_strdup_name(void **state) {
   rel_proc_t p;
   run_prog(&p, *state, "strdup", NULL, NULL);
   assert_int_equal(p.exit_code, 0);
-  const char *g = strstr(p.err, "10 bytes in 1 block, definitely lost, allocated at:\n    #0 strdup (");
+  const char *g = strstr(p.err, "10 bytes in 1 block, ");
+  g = g ? strstr(g, "allocated at:\n    #0 strdup (") : NULL;
   if (!g || strstr(p.err, "__GI_") || strstr(p.err, "#0 __strdup")) {
     rel_show(&p, "under leakscope");
     fail_msg("the strdup leak's frame #0 is not named strdup");

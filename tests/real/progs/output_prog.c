@@ -41,6 +41,19 @@ __attribute__((noinline)) static void child_leak(void) {
     sink[i] = NULL;
 }
 
+__attribute__((noinline)) static void leak_strdup(void) {
+  sink[8] = strdup("leakscope");
+  sink[8] = NULL;
+}
+
+/* Overwrites the stack below the caller and the scratch registers, so
+ * no stale copy of a lost pointer keeps its block "reachable" for the
+ * conservative scan. */
+__attribute__((noinline)) static void scrub(void) {
+  volatile char junk[8192];
+  memset((char *)junk, 0, sizeof junk);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2)
     return 2;
@@ -77,6 +90,7 @@ int main(int argc, char **argv) {
     pid_t pid = fork();
     if (pid == 0) {
       child_leak();
+      scrub();
       _exit(3);
     }
     int status = 0;
@@ -85,8 +99,8 @@ int main(int argc, char **argv) {
   } else if (!strcmp(mode, "Exit")) {
     _Exit(4);
   } else if (!strcmp(mode, "strdup")) {
-    sink[8] = strdup("leakscope");
-    sink[8] = NULL;
+    leak_strdup();
+    scrub();
   } else {
     return 2;
   }
