@@ -64,7 +64,11 @@ void ls_side_run_slow(ls_side_fn_t fn, void *arg) {
       errno = saved;
       if (t->side_stack) {
         ls_tls.side_top = t->side_stack + LS_SIDE_STACK_SIZE;
+        const uintptr_t *entry = ls_tls.entry;
+        if (!entry)
+          ls_tls.entry = __builtin_frame_address(0);
         ls_side_run(fn, arg);
+        ls_tls.entry = entry;
         return;
       }
     }

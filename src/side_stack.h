@@ -46,10 +46,18 @@ static inline void ls_side_run(ls_side_fn_t fn, void *arg) {
   char *top = ls_tls.side_top;
   if (ls_likely(top != NULL && !ls_tls.side_busy)) {
     /* Plain TLS stores: only this thread and its signal handlers read
-     * them, and the call below is opaque to the compiler. */
+     * them, and the call below is opaque to the compiler. A walk must
+     * start on the thread's own stack (unwind_cfi.c checks it against the
+     * stack pointer it starts from): without an interposer's entry frame,
+     * the frame of the function running this (built with frame pointers)
+     * is the start. */
+    const uintptr_t *entry = ls_tls.entry;
+    if (!entry)
+      ls_tls.entry = __builtin_frame_address(0);
     ls_tls.side_busy = 1;
     ls_side_call(fn, arg, top);
     ls_tls.side_busy = 0;
+    ls_tls.entry = entry;
     return;
   }
   ls_side_run_slow(fn, arg);

@@ -87,7 +87,10 @@ void ls_stack_init(void) {
   dl_iterate_phdr(find_nofp, NULL);
   uintptr_t frames[8];
   uint32_t *tag;
-  if (!ls_cfi_backtrace(frames, 8, NULL, &tag))
+  /* From the entry frame when there is one: this may run on the side
+   * stack (the first tracked call initialises), which the walker refuses,
+   * and libunwind's first use opens its pipe. */
+  if (!ls_cfi_backtrace(frames, 8, ls_tls.entry, &tag) && !ls_tls.side_busy)
     unw_backtrace((void **)frames, 8);
 }
 
