@@ -53,6 +53,13 @@ static inline void ls_guard_leave(void) {
   ls_tls.depth = 0;
 }
 
+/* What vfork() adds to a thread's depth for the child's life (the child
+ * shares the parent's memory and this TLS block; interpose_vfork.c): every
+ * interposer passes straight through, and the releases that record even
+ * inside the guard (close) leave the parent's records alone. A plain
+ * number: the vfork stub's assembly uses it. */
+#define LS_VFORK_DEPTH 0x10000
+
 /* Unconditional nesting, for report and API paths that must pass through
  * even when they were entered from an already-guarded context. */
 static inline void ls_guard_push(void) { ls_tls.depth++; }

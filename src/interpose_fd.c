@@ -315,6 +315,9 @@ LS_EXPORT ssize_t recvmsg(int sock, struct msghdr *msg, int flags) {
 
 LS_EXPORT int close(int fd) {
   LS_REAL_OR_FAIL(close, -1);
+  /* A vfork child's fds are its own copy; the records are its parent's. */
+  if (ls_unlikely(ls_tls.depth >= LS_VFORK_DEPTH))
+    return ls_real.close(fd);
   /* Recorded even inside a guarded call, like free. Linux releases the fd
    * even when close fails (EINTR, EIO), so the entry is not put back. */
   ls_guard_push();

@@ -241,8 +241,9 @@ static LS_NOINLINE long tracked_call(long nr, long a0, long a1, long a2, long a3
   args_t x = {.nr = nr, .a = {a0, a1, a2, a3, a4, a5}};
   if (nr == SYS_close) {
     /* Recorded even inside a guarded call, like close(): the fd is gone
-     * whatever the result (Linux releases it even on EINTR or EIO). */
-    if (ls_real_ensure()) {
+     * whatever the result (Linux releases it even on EINTR or EIO). Not in
+     * a vfork child, whose fds are its own (interpose_vfork.c). */
+    if (ls_real_ensure() && ls_tls.depth < LS_VFORK_DEPTH) {
       ls_guard_push();
       ls_track_fd_gone((int)a0, NULL);
       ls_guard_pop();
