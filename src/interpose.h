@@ -29,8 +29,9 @@ static inline int ls_open_flags(int f) {
   return (f & O_PATH) || (f & O_ACCMODE) == O_ACCMODE ? f : f | LS_FD_ACCMODE_KNOWN;
 }
 
-/* Sockets and memfds are always read-write; so are the files mkstemp
- * makes. */
+/* Sockets and memfds are always read-write; so are the files the mkstemp
+ * family makes (glibc replaces any access mode in mkostemp's flags with
+ * O_RDWR: callers mask theirs off). */
 #define LS_FD_RDWR (O_RDWR | LS_FD_ACCMODE_KNOWN)
 
 #define LS_REAL_OR_FAIL(fn, fail)                                       \

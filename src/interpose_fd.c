@@ -141,16 +141,16 @@ LS_EXPORT int memfd_create(const char *name, unsigned int flags) {
 LS_EXPORT int mkstemp(char *tmpl) { LS_FD_NEW(mkstemp, LS_FD_FILE, LS_FD_RDWR, tmpl); }
 LS_EXPORT int mkstemp64(char *tmpl) { LS_FD_NEW(mkstemp64, LS_FD_FILE, LS_FD_RDWR, tmpl); }
 LS_EXPORT int mkostemp(char *tmpl, int flags) {
-  LS_FD_NEW(mkostemp, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, flags);
+  LS_FD_NEW(mkostemp, LS_FD_FILE, LS_FD_RDWR | (flags & ~O_ACCMODE), tmpl, flags);
 }
 LS_EXPORT int mkostemp64(char *tmpl, int flags) {
-  LS_FD_NEW(mkostemp64, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, flags);
+  LS_FD_NEW(mkostemp64, LS_FD_FILE, LS_FD_RDWR | (flags & ~O_ACCMODE), tmpl, flags);
 }
 LS_EXPORT int mkstemps(char *tmpl, int suffix) {
   LS_FD_NEW(mkstemps, LS_FD_FILE, LS_FD_RDWR, tmpl, suffix);
 }
 LS_EXPORT int mkostemps(char *tmpl, int suffix, int flags) {
-  LS_FD_NEW(mkostemps, LS_FD_FILE, LS_FD_RDWR | flags, tmpl, suffix, flags);
+  LS_FD_NEW(mkostemps, LS_FD_FILE, LS_FD_RDWR | (flags & ~O_ACCMODE), tmpl, suffix, flags);
 }
 
 /* signalfd(-1, ...) creates an fd; signalfd(fd, ...) changes an existing
