@@ -2,7 +2,8 @@
 # The library exports only the libc names it interposes and leakscope_*:
 # anything else would interpose on the host by accident. The interposed
 # names are read from src/real.h's LS_REAL_FUNCS list (plus reallocarray,
-# built on realloc), so the check follows that list.
+# built on realloc, and vfork, which makes the system call itself), so the
+# check follows that list.
 # The leakscope_* names carry the version node LEAKSCOPE_0.1 (default
 # version, "@@"; cmake/leakscope.map), the interposed names none: a
 # versioned malloc would not bind a program's malloc@GLIBC_2.2.5.
@@ -14,7 +15,7 @@ if(NOT rc EQUAL 0)
 endif()
 file(READ ${REAL_H} real)
 string(REGEX MATCHALL "X\\([01], [^,]+, ([A-Za-z_0-9]+)," entries "${real}")
-set(allowed reallocarray)
+set(allowed reallocarray vfork)
 foreach(e IN LISTS entries)
   string(REGEX REPLACE "X\\([01], [^,]+, ([A-Za-z_0-9]+)," "\\1" name "${e}")
   list(APPEND allowed ${name})
