@@ -18,7 +18,7 @@
 #define MAX_LINES 64
 
 static void check(const ls_config_t *c) {
-  if (c->format < LS_FORMAT_TEXT || c->format > LS_FORMAT_FOLDED || c->depth < 1 ||
+  if (c->format < LS_FORMAT_TEXT || c->format >= LS_FORMAT_COUNT || c->depth < 1 ||
       c->depth > 256 || c->unwind < LS_UNWIND_CFI || c->unwind > LS_UNWIND_CFI_ALIAS ||
       c->signal < 0 || c->signal >= 65 || c->signal == SIGKILL || c->signal == SIGSTOP ||
       c->signal == SIGSEGV || c->signal == SIGBUS || c->exitcode > 255 ||
