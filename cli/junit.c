@@ -76,24 +76,9 @@ int ls_cmd_junit(int argc, char **argv)
   json_value_t *report;
   FILE *out;
 
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
-      output = argv[++i];
-    } else if (!input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-      input = argv[i];
-    } else {
-      fprintf(stderr, "leakscope: junit: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return LS_CLI_USAGE;
-    }
-  }
-  if (!input) {
-    usage(stderr);
-    return LS_CLI_USAGE;
-  }
+  int status = ls_cli_converter_args(argc, argv, "junit", usage, &input, &output, NULL, NULL);
+  if (status >= 0)
+    return status;
   report = ls_report_load(input);
   groups = ls_report_groups(report);
   /* running threads and processes are listed but are not leaks: left out */

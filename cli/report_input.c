@@ -280,3 +280,30 @@ void ls_close_output(FILE *out, const char *path)
     ls_cli_fatal(LS_CLI_ERROR, "cannot write %s: %s", path && strcmp(path, "-") ? path : "stdout",
                  strerror(errno));
 }
+
+int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                          const char **input, const char **output, const char *extra_flag,
+                          const char **extra)
+{
+  for (int i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+      usage(stdout);
+      return 0;
+    } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
+      *output = argv[++i];
+    } else if (extra_flag && !strcmp(argv[i], extra_flag) && i + 1 < argc) {
+      *extra = argv[++i];
+    } else if (!*input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
+      *input = argv[i];
+    } else {
+      fprintf(stderr, "leakscope: %s: unexpected argument '%s'\n", cmd, argv[i]);
+      usage(stderr);
+      return LS_CLI_USAGE;
+    }
+  }
+  if (!*input) {
+    usage(stderr);
+    return LS_CLI_USAGE;
+  }
+  return -1;
+}

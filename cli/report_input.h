@@ -19,6 +19,15 @@ enum { LS_CLI_ERROR = 1, LS_CLI_USAGE = 2 };
 __attribute__((noreturn, format(printf, 2, 3)))
 void ls_cli_fatal(int status, const char *fmt, ...);
 
+/* The command line the converters share: --help/-h, --output F, one
+ * input path ("-": standard input) and, when extra_flag is not NULL, one
+ * more "extra_flag VALUE" option. Returns -1 when the command should go
+ * on, else the status it should exit with: 0 after --help, LS_CLI_USAGE
+ * (with the usage on stderr) for anything else or a missing input. */
+int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
+                          const char **input, const char **output, const char *extra_flag,
+                          const char **extra);
+
 /* The last report of a JSON Lines report file ("-": standard input): the
  * last line that parses as an object with "format":"leakscope-report".
  * Exits with a one-line error when there is none. Free with json_free. */

@@ -185,26 +185,10 @@ int ls_cmd_sarif(int argc, char **argv)
   json_value_t *report;
   FILE *out;
 
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
-      output = argv[++i];
-    } else if (!strcmp(argv[i], "--source-root") && i + 1 < argc) {
-      root_arg = argv[++i];
-    } else if (!input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-      input = argv[i];
-    } else {
-      fprintf(stderr, "leakscope: sarif: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return LS_CLI_USAGE;
-    }
-  }
-  if (!input) {
-    usage(stderr);
-    return LS_CLI_USAGE;
-  }
+  int status = ls_cli_converter_args(argc, argv, "sarif", usage, &input, &output, "--source-root",
+                                     &root_arg);
+  if (status >= 0)
+    return status;
   if (!root_arg && !getcwd(cwd, sizeof cwd))
     cwd[0] = '\0';
   root = root_arg ? realpath(root_arg, NULL) : strdup(cwd);

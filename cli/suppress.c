@@ -77,24 +77,9 @@ int ls_cmd_suppress(int argc, char **argv)
   size_t n, kept = 0;
   FILE *out;
 
-  for (int i = 1; i < argc; i++) {
-    if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-      usage(stdout);
-      return 0;
-    } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
-      output = argv[++i];
-    } else if (!input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
-      input = argv[i];
-    } else {
-      fprintf(stderr, "leakscope: suppress: unexpected argument '%s'\n", argv[i]);
-      usage(stderr);
-      return LS_CLI_USAGE;
-    }
-  }
-  if (!input) {
-    usage(stderr);
-    return LS_CLI_USAGE;
-  }
+  int status = ls_cli_converter_args(argc, argv, "suppress", usage, &input, &output, NULL, NULL);
+  if (status >= 0)
+    return status;
   report = ls_report_load(input);
   n = ls_report_groups(report);
   if (!(seen = calloc(n + 1, sizeof *seen)))
