@@ -91,11 +91,10 @@ typedef struct origin_args {
 
 static void origin_here(void *arg) {
   origin_args_t *a = arg;
-  int saved = errno;
+  LS_KEEP_ERRNO();
   a->ok = origin_now(a->o);
   if (a->ok && !a->o->stack)
     count_untracked();
-  errno = saved;
 }
 
 bool ls_track_origin(ls_origin_t *o) {
@@ -113,7 +112,7 @@ typedef struct alloc_args {
 
 static void record_alloc(void *arg) {
   const alloc_args_t *a = arg;
-  int saved = errno;
+  LS_KEEP_ERRNO();
   origin_t o;
   if (origin_now(&o)) {
     ls_block_t b = {.addr = (uintptr_t)a->p,
@@ -122,7 +121,6 @@ static void record_alloc(void *arg) {
     if (!b.stack || !ls_table_insert(&b))
       count_untracked();
   }
-  errno = saved;
 }
 
 void ls_track_alloc(void *p, size_t size) {
@@ -150,7 +148,7 @@ typedef struct fd_args {
 
 static void record_fd_here(void *arg) {
   const fd_args_t *a = arg;
-  int saved = errno;
+  LS_KEEP_ERRNO();
   origin_t o;
   if (origin_now(&o)) {
     ls_fd_entry_t e = {.kind = a->kind, .stack = o.stack, .stamp = o.stamp, .thread = o.thread,
@@ -158,7 +156,6 @@ static void record_fd_here(void *arg) {
     if (!ls_fdtable_set(a->fd, &e))
       count_untracked();
   }
-  errno = saved;
 }
 
 static void record_fd(int fd, ls_fd_kind_t kind, int flags, void *obj) {
@@ -187,10 +184,8 @@ void ls_track_fd_dup(int from, int fd, int flags) {
 bool ls_track_fd_gone(int fd, ls_fd_entry_t *old) {
   if (ls_unlikely(ls_atomic_load_acquire(&init_state) != INIT_READY))
     return false;
-  int saved = errno;
-  bool tracked = ls_fdtable_clear(fd, old);
-  errno = saved;
-  return tracked;
+  LS_KEEP_ERRNO();
+  return ls_fdtable_clear(fd, old);
 }
 
 void ls_track_stream_gone(int fd, const void *obj) {
@@ -202,9 +197,8 @@ void ls_track_stream_gone(int fd, const void *obj) {
 }
 
 void ls_track_fd_restore(int fd, const ls_fd_entry_t *old) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   ls_fdtable_set(fd, old);
-  errno = saved;
 }
 
 static _Atomic int out_of_memory;
