@@ -86,7 +86,8 @@ typedef struct leakscope_counts {
   uint64_t fds;    /* fds, FILE* streams and DIR* handles still open */
 } leakscope_counts_t;
 
-/* Counts what was created since cp and is still live. Blocks marked with
+/* Counts what was created since cp and is still live (in the sampled mode
+ * the heap figures are estimates: see leakscope_estimate_since). Blocks marked with
  * leakscope_keep are not counted; nor is a FILE*'s internal buffer (the
  * stream counts as one fd), nor what suppression rules match. Returns 0,
  * or -1 when leakscope is not active (then *out is all zero).
@@ -95,6 +96,30 @@ typedef struct leakscope_counts {
  * moment of the call. The calling thread's own resources are exact. */
 LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
                                            leakscope_counts_t *out);
+
+/* The sampled mode (LEAKSCOPE_SAMPLE=BYTES): the heap figures of
+ * leakscope_count_since and of reports are then estimates, made from the
+ * blocks leakscope recorded (about one per BYTES bytes allocated, every
+ * block of BYTES or more). This struct says which figures are which. */
+typedef struct leakscope_estimate {
+  uint64_t bytes;           /* heap bytes still live: an estimate when estimated */
+  uint64_t blocks;          /* heap blocks still live: an estimate when estimated */
+  uint64_t sampled_bytes;   /* of the blocks leakscope recorded, the bytes */
+  uint64_t sampled_blocks;  /* and their number (= bytes, blocks in exact mode) */
+  uint64_t fds;             /* fds, streams and dirs still open: always exact */
+  uint64_t sample_interval; /* LEAKSCOPE_SAMPLE; 0: exact mode */
+  bool estimated;           /* bytes and blocks are estimates */
+} leakscope_estimate_t;
+
+/* The sampling interval in bytes (LEAKSCOPE_SAMPLE), 0 in exact mode or
+ * when leakscope is not active. Async-signal-safe. */
+LEAKSCOPE_EXPORT uint64_t leakscope_sample_interval(void);
+
+/* leakscope_count_since, saying whether its heap figures are estimates
+ * and what they were made from. Same rules (scope, keep, suppressions).
+ * Returns 0, or -1 when leakscope is not active (then *out is all zero). */
+LEAKSCOPE_EXPORT int leakscope_estimate_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                              leakscope_estimate_t *out);
 
 /* Threads, mappings and child processes created since a checkpoint and
  * still there (a struct of its own: leakscope_counts_t keeps its size). */
@@ -141,7 +166,9 @@ LEAKSCOPE_EXPORT int leakscope_report_path(const char *path, leakscope_checkpoin
 /* --- Control --- */
 
 /* Marks the live heap block p as intentionally kept: it is never reported
- * or counted. Returns 0, or -1 if p is not a tracked block. */
+ * or counted. Returns 0, or -1 if p is not a tracked block (in the sampled
+ * mode, 0 also for a block that was not recorded: it is never reported
+ * either). */
 LEAKSCOPE_EXPORT int leakscope_keep(const void *p);
 
 /* Stops (and resumes) recording resources created by the calling thread.

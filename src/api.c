@@ -116,32 +116,37 @@ LEAKSCOPE_EXPORT int leakscope_count_kinds_since(leakscope_checkpoint_t cp, leak
   return rc < 0 ? -1 : 0;
 }
 
-LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
-                                           leakscope_counts_t *out) {
-  *out = (leakscope_counts_t){0};
+LEAKSCOPE_EXPORT uint64_t leakscope_sample_interval(void) {
+  return leakscope_active() ? ls_config.sample : 0;
+}
+
+LEAKSCOPE_EXPORT int leakscope_estimate_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                              leakscope_estimate_t *out) {
+  *out = (leakscope_estimate_t){0};
   if (!leakscope_active())
     return -1;
-  ls_filter_t f = filter_for(cp, scope, LEAKSCOPE_MEMORY | LEAKSCOPE_FDS);
   ls_report_t r;
   ls_guard_push();
   ls_report_lock();
-  int rc = ls_report_build(&r, &f, LS_TRIGGER_API);
-  size_t nrules;
-  ls_suppress_rules(&nrules);
-  if (nrules && r.ngroups) {
-    /* Suppressed leaks do not count, as they are not reported. */
-    ls_symbolizer_t *sym = ls_report_symbolizer();
-    ls_report_suppress(&r, sym);
-    if (sym)
-      ls_sym_close(sym);
-  }
-  out->bytes = r.memory_bytes;
-  out->blocks = r.memory_blocks;
-  out->fds = r.fds;
+  int rc = count_report(&r, cp, scope, LEAKSCOPE_MEMORY | LEAKSCOPE_FDS);
+  bool estimated = r.sample_interval != 0;
+  *out = (leakscope_estimate_t){
+      .bytes = r.memory_bytes, .blocks = r.memory_blocks,
+      .sampled_bytes = estimated ? r.sampled_bytes : r.memory_bytes,
+      .sampled_blocks = estimated ? r.sampled_blocks : r.memory_blocks,
+      .fds = r.fds, .sample_interval = r.sample_interval, .estimated = estimated};
   ls_report_release(&r);
   ls_report_unlock();
   ls_guard_pop();
   return rc < 0 ? -1 : 0;
+}
+
+LEAKSCOPE_EXPORT int leakscope_count_since(leakscope_checkpoint_t cp, leakscope_scope_t scope,
+                                           leakscope_counts_t *out) {
+  leakscope_estimate_t e;
+  int rc = leakscope_estimate_since(cp, scope, &e);
+  *out = (leakscope_counts_t){.bytes = e.bytes, .blocks = e.blocks, .fds = e.fds};
+  return rc;
 }
 
 /* Renders an API report; the caller writes out and releases it. */
@@ -202,7 +207,8 @@ LEAKSCOPE_EXPORT int leakscope_keep(const void *p) {
   ls_guard_push();
   bool found = ls_track_free((void *)p, NULL);
   ls_guard_pop();
-  return found ? 0 : -1;
+  /* sampled mode: a block not recorded is never reported anyway */
+  return found || ls_config.sample ? 0 : -1;
 }
 
 LEAKSCOPE_EXPORT void leakscope_pause(void) { ls_tls.paused++; }

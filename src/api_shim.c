@@ -40,6 +40,10 @@
      leakscope_format_t format),                                                              \
     (path, cp, scope, kinds, format), return -1)                                              \
   X(int, leakscope_keep, (const void *p), (p), return -1)                                     \
+  X(uint64_t, leakscope_sample_interval, (void), (), return 0)                                \
+  X(int, leakscope_estimate_since,                                                            \
+    (leakscope_checkpoint_t cp, leakscope_scope_t scope, leakscope_estimate_t * out),         \
+    (cp, scope, out), memset(out, 0, sizeof *out); return -1)                                 \
   X(void, leakscope_pause, (void), (), return)                                                \
   X(void, leakscope_resume, (void), (), return)
 

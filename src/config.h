@@ -81,6 +81,10 @@ enum { LS_THREADS_LIST, LS_THREADS_STRICT };
     "also list fds 0, 1 and 2 (the standard streams)")                           \
   X(suppressions, STRING, 0, 0, 0, "", "--suppressions FILE...",                  \
     "suppression files, separated by ':'")                                       \
+  X(sample, UINT, 0, 0, 1073741824, "", "--sample BYTES",                         \
+    "sampled mode: record about one heap allocation per BYTES allocated (mean); 0: every one") \
+  X(seed, UINT, 0, 0, 4294967295, "", "",                                         \
+    "sampled mode: seed of the sampling (reproducible runs); 0: a new one per run") \
   X(verbose, BOOL, 0, 0, 1, "", "--verbose=1", "print the effective options at start")
 
 typedef struct ls_config {

@@ -27,6 +27,10 @@ typedef struct ls_tls {
    * first record; side_busy while a function runs on it. */
   char *side_top;
   uint32_t side_busy;
+  /* Sampled mode (sample.h): bytes of allocation left before the next
+   * sample, and the thread's random generator (0 until seeded). */
+  int64_t sample_left;
+  uint64_t sample_rng;
 } ls_tls_t;
 
 extern __thread ls_tls_t ls_tls __attribute__((tls_model("initial-exec")));

@@ -65,6 +65,7 @@ static void after_fork_child(void) {
   ls_fdtable_after_fork_child();
   ls_kthread_after_fork_child();
   ls_kproc_after_fork_child();
+  ls_sample_after_fork_child();
   ls_report_unlock();
   ls_dump_thread_after_fork_child();
   ls_guard_pop();
@@ -184,6 +185,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
   ls_kept_init(); /* what the program started with (keptfd.h) */
   reporting_pid = getpid();
   ls_config_load(environ, getauxval(AT_SECURE) != 0);
+  ls_sample_configured();
   if (ls_config.verbose)
     ls_config_print(&ls_config);
   if (!ls_config.follow_exec)

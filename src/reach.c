@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "config.h"
 #include "out.h"
 #include "reach_proc.h"
 #include "reach_scan.h"
@@ -243,7 +244,11 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
                               .own = p.mods.own, .nown = p.mods.nown,
                               .skip = p.skip, .skip_cap = p.skip_cap,
                               .world = &w, .my_sp = scan_from, .static_tls = static_tls_size(),
-                              .glibc = glibc};
+                              .glibc = glibc,
+                              /* sampled mode: blocks not recorded live in the
+                               * heaps, and may hold the only pointer to a
+                               * recorded one (reach_scan.h) */
+                              .heap_roots = ls_config.sample != 0};
     ls_reach_scan(blocks, n, &roots, p.stack, still_live, ctx);
     /* A thread we could not see may point to any block not proven
      * reachable: it stays unclassified, rather than get a lost class

@@ -104,6 +104,7 @@ typedef struct scan {
   int mode;
   size_t leader;
   bool glibc;
+  bool heap_roots;   /* the allocator's heaps are roots (reach_scan.h) */
   volatile uintptr_t pos; /* page being read, for the fault guard */
   size_t faults;
   size_t static_tls; /* bytes of static TLS below a thread pointer */
@@ -474,8 +475,9 @@ static void scan_mapping(scan_t *s, size_t idx) {
         lo = end < hi ? end : hi;
       }
     }
-    /* glibc's non-main arena heaps, at GLIBC_HEAP_MAX boundaries. */
-    if (s->glibc) {
+    /* glibc's non-main arena heaps, at GLIBC_HEAP_MAX boundaries
+     * (roots themselves with heap_roots). */
+    if (s->glibc && !s->heap_roots) {
       for (uintptr_t a = (lo + GLIBC_HEAP_MAX - 1) & ~(GLIBC_HEAP_MAX - 1); a >= lo && a < hi;
            a += GLIBC_HEAP_MAX) {
         size_t len = glibc_heap_at(s, a);
@@ -501,7 +503,8 @@ static void scan_mappings(scan_t *s, const ls_reach_roots_t *roots) {
   merge_skips(s);
   for (size_t i = 0; i < s->rg->n; i++) {
     const region_t *r = &s->rg->r[i];
-    if ((r->flags & (RG_READ | RG_WRITE)) != (RG_READ | RG_WRITE) || (r->flags & RG_BRK_HEAP))
+    if ((r->flags & (RG_READ | RG_WRITE)) != (RG_READ | RG_WRITE) ||
+        ((r->flags & RG_BRK_HEAP) && !roots->heap_roots))
       continue;
     /* A reservation this large is no program's data but a sanitizer's
      * shadow or an allocator's address-space reserve (mostly never
@@ -519,7 +522,8 @@ void ls_reach_scan(ls_reach_block_t *blocks, size_t n, const ls_reach_roots_t *r
   scan_t scan = {.b = blocks, .n = n, .lo = blocks[0].addr,
                  .span = last->addr + (last->size ? last->size : 1) - blocks[0].addr,
                  .rg = roots->rg, .stack = stack, .glibc = roots->glibc,
-                 .static_tls = roots->static_tls, .skip = roots->skip,
+                 .static_tls = roots->static_tls, .heap_roots = roots->heap_roots,
+                 .skip = roots->skip,
                  .skip_cap = roots->skip_cap,
                  .all_seen = !roots->world->lost && !roots->world->overflow};
   scan_t *s = &scan;

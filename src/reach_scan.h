@@ -28,6 +28,8 @@ typedef struct ls_reach_roots {
   uintptr_t my_sp;         /* the calling thread's stack is scanned from here */
   size_t static_tls;       /* bytes of static TLS below a thread pointer */
   bool glibc;              /* the allocator is glibc's: filter chunk headers */
+  bool heap_roots;         /* the allocator's heaps are roots too (sampled
+                              mode: see below) */
 } ls_reach_roots_t;
 
 /* Roots, in this order: the module segments; each thread's registers,
@@ -46,6 +48,13 @@ typedef struct ls_reach_roots {
  *    more are mappings of their own);
  *  - anonymous mappings above 64 GiB: a sanitizer's shadow or an
  *    allocator's reserve, not data (reading it would take hours).
+ * With heap_roots (the sampled mode, sample.h), the allocator's heaps are
+ * roots, but for the recorded blocks in them: most live blocks are not
+ * recorded there, so they are not nodes of the graph, and one of them may
+ * hold the only pointer to a recorded block. Scanning all the heap memory
+ * outside recorded blocks (live unrecorded blocks, and freed chunks with
+ * their stale words too) can call a lost block reachable, never a
+ * reachable one lost: sampled reports under-report lost memory.
  * Sets blocks[i].cls (sorted, non-overlapping blocks) to DEFINITE,
  * INDIRECT, POSSIBLE, REACHABLE or GONE. stack holds n entries (the mark
  * stack). still_live may be NULL. Must run with the world stopped: it

@@ -27,6 +27,7 @@
 #include "guard.h"
 #include "kind_mapping.h"
 #include "reach.h"
+#include "sample.h"
 #include "report_fds.h"
 #include "report_frames.h"
 #include "suppress.h"
@@ -128,6 +129,8 @@ typedef struct builder {
   ls_reach_block_t *maps; /* the program's mappings as the classifier saw
                              them (sorted; cls set), for visit_mappings */
   size_t nmaps, maps_cap;
+  /* sampled mode: estimated figures, rounded by finish_estimates */
+  double loader_bytes, reachable_bytes, reachable_blocks;
   bool failed;
 } builder_t;
 
@@ -231,12 +234,17 @@ static int find_loader(struct dl_phdr_info *info, size_t size, void *ctx) {
 }
 
 /* Adds one live block of reachability class cls (LS_REACH_DEFINITE when
- * the report has none). */
+ * the report has none). In sampled mode the block stands for w blocks
+ * (sample.h): the estimates are summed here and rounded once, by
+ * finish_estimates. */
 static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
   if (b->failed || !ls_report_passes(b, blk->stamp, blk->thread) || is_stream_buffer(b, blk->addr))
     return;
+  bool sampled = b->r->sample_interval != 0;
+  double w = sampled ? ls_sample_weight(blk->size) : 1.0;
   if (from_loader(b, blk->stack)) {
     b->r->loader_bytes += blk->size;
+    b->loader_bytes += blk->size * w;
     return;
   }
   if (cls == LS_REACH_GONE)
@@ -244,6 +252,8 @@ static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
   if (cls == LS_REACH_REACHABLE) {
     b->r->reachable_bytes += blk->size;
     b->r->reachable_blocks++;
+    b->reachable_bytes += blk->size * w;
+    b->reachable_blocks += w;
     if (!ls_config.show_reachable)
       return;
   }
@@ -257,6 +267,42 @@ static void add_block(builder_t *b, const ls_block_t *blk, int cls) {
   b->r->memory_blocks++;
   b->r->by_class[cls].bytes += blk->size;
   b->r->by_class[cls].blocks++;
+  if (sampled) {
+    g->sampled_bytes += blk->size;
+    g->sampled_count++;
+    g->est_bytes += blk->size * w;
+    g->est_count += w;
+  }
+}
+
+static uint64_t rounded(double x) { return x > 0 ? (uint64_t)(x + 0.5) : 0; }
+
+/* Sampled mode: each memory group's figures become its estimates, and
+ * the memory totals the sums of the groups' (so a summary and the groups
+ * listed under it agree); what was recorded stays in the sampled fields. */
+static void finish_estimates(builder_t *b) {
+  ls_report_t *r = b->r;
+  if (!r->sample_interval)
+    return;
+  r->sampled_bytes = r->memory_bytes;
+  r->sampled_blocks = r->memory_blocks;
+  r->memory_bytes = r->memory_blocks = 0;
+  for (size_t c = 0; c < LS_REACH_CLASS_COUNT; c++)
+    r->by_class[c] = (ls_class_total_t){0};
+  for (size_t i = 0; i < r->ngroups; i++) {
+    ls_group_t *g = &r->groups[i];
+    if (g->kind != LS_GROUP_MEMORY)
+      continue;
+    g->bytes = rounded(g->est_bytes);
+    g->count = rounded(g->est_count);
+    r->memory_bytes += g->bytes;
+    r->memory_blocks += g->count;
+    r->by_class[g->reach].bytes += g->bytes;
+    r->by_class[g->reach].blocks += g->count;
+  }
+  r->loader_bytes = rounded(b->loader_bytes);
+  r->reachable_bytes = rounded(b->reachable_bytes);
+  r->reachable_blocks = rounded(b->reachable_blocks);
 }
 
 static void visit_block(const ls_block_t *blk, void *ctx) { add_block(ctx, blk, LS_REACH_DEFINITE); }
@@ -477,6 +523,7 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
       .pid = getpid(),
       .now = ls_now_ms(),
       .untracked = ls_track_untracked(),
+      .sample_interval = ls_config.sample,
   };
   ls_buf_dynamic(&r->text);
   builder_t b = {.r = r, .f = f};
@@ -497,6 +544,7 @@ int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger) 
   if (f->fds)
     ls_fdtable_foreach(visit_fd, &b);
   ls_report_visit_mappings(&b, f);
+  finish_estimates(&b);
   order(r);
   if (b.map)
     ls_unmap(b.map, b.map_cap * sizeof *b.map);
@@ -539,6 +587,8 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
     case LS_GROUP_MEMORY:
       r->memory_bytes -= g->bytes;
       r->memory_blocks -= g->count;
+      r->sampled_bytes -= g->sampled_bytes;
+      r->sampled_blocks -= g->sampled_count;
       r->by_class[g->reach].bytes -= g->bytes;
       r->by_class[g->reach].blocks -= g->count;
       break;

@@ -99,6 +99,12 @@ typedef struct ls_group {
                               blocks' ls_reach_class_t (part of the key) */
   bool has_growth;         /* diff mode: changed since the last report */
   int64_t growth_bytes, growth_count;
+  /* Memory groups of a sampled report (r->sample_interval): bytes and
+   * count above are estimates (sample.h), rounded from est_bytes and
+   * est_count (sums of size/p and 1/p, kept while building); these are
+   * the blocks recorded. */
+  uint64_t sampled_bytes, sampled_count;
+  double est_bytes, est_count;
 } ls_group_t;
 
 /* One fd of an fd group, or one thread, mapping or child process of
@@ -146,6 +152,12 @@ typedef struct ls_report {
    * split of memory_bytes/memory_blocks). */
   ls_class_total_t by_class[LS_REACH_CLASS_COUNT];
   bool diff;    /* groups carry growth figures */
+  /* LEAKSCOPE_SAMPLE: the sampling interval, 0 in exact mode. When set,
+   * every memory figure (memory_bytes/blocks, by_class, reachable_*,
+   * loader_bytes and the memory groups') is an estimate; sampled_bytes
+   * and sampled_blocks are what the listed memory groups recorded. */
+  uint64_t sample_interval;
+  uint64_t sampled_bytes, sampled_blocks;
   ls_group_t *groups;
   size_t ngroups;
   ls_fd_item_t *fd_items;

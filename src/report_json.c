@@ -11,9 +11,11 @@
 #include "suppress.h"
 
 /* docs/report-format.md, "Versions": 1 = `command` and the summary's
- * per-class totals. */
+ * per-class totals; 2 = the sampled mode's fields (summary `estimated`,
+ * `sample_interval`, `sampled_bytes`, `sampled_blocks`; a memory group's
+ * `estimated`, `sampled_bytes`, `sampled_count`). */
 #define LS_JSON_VERSION 1
-#define LS_JSON_VERSION_MINOR 1
+#define LS_JSON_VERSION_MINOR 2
 
 static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
   const ls_frame_info_t *frames;
@@ -138,6 +140,10 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
   if (r->diff)
     ls_buf_printf(b, ",\"growth\":{\"bytes\":%ld,\"count\":%ld}", (long)g->growth_bytes,
                   (long)g->growth_count);
+  /* sampled mode: bytes, count and growth are estimates; what was recorded */
+  if (r->sample_interval && g->kind == LS_GROUP_MEMORY)
+    ls_buf_printf(b, ",\"estimated\":true,\"sampled_bytes\":%lu,\"sampled_count\":%lu",
+                  (unsigned long)g->sampled_bytes, (unsigned long)g->sampled_count);
   ls_buf_putc(b, ',');
   put_stack(b, sym, g->stack);
   ls_buf_putc(b, '}');
@@ -197,6 +203,13 @@ void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                 (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
                 (unsigned long)r->processes, (unsigned long)r->processes_running);
   ls_buf_printf(b, ",\"fds_stale\":%lu", (unsigned long)r->fds_stale);
+  /* memory figures are estimates in sampled mode; fds and the other kinds
+   * are always exact */
+  ls_buf_printf(b, ",\"estimated\":%s,\"sample_interval\":%lu",
+                r->sample_interval ? "true" : "false", (unsigned long)r->sample_interval);
+  if (r->sample_interval)
+    ls_buf_printf(b, ",\"sampled_bytes\":%lu,\"sampled_blocks\":%lu",
+                  (unsigned long)r->sampled_bytes, (unsigned long)r->sampled_blocks);
   if (r->reach) {
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);

@@ -477,6 +477,9 @@ void ls_report_write_pprof(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t 
   ls_buf_fixed(&cb, comment, sizeof comment - 1);
   ls_buf_printf(&cb, "leakscope report %lu of pid %d (%s)", (unsigned long)r->seq, r->pid,
                 ls_trigger_name(r->trigger));
+  if (r->sample_interval) /* heap values are estimates (report.h) */
+    ls_buf_printf(&cb, "; sampled mode, interval %lu bytes: heap values are estimates",
+                  (unsigned long)r->sample_interval);
   comment[cb.len] = '\0';
   pb_key(out, 13, WIRE_VARINT);
   pb_varint(out, (uint64_t)str_index(&p, comment));

@@ -53,6 +53,11 @@ static void put_fds(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
   ls_buf_putc(b, ')');
 }
 
+/* "≈" before a figure that is a sampled mode's estimate, else nothing. */
+static const char *approx(const ls_report_t *r, const ls_group_t *g) {
+  return r->sample_interval && (!g || g->kind == LS_GROUP_MEMORY) ? "\u2248" : "";
+}
+
 static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
   if (r->trigger != LS_TRIGGER_EXIT) {
     ls_buf_puts(b, ", age ");
@@ -64,8 +69,8 @@ static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
     ls_buf_puts(b, " s");
   }
   if (g->has_growth)
-    ls_buf_printf(b, ", %s%ld (%s%ld bytes) since the previous report",
-                  g->growth_count >= 0 ? "+" : "", (long)g->growth_count,
+    ls_buf_printf(b, ", %s%s%ld (%s%s%ld bytes) since the previous report", approx(r, g),
+                  g->growth_count >= 0 ? "+" : "", (long)g->growth_count, approx(r, g),
                   g->growth_bytes >= 0 ? "+" : "", (long)g->growth_bytes);
 }
 
@@ -122,9 +127,11 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
   }
 }
 
-static void put_bytes_blocks(ls_buf_t *b, uint64_t bytes, uint64_t blocks) {
-  ls_buf_printf(b, "%lu %s in %lu %s", (unsigned long)bytes, ls_rw_plural(bytes, "byte", "bytes"),
-                (unsigned long)blocks, ls_rw_plural(blocks, "block", "blocks"));
+/* "B bytes in K blocks"; with approx "≈", "≈B bytes in ≈K blocks". */
+static void put_bytes_blocks(ls_buf_t *b, uint64_t bytes, uint64_t blocks, const char *approx) {
+  ls_buf_printf(b, "%s%lu %s in %s%lu %s", approx, (unsigned long)bytes,
+                ls_rw_plural(bytes, "byte", "bytes"), approx, (unsigned long)blocks,
+                ls_rw_plural(blocks, "block", "blocks"));
 }
 
 /* Without reachability: "B bytes in K blocks and F fds not released, in G
@@ -133,7 +140,7 @@ static void put_bytes_blocks(ls_buf_t *b, uint64_t bytes, uint64_t blocks) {
  * possibly lost: ...; F fds not released; G groups". */
 static void put_headline(ls_buf_t *b, const ls_report_t *r) {
   if (!r->reach) {
-    put_bytes_blocks(b, r->memory_bytes, r->memory_blocks);
+    put_bytes_blocks(b, r->memory_bytes, r->memory_blocks, approx(r, NULL));
     ls_buf_printf(b, " and %lu %s not released, in %zu %s\n", (unsigned long)r->fds,
                   ls_rw_plural(r->fds, "fd", "fds"), r->listed,
                   ls_rw_plural(r->listed, "group", "groups"));
@@ -142,12 +149,14 @@ static void put_headline(ls_buf_t *b, const ls_report_t *r) {
   static const int classes[] = {LS_REACH_DEFINITE, LS_REACH_INDIRECT, LS_REACH_POSSIBLE};
   for (size_t i = 0; i < LS_ARRAY_LEN(classes); i++) {
     ls_buf_printf(b, "%s: ", ls_reach_class_words(classes[i]));
-    put_bytes_blocks(b, r->by_class[classes[i]].bytes, r->by_class[classes[i]].blocks);
+    put_bytes_blocks(b, r->by_class[classes[i]].bytes, r->by_class[classes[i]].blocks,
+                     approx(r, NULL));
     ls_buf_puts(b, "; ");
   }
   if (ls_config.show_reachable) {
     ls_buf_printf(b, "%s: ", ls_reach_class_words(LS_REACH_REACHABLE));
-    put_bytes_blocks(b, r->by_class[LS_REACH_REACHABLE].bytes, r->by_class[LS_REACH_REACHABLE].blocks);
+    put_bytes_blocks(b, r->by_class[LS_REACH_REACHABLE].bytes, r->by_class[LS_REACH_REACHABLE].blocks,
+                     approx(r, NULL));
     ls_buf_puts(b, "; ");
   }
   ls_buf_printf(b, "%lu %s not released; %zu %s\n", (unsigned long)r->fds,
@@ -162,6 +171,14 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
   ls_rw_put_command(b);
   ls_buf_putc(b, '\n');
   put_headline(b, r);
+  if (r->sample_interval)
+    ls_buf_printf(b,
+                  "sampled mode: about one heap allocation per %lu bytes allocated is recorded, "
+                  "every block of %lu bytes or more; \u2248 marks estimates (recorded: %lu %s in "
+                  "%lu %s)\n",
+                  (unsigned long)r->sample_interval, (unsigned long)r->sample_interval,
+                  (unsigned long)r->sampled_bytes, ls_rw_plural(r->sampled_bytes, "byte", "bytes"),
+                  (unsigned long)r->sampled_blocks, ls_rw_plural(r->sampled_blocks, "block", "blocks"));
   size_t nrules;
   const ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
@@ -171,7 +188,7 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                     (unsigned long)rules[i].groups, ls_rw_plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
   if (r->reach) {
-    put_bytes_blocks(b, r->reachable_bytes, r->reachable_blocks);
+    put_bytes_blocks(b, r->reachable_bytes, r->reachable_blocks, approx(r, NULL));
     ls_buf_printf(b, " still reachable%s\n",
                   ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
   }
@@ -199,7 +216,10 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
       put_age(b, r, g);
       ls_buf_puts(b, ", created at:\n");
     } else if (g->kind == LS_GROUP_MEMORY) {
-      put_bytes_blocks(b, g->bytes, g->count);
+      put_bytes_blocks(b, g->bytes, g->count, approx(r, g));
+      if (r->sample_interval)
+        ls_buf_printf(b, " (recorded: %lu %s)", (unsigned long)g->sampled_count,
+                      ls_rw_plural(g->sampled_count, "block", "blocks"));
       if (r->reach)
         ls_buf_printf(b, ", %s", ls_reach_class_words(g->reach));
       put_age(b, r, g);

@@ -11,6 +11,7 @@
 #include "atomic.h"
 #include "config.h"
 #include "guard.h"
+#include "sample.h"
 #include "side_stack.h"
 #include "stack.h"
 #include "table.h"
@@ -105,6 +106,16 @@ bool ls_track_origin(ls_origin_t *o) {
 
 void ls_track_count_untracked(void) { count_untracked(); }
 
+/* A table insert, counted in the sampled mode's filter (sample.h): before
+ * the allocating call returns, so before any free of the block. */
+static bool insert(const ls_block_t *b) {
+  if (!ls_table_insert(b))
+    return false;
+  if (ls_sample_filter_on())
+    ls_sample_filter_add(b->addr);
+  return true;
+}
+
 typedef struct alloc_args {
   void *p;
   size_t size;
@@ -118,25 +129,29 @@ static void record_alloc(void *arg) {
     ls_block_t b = {.addr = (uintptr_t)a->p,
                     .size = a->size > UINT32_MAX ? UINT32_MAX : (uint32_t)a->size,
                     .stack = o.stack, .stamp = o.stamp, .thread = o.thread};
-    if (!b.stack || !ls_table_insert(&b))
+    if (!b.stack || !insert(&b))
       count_untracked();
   }
 }
 
-void ls_track_alloc(void *p, size_t size) {
+void ls_track_record_alloc(void *p, size_t size) {
   alloc_args_t a = {p, size};
   ls_side_run(record_alloc, &a);
 }
 
-bool ls_track_free(void *p, ls_block_t *old) {
+bool ls_track_forget(void *p, ls_block_t *old) {
   if (ls_unlikely(ls_atomic_load_acquire(&init_state) != INIT_READY))
     return false; /* nothing can be tracked yet */
-  return ls_table_remove((uintptr_t)p, old);
+  if (!ls_table_remove((uintptr_t)p, old))
+    return false;
+  if (ls_sample_filter_on())
+    ls_sample_filter_remove((uintptr_t)p);
+  return true;
 }
 
 void ls_track_restore(const ls_block_t *old) {
   /* old came from ls_track_free, which found the tables ready */
-  if (!ls_table_insert(old))
+  if (!insert(old))
     count_untracked();
 }
 

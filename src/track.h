@@ -21,12 +21,27 @@ void ls_track_init(void);
  * libunwind opens its validation pipe then (interpose_fd.c). */
 bool ls_track_unwinder_starting(void);
 
+#include "sample.h"
 #include "table.h"
 
-void ls_track_alloc(void *p, size_t size);
+/* Records the block p of size bytes (the stack, a table entry). */
+void ls_track_record_alloc(void *p, size_t size);
+/* A new block: recorded in exact mode; in sampled mode only when the
+ * thread's countdown says so (sample.h), so an allocation that is not
+ * sampled costs a few instructions here and nothing else. */
+static inline void ls_track_alloc(void *p, size_t size) {
+  if (ls_sample_take(size))
+    ls_track_record_alloc(p, size);
+}
 /* Forgets p; with `old`, returns its entry there (for ls_track_restore).
- * Returns whether p was tracked. */
-bool ls_track_free(void *p, ls_block_t *old);
+ * Returns whether p was tracked. In sampled mode, a block the counting
+ * filter says was never recorded is not looked up at all. */
+bool ls_track_forget(void *p, ls_block_t *old);
+static inline bool ls_track_free(void *p, ls_block_t *old) {
+  if (ls_config.sample && !ls_sample_filter_maybe((uintptr_t)p))
+    return false;
+  return ls_track_forget(p, old);
+}
 /* Puts back an entry taken by ls_track_free (a realloc that failed). */
 void ls_track_restore(const ls_block_t *old);
 

@@ -4,8 +4,9 @@
 # names are read from src/real.h's LS_REAL_FUNCS list (plus reallocarray,
 # built on realloc, and vfork, which makes the system call itself), so the
 # check follows that list.
-# The leakscope_* names carry the version node LEAKSCOPE_0.1 (default
-# version, "@@"; cmake/leakscope.map), the interposed names none: a
+# The leakscope_* names carry a version node LEAKSCOPE_0.N (default
+# version, "@@"; cmake/leakscope.map: 0.1, then one node per addition),
+# the interposed names none: a
 # versioned malloc would not bind a program's malloc@GLIBC_2.2.5.
 # Run: cmake -DLIB=<libleakscope.so> -DREAL_H=<src/real.h> -P exports.cmake
 cmake_minimum_required(VERSION 3.18)
@@ -32,10 +33,10 @@ foreach(line IN LISTS lines)
   elseif(line MATCHES "^[0-9a-f]+ [A-Z] (.+)$")
     set(sym ${CMAKE_MATCH_1})
     math(EXPR count "${count} + 1")
-    if(sym MATCHES "^leakscope_[a-z_]+@@LEAKSCOPE_0\\.1$")
+    if(sym MATCHES "^leakscope_[a-z_]+@@LEAKSCOPE_0\\.[0-9]+$")
       math(EXPR versioned "${versioned} + 1")
     elseif(sym MATCHES "^leakscope_")
-      message(FATAL_ERROR "API symbol without the LEAKSCOPE_0.1 version: ${sym}")
+      message(FATAL_ERROR "API symbol without a LEAKSCOPE_0.N version: ${sym}")
     elseif(sym MATCHES "@")
       message(FATAL_ERROR "interposed symbol with a version (would not interpose): ${sym}")
     elseif(NOT sym IN_LIST allowed)
@@ -50,4 +51,4 @@ if(NOT has_node OR versioned LESS 10)
   message(FATAL_ERROR "the leakscope_* symbols are not versioned (${versioned} are)")
 endif()
 message(STATUS "${count} exported symbols, all interposed libc names or leakscope_* "
-  "(${versioned} of them versioned LEAKSCOPE_0.1)")
+  "(${versioned} of them versioned LEAKSCOPE_0.N)")
