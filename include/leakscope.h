@@ -42,7 +42,8 @@ LEAKSCOPE_EXPORT const char *leakscope_version(void);
 
 /* Figures about the live set and leakscope's own cost. */
 typedef struct leakscope_stats {
-  uint64_t live_blocks;       /* heap blocks tracked and not yet freed */
+  uint64_t live_blocks;       /* heap blocks tracked and not yet freed (in the
+                                 sampled mode: those recorded) */
   uint64_t live_bytes;        /* their requested sizes, summed */
   uint64_t live_fds;          /* fds, streams and dirs tracked and open */
   uint64_t stacks;            /* distinct stacks in the stack depot */

@@ -421,6 +421,7 @@ static const struct {
     {"SHOW_BELOW_MAIN", bad_bools},  {"PYTHON", bad_bools},       {"PYTHON_VIEW", bad_enums},
     {"PYTHON_OBJECTS", bad_bools},   {"THREADS", bad_enums},      {"SHOW_STD_FDS", bad_bools},
     {"SUPPRESSIONS", bad_suppressions}, {"VERBOSE", bad_bools},
+    {"SAMPLE", bad_numbers},         {"SEED", bad_numbers},
 };
 
 /* Every LEAKSCOPE_ variable docs/options.md documents must be tested. */

@@ -17,6 +17,8 @@
  *  reach_heap_root  a recorded block pointed to only from a block that was
  *                   not recorded is reachable; one nobody points to is
  *                   definitely lost (at -O0 and -O2)
+ *  diff_growth      growth between a signal report and the exit report
+ *                   (LEAKSCOPE_DIFF=1), on recorded blocks
  *  bad_value        LEAKSCOPE_SAMPLE=12k: one warning, exact mode
  *
  * The seeds (LEAKSCOPE_SEED) make every run reproducible: each case gives
@@ -255,6 +257,40 @@ static void test_reach_heap_root(void **state) {
   }
 }
 
+/* Growth (LEAKSCOPE_DIFF) between a signal report and the exit report,
+ * on recorded blocks: 1 MiB blocks at 512 KiB are always recorded, so the
+ * growth is exact; the signal report is already marked as estimated. */
+static void test_diff_growth(void **state) {
+  (void)state;
+  const char *path = prog("growth", "O2");
+  const char *env[] = {"LEAKSCOPE_SAMPLE=524288", "LEAKSCOPE_DIFF=1", NULL};
+  ts_run_t run;
+  ts_run(&run, LS_TEST_LIB, path, NULL, env);
+  TS_CHECK_INT(&run, "exit status", 0, run.exit_code);
+  TS_CHECK_INT(&run, "reports", 2, (int64_t)run.nreports);
+  const char *src = source("growth");
+  int line = ts_marker_line(src, "grows");
+  for (size_t i = 0; i < run.nreports && i < 2; i++) {
+    const json_value_t *report = run.reports[i];
+    ts_check_report_shape(&run, report);
+    TS_CHECK(&run, get_bool(&run, json_get(report, "summary"), "estimated"));
+    /* summed over the groups of the line: -O2 may give main two call
+     * sites of leak(), hence two stacks */
+    ts_leaks_t m = ts_leaks_at(report, src, line);
+    int64_t blocks = 5 * (int64_t)(i + 1), grown = 0, grown_bytes = 0;
+    TS_CHECK_INT(&run, "count", blocks, m.count);
+    TS_CHECK_INT(&run, "bytes", blocks << 20, m.bytes);
+    for (size_t g = 0; g < m.groups && g < TS_MAX_MATCHES; g++) {
+      const json_value_t *growth = json_get(m.group[g], "growth");
+      grown += get_int(&run, growth, "count");
+      grown_bytes += get_int(&run, growth, "bytes");
+    }
+    TS_CHECK_INT(&run, "growth.count", 5, grown);
+    TS_CHECK_INT(&run, "growth.bytes", 5 << 20, grown_bytes);
+  }
+  ts_run_free(&run);
+}
+
 static void test_bad_value(void **state) {
   (void)state;
   const char *path = prog("leak", "O2");
@@ -278,7 +314,8 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_estimate_small), cmocka_unit_test(test_estimate_large),
       cmocka_unit_test(test_large_always),   cmocka_unit_test(test_fds_exact),
       cmocka_unit_test(test_api_estimate),   cmocka_unit_test(test_api_exact),
-      cmocka_unit_test(test_reach_heap_root), cmocka_unit_test(test_bad_value),
+      cmocka_unit_test(test_reach_heap_root), cmocka_unit_test(test_diff_growth),
+      cmocka_unit_test(test_bad_value),
   };
   return ts_main("sample", tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : NULL);
 }
