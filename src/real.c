@@ -14,7 +14,7 @@ _Atomic int ls_real_ready;
 
 /* dlsym needs well under 1 KiB (heaptrack's pool is 1 KiB); a few threads
  * may race through resolution at once. */
-static _Alignas(16) char boot_pool[16384];
+_Alignas(16) char ls_boot_pool[LS_BOOT_POOL_BYTES];
 static _Atomic size_t boot_used;
 
 void *ls_boot_alloc(size_t size, size_t align) {
@@ -25,17 +25,13 @@ void *ls_boot_alloc(size_t size, size_t align) {
   for (;;) {
     /* a 16-byte header in front of each block keeps its size for realloc */
     size_t start = (old + 16 + align - 1) & ~(align - 1);
-    if (start + size > sizeof boot_pool || size > sizeof boot_pool)
+    if (start + size > sizeof ls_boot_pool || size > sizeof ls_boot_pool)
       return NULL;
     if (ls_atomic_cas_weak_relaxed(&boot_used, &old, start + size)) {
-      *(size_t *)(boot_pool + start - 16) = size;
-      return boot_pool + start;
+      *(size_t *)(ls_boot_pool + start - 16) = size;
+      return ls_boot_pool + start;
     }
   }
-}
-
-bool ls_boot_owns(const void *p) {
-  return (const char *)p >= boot_pool && (const char *)p < boot_pool + sizeof boot_pool;
 }
 
 size_t ls_boot_size(const void *p) { return *(const size_t *)((const char *)p - 16); }

@@ -146,8 +146,13 @@ void ls_real_resolve(void);
 
 /* The bootstrap arena: 16-aligned, zeroed, never reused. */
 void *ls_boot_alloc(size_t size, size_t align);
-bool ls_boot_owns(const void *p);
 size_t ls_boot_size(const void *p);
+#define LS_BOOT_POOL_BYTES 16384
+extern char ls_boot_pool[LS_BOOT_POOL_BYTES];
+/* Whether p is in the arena: inline, every free asks. */
+static inline bool ls_boot_owns(const void *p) {
+  return (uintptr_t)p - (uintptr_t)ls_boot_pool < LS_BOOT_POOL_BYTES;
+}
 
 #include "atomic.h"
 #include "guard.h"
