@@ -63,6 +63,21 @@ static int by_growth(const void *pa, const void *pb)
   return strcmp(a->fp, b->fp); /* a stable order for equal growth */
 }
 
+/* --sort size: the biggest in NEW first (memory by bytes, then fds by
+ * count), as a report orders its groups. */
+static int by_size(const void *pa, const void *pb)
+{
+  const struct entry *a = pa, *b = pb;
+
+  if (a->memory != b->memory)
+    return a->memory ? -1 : 1;
+  if (a->memory && a->new_bytes != b->new_bytes)
+    return a->new_bytes > b->new_bytes ? -1 : 1;
+  if (a->new_count != b->new_count)
+    return a->new_count > b->new_count ? -1 : 1;
+  return by_growth(pa, pb);
+}
+
 static void describe(FILE *out, const char *label, const char *path, const json_value_t *r)
 {
   fprintf(out, "%s %s: report %lld of pid %lld (%s), %lld bytes in %lld blocks and %lld fds\n",
@@ -94,10 +109,13 @@ static void put_entry(FILE *out, const struct entry *e)
 
 static void usage(FILE *out)
 {
-  fputs("usage: leakscope diff OLD.json NEW.json [--top N] [--all] [--output FILE]\n"
+  fputs("usage: leakscope diff OLD.json NEW.json [--sort growth|size] [--top N] [--all]\n"
+        "                      [--output FILE]\n"
         "Compares the last report of each JSON report file, group by group\n"
         "(matched by fingerprint), and lists the groups that grew: memory by bytes\n"
         "gained, then fds by descriptors gained, biggest growth first.\n"
+        "  --sort growth   biggest growth first (the default)\n"
+        "  --sort size     biggest in NEW first, as a report orders its groups\n"
         "  --top N         only the first N groups\n"
         "  --all           also the groups that shrank or did not change\n"
         "  --output FILE   write there instead of stdout\n",
@@ -110,7 +128,7 @@ int ls_cmd_diff(int argc, char **argv)
   struct table t = {0};
   json_value_t *report[2];
   long top = -1;
-  bool all = false;
+  bool all = false, by_new_size = false;
   size_t shown = 0, grew = 0;
   int64_t bytes = 0, blocks = 0, fds = 0;
   FILE *out;
@@ -123,6 +141,12 @@ int ls_cmd_diff(int argc, char **argv)
       return 0;
     } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
       output = argv[++i];
+    } else if (!strcmp(argv[i], "--sort") && i + 1 < argc) {
+      i++;
+      if (!strcmp(argv[i], "growth") || !strcmp(argv[i], "size"))
+        by_new_size = !strcmp(argv[i], "size");
+      else
+        ls_cli_fatal(LS_CLI_USAGE, "invalid value '%s' for --sort: expected growth or size", argv[i]);
     } else if (!strcmp(argv[i], "--all")) {
       all = true;
     } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
@@ -158,7 +182,7 @@ int ls_cmd_diff(int argc, char **argv)
     }
   }
   if (t.n)
-    qsort(t.e, t.n, sizeof *t.e, by_growth);
+    qsort(t.e, t.n, sizeof *t.e, by_new_size ? by_size : by_growth);
   for (size_t i = 0; i < t.n; i++) {
     if (gained_bytes(&t.e[i]) > 0 || gained_count(&t.e[i]) > 0) {
       grew++;

@@ -134,6 +134,14 @@ static bool system_module(const char *module)
          starts_with(module, "/usr/local/lib/");
 }
 
+bool ls_frame_is_own(const json_value_t *f)
+{
+  const char *file = ls_str(f, "file", NULL);
+
+  return file && file[0] == '/' && !starts_with(file, "/usr/") &&
+         !system_module(ls_str(f, "module", NULL));
+}
+
 int ls_own_frame(const json_value_t *group)
 {
   const json_value_t *stack = json_get(group, "stack");
@@ -147,8 +155,7 @@ int ls_own_frame(const json_value_t *group)
       continue;
     if (with_file < 0)
       with_file = (int)i;
-    if (file[0] == '/' && !starts_with(file, "/usr/") &&
-        !system_module(ls_str(f, "module", NULL)))
+    if (ls_frame_is_own(f))
       return (int)i;
   }
   if (with_file >= 0)

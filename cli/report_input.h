@@ -54,6 +54,10 @@ int64_t ls_int(const json_value_t *v, const char *key);
  * file, then to 0; -1 for an empty stack. */
 int ls_own_frame(const json_value_t *group);
 
+/* Whether a frame is in the program's own sources (ls_own_frame's test;
+ * the library's --gen-suppressions uses the same one). */
+bool ls_frame_is_own(const json_value_t *frame);
+
 /* "17 bytes in 3 blocks, definitely lost" / "1 fd still open (file; fd 3:
  * /dev/null)": what a group holds, into buf. */
 const char *ls_group_title(const json_value_t *group, char *buf, size_t size);

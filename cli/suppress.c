@@ -4,12 +4,16 @@
  * ones (or to edit down to the few that are meant).
  *
  * Each rule is a frame rule anchored on frame #0 (docs/user-guide.md,
- * "Suppressions"): `leak:#0:^f0$;^f1$;...` lists the group's frames,
- * innermost first, each function name matched whole, so the rule takes
- * this stack and not another one that merely passes through one of its
- * functions. A frame without a function name is written `*` (any frame).
- * Groups with the same frames (a stack split by reachability class) get
- * one rule.
+ * "Suppressions"): `leak:#0:^f0 (*f.c:12)$;^f1$;...` lists the group's
+ * frames, innermost first, each function name matched whole, so the rule
+ * takes this stack and not another one that merely passes through one of
+ * its functions; the innermost frame in the program's own sources also by
+ * its location, so two call sites in one function get two rules. A frame
+ * without a function name is written `*` (any frame). These are the rules
+ * the library prints with LEAKSCOPE_GEN_SUPPRESSIONS (src/report_writer.c,
+ * ls_rw_put_rule), and a report that carries them ("suppression") gives
+ * them as they are. Groups with the same rule (a stack split by
+ * reachability class) get one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,15 +24,33 @@
 /* Writes name as a whole-name pattern: ';' would end the frame's pattern
  * and a newline the rule, so both become '*' (any run), which still
  * matches the name. */
-static void put_pattern(FILE *out, const char *name)
+static void put_chars(FILE *out, const char *name)
 {
+  for (const char *p = name; *p; p++)
+    fputc(*p == ';' || *p == '\n' || *p == '\r' ? '*' : *p, out);
+}
+
+/* A frame's pattern: its function whole; with located, also its file's
+ * base name and line ("^f (*f.c:12)$"). */
+static void put_pattern(FILE *out, const json_value_t *frame, bool located)
+{
+  const char *name = ls_str(frame, "function", NULL);
+  const char *file = ls_str(frame, "file", NULL);
+  int64_t line = ls_int(frame, "line");
+
   if (!name) {
     fputc('*', out);
     return;
   }
   fputc('^', out);
-  for (const char *p = name; *p; p++)
-    fputc(*p == ';' || *p == '\n' || *p == '\r' ? '*' : *p, out);
+  put_chars(out, name);
+  if (located && file && line > 0) {
+    const char *base = strrchr(file, '/');
+
+    fputs(" (*", out);
+    put_chars(out, base ? base + 1 : file);
+    fprintf(out, ":%lld)", (long long)line);
+  }
   fputc('$', out);
 }
 
@@ -37,20 +59,36 @@ static void put_pattern(FILE *out, const char *name)
 static char *rule_for(const json_value_t *group)
 {
   const json_value_t *stack = json_get(group, "stack");
+  const char *given = ls_str(group, "suppression", NULL);
   char *text = NULL;
   size_t len = 0;
+  size_t site = 0, n = json_len(stack);
   FILE *m = open_memstream(&text, &len);
 
   if (!m)
     ls_cli_fatal(LS_CLI_ERROR, "out of memory");
+  if (given) {
+    put_chars(m, given);
+    if (fclose(m))
+      ls_cli_fatal(LS_CLI_ERROR, "out of memory");
+    return text;
+  }
   /* The rule prefix is the kind's name, but "leak" for heap memory. */
   const char *kind = ls_str(group, "kind", "memory");
 
+  /* The located frame: the innermost own one with a function and a line,
+   * else #0 (as ls_rw_put_rule chooses). */
+  while (site < n && !(ls_frame_is_own(json_at(stack, site)) &&
+                       ls_str(json_at(stack, site), "function", NULL) &&
+                       ls_int(json_at(stack, site), "line") > 0))
+    site++;
+  if (site == n)
+    site = 0;
   fprintf(m, "%s:#0:", strcmp(kind, "memory") ? kind : "leak");
-  for (size_t i = 0; i < json_len(stack); i++) {
+  for (size_t i = 0; i < n; i++) {
     if (i)
       fputc(';', m);
-    put_pattern(m, ls_str(json_at(stack, i), "function", NULL));
+    put_pattern(m, json_at(stack, i), i == site);
   }
   if (!json_len(stack))
     fputc('*', m);

@@ -37,17 +37,18 @@ _leakscope() {
       --) ((i == cword - 1)) && COMPREPLY=($(compgen -c -- "$cur")) && return
           compopt -o default 2>/dev/null; COMPREPLY=(); return ;;
       --output|--format|--depth|--signal|--interval|--min-age|--error-exitcode|\
-      --suppressions|--unwind) ((i++)) ;;
+      --suppressions|--unwind|--baseline|--sort|--top) ((i++)) ;;
       -*) ;;
       *) compopt -o default 2>/dev/null; COMPREPLY=(); return ;;
       esac
     done
     case $prev in
     --format) COMPREPLY=($(compgen -W "text json folded pprof" -- "$cur")); return ;;
-    --unwind) COMPREPLY=($(compgen -W "libunwind fp" -- "$cur")); return ;;
+    --unwind) COMPREPLY=($(compgen -W "cfi fp" -- "$cur")); return ;;
     --signal) COMPREPLY=($(compgen -W "SIGUSR1 SIGUSR2 SIGRTMIN+1 none" -- "$cur")); return ;;
-    --output|--suppressions) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-    --depth|--interval|--min-age|--error-exitcode) return ;;
+    --sort) COMPREPLY=($(compgen -W "size growth" -- "$cur")); return ;;
+    --output|--suppressions|--baseline) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --depth|--interval|--min-age|--error-exitcode|--top) return ;;
     esac
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "$(_leakscope_options run "$tool") --help --" -- "$cur"))
@@ -69,6 +70,7 @@ _leakscope() {
     case $prev in
     --output|--source-root) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --top) return ;;
+    --sort) COMPREPLY=($(compgen -W "growth size" -- "$cur")); return ;;
     esac
     if [[ $cur == -* ]]; then
       COMPREPLY=($(compgen -W "$(_leakscope_options "$cmd" "$tool")" -- "$cur"))

@@ -338,7 +338,8 @@ static void read_env(ls_config_t *cfg, char **envp, bool secure, bool quiet) {
       n = sizeof name - 1;
     memcpy(name, *e + 10, n);
     name[n] = '\0';
-    if (secure && (!strcasecmp(name, "output") || !strcasecmp(name, "suppressions"))) {
+    if (secure && (!strcasecmp(name, "output") || !strcasecmp(name, "suppressions") ||
+                   !strcasecmp(name, "baseline"))) {
       if (!quiet)
         ls_warn("LEAKSCOPE_%s is ignored in a set-uid/set-gid program", name);
       continue;

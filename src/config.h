@@ -34,6 +34,8 @@ enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
 /* LEAKSCOPE_THREADS: threads still running are listed (default), or
  * reported as leaks (strict). */
 enum { LS_THREADS_LIST, LS_THREADS_STRICT };
+/* LEAKSCOPE_SORT: groups by size (default), or by growth (diff reports). */
+enum { LS_SORT_SIZE, LS_SORT_GROWTH };
 
 /* X(field, kind, default, min, max, values, flags, doc)
  * kind: BOOL, UINT (min..max), STRING, ENUM (values: "a|b|c", value is the
@@ -85,6 +87,15 @@ enum { LS_THREADS_LIST, LS_THREADS_STRICT };
     "sampled mode: record about one heap allocation per BYTES allocated (mean); 0: every one") \
   X(seed, UINT, 0, 0, 4294967295, "", "",                                         \
     "sampled mode: seed of the sampling (reproducible runs); 0: a new one per run") \
+  X(gen_suppressions, BOOL, 0, 0, 1, "", "--gen-suppressions=1",                  \
+    "print a ready suppression rule with each group")                           \
+  X(baseline, STRING, 0, 0, 0, "", "--baseline FILE",                             \
+    "JSON report of known leaks: the exit status counts only groups not in it")  \
+  X(sort, ENUM, 0, 0, 0, "size|growth", "--sort",                                 \
+    "order of the groups: by size, or by growth since the previous report (--diff)") \
+  X(top, UINT, 0, 0, 1000000000, "", "--top N", "list only the first N groups; 0: all") \
+  X(folded_lines, BOOL, 0, 0, 1, "", "--folded-lines=1",                          \
+    "folded stacks: each frame with its file:line")                             \
   X(verbose, BOOL, 0, 0, 1, "", "--verbose=1", "print the effective options at start")
 
 typedef struct ls_config {
@@ -125,7 +136,8 @@ const char *ls_config_expected(const char *name, char *buf, size_t n);
 
 /* Loads ls_config from envp (defaults first). Warns once about each
  * unknown LEAKSCOPE_ variable. With secure (set-uid/set-gid programs),
- * LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS are refused. */
+ * LEAKSCOPE_OUTPUT, LEAKSCOPE_SUPPRESSIONS and LEAKSCOPE_BASELINE
+ * are refused (they name files to read or write). */
 void ls_config_load(char **envp, bool secure);
 
 /* Reads envp into cfg exactly as ls_config_load reads it into ls_config,

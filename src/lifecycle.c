@@ -22,6 +22,7 @@
 #include <sys/auxv.h>
 #include <unistd.h>
 
+#include "baseline.h"
 #include "config.h"
 #include "dump_thread.h"
 #include "fdtable.h"
@@ -191,6 +192,7 @@ __attribute__((constructor(101))) static void ls_start(void) {
   if (!ls_config.follow_exec)
     stop_following_exec();
   ls_suppress_load(ls_config.suppressions);
+  ls_baseline_load(ls_config.baseline);
   ls_python_init();
   check_allocator();
   ls_track_init();

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "arena.h"
+#include "baseline.h"
 #include "config.h"
 #include "depot.h"
 #include "python.h"
@@ -566,16 +567,19 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
   ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
     rules[i].groups = rules[i].bytes = rules[i].count = 0;
-  r->listed = r->leak_groups = 0;
+  r->listed = r->leak_groups = r->baseline_groups = 0;
+  r->baseline = ls_baseline_active();
   for (size_t i = 0; i < r->ngroups; i++) {
     ls_group_t *g = &r->groups[i];
+    size_t n = nrules || r->baseline ? ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES)
+                                     : 0;
     /* the rule kinds follow the group kinds */
-    ls_rule_t *rule = nrules ? ls_suppress_find((ls_rule_kind_t)g->kind, frames,
-                                                ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES))
-                             : NULL;
+    ls_rule_t *rule = nrules ? ls_suppress_find((ls_rule_kind_t)g->kind, frames, n) : NULL;
     if (!rule) {
       r->listed++;
       r->leak_groups += !g->not_leak;
+      g->in_baseline = r->baseline && ls_baseline_has(ls_report_fingerprint(g, frames, n));
+      r->baseline_groups += g->in_baseline && !g->not_leak;
       continue;
     }
     g->suppressed = true;
@@ -641,3 +645,42 @@ void ls_report_diff(ls_report_t *r) {
   qsort(prev, nprev, sizeof *prev, cmp_prev);
 }
 
+
+/* --- Order and length of the list (LEAKSCOPE_SORT, LEAKSCOPE_TOP) --- */
+
+/* Kinds in report order; within one, the biggest growth first (bytes,
+ * then count), then the report's own order (by size). Suppressed groups
+ * go last: they are not listed. */
+static int cmp_growth(const void *a, const void *b) {
+  const ls_group_t *x = a, *y = b;
+  if (x->suppressed != y->suppressed)
+    return x->suppressed ? 1 : -1;
+  if (x->kind != y->kind)
+    return x->kind < y->kind ? -1 : 1;
+  if (x->growth_bytes != y->growth_bytes)
+    return x->growth_bytes > y->growth_bytes ? -1 : 1;
+  if (x->growth_count != y->growth_count)
+    return x->growth_count > y->growth_count ? -1 : 1;
+  return cmp_groups(a, b);
+}
+
+void ls_report_rank(ls_report_t *r, bool by_growth, size_t top) {
+  /* Groups carry their fd items by first_fd/nfds, so moving them keeps
+   * their items; fd_items[].group, an index from before, is not read
+   * after order(). */
+  if (by_growth && r->diff && r->ngroups > 1)
+    qsort(r->groups, r->ngroups, sizeof *r->groups, cmp_growth);
+  if (!top)
+    return;
+  size_t listed = 0;
+  for (size_t i = 0; i < r->ngroups; i++) {
+    if (r->groups[i].suppressed)
+      continue;
+    if (listed == top) {
+      r->ngroups = i; /* the rest are not written; the summary keeps them */
+      r->cut = true;
+      return;
+    }
+    listed++;
+  }
+}

@@ -97,6 +97,9 @@ typedef struct ls_group {
                               children still running; not in `listed`) */
   uint8_t reach;           /* memory groups of a report with `reach`: the
                               blocks' ls_reach_class_t (part of the key) */
+  bool in_baseline;        /* LEAKSCOPE_BASELINE: its fingerprint is in the
+                              baseline report (listed, not counted by the
+                              exit status) */
   bool has_growth;         /* diff mode: changed since the last report */
   int64_t growth_bytes, growth_count;
   /* Memory groups of a sampled report (r->sample_interval): bytes and
@@ -143,7 +146,11 @@ typedef struct ls_report {
   uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
   size_t listed;         /* groups not suppressed (the entries listed) */
   size_t leak_groups;    /* of those, the leaks (not running threads or
-                            children): what the exit code counts */
+                            children) */
+  size_t baseline_groups; /* of the leaks, those in the baseline
+                            (LEAKSCOPE_BASELINE); the exit code counts
+                            leak_groups - baseline_groups */
+  bool baseline;         /* a baseline is loaded: groups carry in_baseline */
   bool reach;            /* LEAKSCOPE_REACHABILITY: memory groups are split
                             by reachability class; reachable blocks are
                             listed only with LEAKSCOPE_SHOW_REACHABLE */
@@ -158,6 +165,7 @@ typedef struct ls_report {
    * and sampled_blocks are what the listed memory groups recorded. */
   uint64_t sample_interval;
   uint64_t sampled_bytes, sampled_blocks;
+  bool cut;     /* LEAKSCOPE_TOP left listed groups out of groups[] */
   ls_group_t *groups;
   size_t ngroups;
   ls_fd_item_t *fd_items;
@@ -196,9 +204,21 @@ void ls_report_release(ls_report_t *r);
 void ls_report_diff(ls_report_t *r);
 
 /* Marks the groups that suppression rules match and takes them out of
- * the totals; each rule's counters then describe this report. sym may be
+ * the totals; each rule's counters then describe this report. Then marks
+ * the groups in the baseline (baseline.h), when one is loaded. sym may be
  * NULL (frames from the loader alone). */
 void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym);
+
+/* The group's fingerprint (fingerprint.h) from frames[0..n), the frames
+ * the reports show for its stack (report_frames.h): what the JSON report
+ * writes and `leakscope` recomputes from it. */
+uint64_t ls_report_fingerprint(const ls_group_t *g, const ls_frame_info_t *frames, size_t n);
+
+/* Orders and cuts the list of groups, after ls_report_suppress: with
+ * by_growth and a diff report, the biggest growth first (LEAKSCOPE_SORT
+ * =growth); with top, only the first top listed groups are kept for the
+ * writers (LEAKSCOPE_TOP; `cut` set). The summary still counts them all. */
+void ls_report_rank(ls_report_t *r, bool by_growth, size_t top);
 
 /* The program and its arguments as the process started (argv, captured
  * before main by report.c): argc strings; 0 when unknown. Never freed. */

@@ -22,10 +22,12 @@ static int render_locked(ls_trigger_t trigger, const ls_filter_t *f, int format,
     ls_report_diff(&r);
   ls_symbolizer_t *sym = ls_report_symbolizer();
   ls_report_suppress(&r, sym);
+  ls_report_rank(&r, ls_config.sort == LS_SORT_GROWTH, ls_config.top);
   ls_report_format(&r, sym, format, out);
   if (sym)
     ls_sym_close(sym);
-  int groups = out->truncated ? -1 : (int)r.leak_groups;
+  /* what the exit status counts: the leaks not in the baseline */
+  int groups = out->truncated ? -1 : (int)(r.leak_groups - r.baseline_groups);
   if (out->truncated)
     ls_warn("out of memory while formatting the report; nothing written");
   ls_report_release(&r);

@@ -2,9 +2,20 @@
  * report_folded.c: folded stacks for flame graphs (flamegraph.pl,
  * inferno, speedscope; docs/flamegraph.md): one line per group, frames
  * outermost first separated by ';', then the weight: bytes for memory,
- * the count for fds (under a root frame naming the resource).
+ * the count for fds (under a root frame naming the resource). With
+ * LEAKSCOPE_FOLDED_LINES=1 each frame with a source line is
+ * "function:file.c:LINE" (the file's base name).
  */
+#include <string.h>
+
 #include "report_writer.h"
+
+/* A name in a frame: ';' separates frames and ' ' the weight, so both
+ * become '_'. */
+static void put_name(ls_buf_t *b, const char *name) {
+  for (const char *c = name; *c; c++)
+    ls_buf_putc(b, *c == ';' || *c == ' ' ? '_' : *c);
+}
 
 void ls_report_write_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
   for (size_t i = 0; i < r->ngroups; i++) {
@@ -21,10 +32,16 @@ void ls_report_write_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t
     for (size_t k = n; k-- > 0;) {
       const char *name = frames[k].function;
       if (name) {
-        for (const char *c = name; *c; c++)
-          ls_buf_putc(b, *c == ';' || *c == ' ' ? '_' : *c);
+        put_name(b, name);
       } else {
         ls_buf_printf(b, "0x%lx", (unsigned long)frames[k].offset);
+      }
+      if (ls_config.folded_lines && frames[k].file && frames[k].line > 0) {
+        /* "parse:parse.c:12": two sites in one function stay apart */
+        const char *base = strrchr(frames[k].file, '/');
+        ls_buf_putc(b, ':');
+        put_name(b, base ? base + 1 : frames[k].file);
+        ls_buf_printf(b, ":%d", frames[k].line);
       }
       if (k)
         ls_buf_putc(b, ';');

@@ -7,20 +7,20 @@
 #include <sys/mman.h>
 #include <sys/wait.h>
 
+#include "fingerprint.h"
 #include "report_writer.h"
 #include "suppress.h"
 
 /* docs/report-format.md, "Versions": 1 = `command` and the summary's
  * per-class totals; 2 = the sampled mode's fields (summary `estimated`,
  * `sample_interval`, `sampled_bytes`, `sampled_blocks`; a memory group's
- * `estimated`, `sampled_bytes`, `sampled_count`). */
+ * `estimated`, `sampled_bytes`, `sampled_count`); 3 = each group's
+ * `fingerprint`, `in_baseline` and `suppression`, the summary's
+ * `baseline_leak_groups` and `top`. */
 #define LS_JSON_VERSION 1
-#define LS_JSON_VERSION_MINOR 2
+#define LS_JSON_VERSION_MINOR 3
 
-static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
-  const ls_frame_info_t *frames;
-  const uintptr_t *pcs;
-  size_t n = ls_rw_stack(sym, stack, &frames, &pcs);
+static void put_stack(ls_buf_t *b, const ls_frame_info_t *frames, const uintptr_t *pcs, size_t n) {
   ls_buf_puts(b, "\"stack\":[");
   for (size_t k = 0; k < n; k++) {
     const ls_frame_info_t *f = &frames[k];
@@ -111,6 +111,21 @@ static void put_items(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
   ls_buf_putc(b, ']');
 }
 
+/* "suppression":"leak:#0:..." (null for a group without frames); the
+ * rule is made in a buffer of its own, then escaped. */
+static void put_rule(ls_buf_t *b, const ls_group_t *g, const ls_frame_info_t *frames, size_t n) {
+  ls_buf_t rule;
+  ls_buf_dynamic(&rule);
+  bool made = ls_rw_put_rule(&rule, g, frames, n);
+  ls_buf_putc(&rule, '\0');
+  ls_buf_puts(b, ",\"suppression\":");
+  if (made && !rule.truncated)
+    ls_buf_put_json_str(b, rule.data);
+  else
+    ls_buf_puts(b, "null");
+  ls_buf_release(&rule);
+}
+
 static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls_symbolizer_t *sym) {
   if (g->kind >= LS_GROUP_THREAD) {
     ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s", ls_group_kind_name(g->kind),
@@ -144,8 +159,18 @@ static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls
   if (r->sample_interval && g->kind == LS_GROUP_MEMORY)
     ls_buf_printf(b, ",\"estimated\":true,\"sampled_bytes\":%lu,\"sampled_count\":%lu",
                   (unsigned long)g->sampled_bytes, (unsigned long)g->sampled_count);
+  const ls_frame_info_t *frames;
+  const uintptr_t *pcs;
+  size_t n = ls_rw_stack(sym, g->stack, &frames, &pcs);
+  char fp[17];
+  ls_fp_format(ls_report_fingerprint(g, frames, n), fp);
+  ls_buf_printf(b, ",\"fingerprint\":\"%s\"", fp);
+  if (r->baseline)
+    ls_buf_printf(b, ",\"in_baseline\":%s", g->in_baseline ? "true" : "false");
+  if (ls_config.gen_suppressions)
+    put_rule(b, g, frames, n);
   ls_buf_putc(b, ',');
-  put_stack(b, sym, g->stack);
+  put_stack(b, frames, pcs, n);
   ls_buf_putc(b, '}');
 }
 
@@ -210,6 +235,10 @@ void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
   if (r->sample_interval)
     ls_buf_printf(b, ",\"sampled_bytes\":%lu,\"sampled_blocks\":%lu",
                   (unsigned long)r->sampled_bytes, (unsigned long)r->sampled_blocks);
+  if (r->baseline)
+    ls_buf_printf(b, ",\"baseline_leak_groups\":%zu", r->baseline_groups);
+  if (r->cut)
+    ls_buf_printf(b, ",\"top\":%lu", (unsigned long)ls_config.top);
   if (r->reach) {
     ls_buf_printf(b, ",\"reachable_bytes\":%lu,\"reachable_blocks\":%lu",
                   (unsigned long)r->reachable_bytes, (unsigned long)r->reachable_blocks);

@@ -24,13 +24,20 @@ static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, cons
   ls_buf_putc(b, '\n');
 }
 
-static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, uint32_t stack) {
+/* The stack, then with LEAKSCOPE_GEN_SUPPRESSIONS the rule that takes
+ * this group alone: "  suppression: leak:#0:^f (*f.c:3)$;^main$". */
+static void put_stack(ls_buf_t *b, ls_symbolizer_t *sym, const ls_group_t *g) {
   const ls_frame_info_t *frames;
-  size_t n = ls_rw_stack(sym, stack, &frames, NULL);
+  size_t n = ls_rw_stack(sym, g->stack, &frames, NULL);
   if (n == 0)
     ls_buf_puts(b, "    (no stack recorded)\n");
   for (size_t i = 0; i < n; i++)
     put_frame(b, i, &frames[i], i + 1 < n ? &frames[i + 1] : NULL);
+  if (ls_config.gen_suppressions && n) {
+    ls_buf_puts(b, "  suppression: ");
+    ls_rw_put_rule(b, g, frames, n);
+    ls_buf_putc(b, '\n');
+  }
 }
 
 /* "fd 7, 9: path" when every fd shares a description, else
@@ -68,6 +75,8 @@ static void put_age(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
     }
     ls_buf_puts(b, " s");
   }
+  if (g->in_baseline)
+    ls_buf_puts(b, ", in the baseline");
   if (g->has_growth)
     ls_buf_printf(b, ", %s%s%ld (%s%s%ld bytes) since the previous report", approx(r, g),
                   g->growth_count >= 0 ? "+" : "", (long)g->growth_count, approx(r, g),
@@ -187,6 +196,10 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                     ls_rule_kind_name(rules[i].kind), rules[i].pattern, rules[i].file, rules[i].line,
                     (unsigned long)rules[i].groups, ls_rw_plural(rules[i].groups, "group", "groups"),
                     (unsigned long)rules[i].bytes);
+  if (r->baseline)
+    ls_buf_printf(b, "baseline: %zu of %zu leak %s known (LEAKSCOPE_BASELINE), %zu new\n",
+                  r->baseline_groups, r->leak_groups, ls_rw_plural(r->leak_groups, "group", "groups"),
+                  r->leak_groups - r->baseline_groups);
   if (r->reach) {
     put_bytes_blocks(b, r->reachable_bytes, r->reachable_blocks, approx(r, NULL));
     ls_buf_printf(b, " still reachable%s\n",
@@ -206,6 +219,10 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
   if (r->fds_stale)
     ls_buf_printf(b, "(%lu fd %s left out: closed or replaced where leakscope could not see it)\n",
                   (unsigned long)r->fds_stale, ls_rw_plural(r->fds_stale, "record", "records"));
+  if (r->cut)
+    ls_buf_printf(b, "(only the first %lu groups are listed: LEAKSCOPE_TOP%s)\n",
+                  (unsigned long)ls_config.top,
+                  ls_config.sort == LS_SORT_GROWTH && r->diff ? ", by growth" : "");
   for (size_t i = 0; i < r->ngroups; i++) {
     const ls_group_t *g = &r->groups[i];
     if (g->suppressed)
@@ -231,7 +248,7 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
       put_age(b, r, g);
       ls_buf_puts(b, ", created at:\n");
     }
-    put_stack(b, sym, g->stack);
+    put_stack(b, sym, g);
   }
   ls_buf_printf(b, "\n== leakscope: end of report %lu (pid %d) ==\n", (unsigned long)r->seq, r->pid);
 }

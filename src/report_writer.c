@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "suppress.h"
+
 static ls_report_write_fn *const writers[] = {
 #define LS_REPORT_WRITER_ENTRY(id, name, fn) [LS_FORMAT_##id] = ls_report_write_##fn,
     LS_REPORT_FORMATS(LS_REPORT_WRITER_ENTRY)
@@ -79,4 +81,62 @@ void ls_rw_put_command(ls_buf_t *b) {
     }
     ls_buf_putc(b, '\'');
   }
+}
+
+/* name as a pattern character run: ';' would end the frame's pattern and
+ * a line break the rule, so they become '*' (any run), which still
+ * matches them. */
+static void put_pattern_chars(ls_buf_t *b, const char *name) {
+  for (const char *c = name; *c; c++)
+    ls_buf_putc(b, *c == ';' || *c == '\n' || *c == '\r' ? '*' : *c);
+}
+
+static bool starts_with(const char *s, const char *prefix) {
+  return s && !strncmp(s, prefix, strlen(prefix));
+}
+
+/* Whether frame f is in the program's own sources: an absolute source
+ * file not under /usr/, in a module outside the system's library
+ * directories (glibc's frames have relative files, "./string/strdup.c").
+ * The same test as `leakscope sarif`'s location (cli/report_input.c). */
+static bool own_frame(const ls_frame_info_t *f) {
+  return f->file && f->file[0] == '/' && !starts_with(f->file, "/usr/") &&
+         !starts_with(f->module, "/lib/") && !starts_with(f->module, "/lib64/") &&
+         !starts_with(f->module, "/usr/lib/") && !starts_with(f->module, "/usr/lib64/") &&
+         !starts_with(f->module, "/usr/local/lib/");
+}
+
+bool ls_rw_put_rule(ls_buf_t *b, const ls_group_t *g, const ls_frame_info_t *frames, size_t n) {
+  if (!n)
+    return false;
+  /* The frame that carries its file:line: the innermost of the program's
+   * own (a library's line numbers change with its version), else #0. */
+  size_t site = 0;
+  while (site < n && !(own_frame(&frames[site]) && frames[site].function && frames[site].line > 0))
+    site++;
+  if (site == n)
+    site = 0;
+  /* the rule kinds follow the group kinds */
+  ls_buf_printf(b, "%s:#0:", ls_rule_kind_name((ls_rule_kind_t)g->kind));
+  for (size_t k = 0; k < n; k++) {
+    const ls_frame_info_t *f = &frames[k];
+    if (k)
+      ls_buf_putc(b, ';');
+    if (!f->function) {
+      ls_buf_putc(b, '*'); /* any frame */
+      continue;
+    }
+    ls_buf_putc(b, '^');
+    put_pattern_chars(b, f->function);
+    if (k == site && f->file && f->line > 0) {
+      /* the call site: the file's base name (the directory differs
+       * between build trees), then the line */
+      const char *base = strrchr(f->file, '/');
+      ls_buf_puts(b, " (*");
+      put_pattern_chars(b, base ? base + 1 : f->file);
+      ls_buf_printf(b, ":%d)", f->line);
+    }
+    ls_buf_putc(b, '$');
+  }
+  return true;
 }

@@ -44,6 +44,15 @@ static inline const char *ls_rw_plural(uint64_t n, const char *one, const char *
 size_t ls_rw_stack(ls_symbolizer_t *sym, uint32_t id, const ls_frame_info_t **frames,
                    const uintptr_t **pcs);
 
+/* The suppression rule that takes group g and no other, with the frames
+ * frames[0..n) of its stack (--gen-suppressions; suppress.h): a frame rule
+ * from #0 naming every frame's function whole, and the innermost frame in
+ * the program's own sources (else #0) also by its location:
+ * "leak:#0:^f (*file.c:12)$;^caller$;^main$",
+ * "leak:#0:^strdup$;^main (*file.c:40)$". False, writing nothing, for a
+ * group without frames (no rule can match it). */
+bool ls_rw_put_rule(ls_buf_t *b, const ls_group_t *g, const ls_frame_info_t *frames, size_t n);
+
 /* The command line (report.h's ls_report_command) as text: arguments
  * separated by spaces, each quoted shell-style when it needs it, the
  * whole cut at about 1 KiB with "...". Writes "?" when unknown. */

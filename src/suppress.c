@@ -205,14 +205,42 @@ static bool frame_matches(const char *p, const char *pe, const ls_frame_info_t *
          match_range(p, pe, f->file);
 }
 
+/* Whether the pattern [p, pe) matches the frame's location as the text
+ * report prints it, "function (file:line)": how a frame rule tells two
+ * call sites in one function apart (--gen-suppressions writes frame #0 so).
+ * Built in a stack buffer; a location longer than it is not matched. */
+static bool location_matches(const char *p, const char *pe, const ls_frame_info_t *f) {
+  char loc[1024], digits[12];
+  size_t n = 0, nd = 0;
+  if (!f->function || !f->file || f->line <= 0)
+    return false;
+  for (int line = f->line; line; line /= 10)
+    digits[nd++] = (char)('0' + line % 10);
+  size_t fn = strlen(f->function), ff = strlen(f->file);
+  if (fn + ff + nd + 5 > sizeof loc)
+    return false;
+  memcpy(loc, f->function, fn);
+  n = fn;
+  loc[n++] = ' ';
+  loc[n++] = '(';
+  memcpy(loc + n, f->file, ff);
+  n += ff;
+  loc[n++] = ':';
+  while (nd)
+    loc[n++] = digits[--nd];
+  loc[n++] = ')';
+  loc[n] = '\0';
+  return match_range(p, pe, loc);
+}
+
 /* A frame rule ("#0:" then patterns): the i-th ';'-separated pattern
- * matches frames[i], for every pattern; a stack shorter than the list does
- * not match. */
+ * matches frames[i] (its function, module, file, or location), for every
+ * pattern; a stack shorter than the list does not match. */
 static bool frames_match(const char *pattern, const ls_frame_info_t *frames, size_t n) {
   size_t i = 0;
   for (const char *p = pattern + 3;; i++) {
     const char *pe = p + strcspn(p, ";");
-    if (i == n || !frame_matches(p, pe, &frames[i]))
+    if (i == n || !(frame_matches(p, pe, &frames[i]) || location_matches(p, pe, &frames[i])))
       return false;
     if (!*pe)
       return true;

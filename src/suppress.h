@@ -11,8 +11,11 @@
  *
  *   leak:#0:P0;P1;...  a frame rule: P0 must match frame #0 (the
  *                   allocating call), P1 frame #1, and so on; the frames
- *                   after the last pattern are free. fd:#0: and the
- *                   other kinds likewise.
+ *                   after the last pattern are free. In a frame rule a
+ *                   pattern may also match the frame's location as the
+ *                   text report prints it, "function (file:line)", which
+ *                   tells two call sites in one function apart. fd:#0:
+ *                   and the other kinds likewise.
  *
  * Patterns match anywhere in the name unless anchored with ^ (start) or
  * $ (end); * matches any run of characters (LeakSanitizer's rules).

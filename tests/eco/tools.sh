@@ -12,6 +12,15 @@
 #   suppress     `leakscope suppress` rules, fed back, suppress exactly
 #                their groups; a frame rule (#0:) keeps a sibling group
 #   diff         two dumps of a growing service: the grower first
+#   fingerprint  the library's "fingerprint" of each group equals what the
+#                CLI computes from the group's frames, and is stable
+#   baseline     --baseline: a run fails only on the leak its baseline
+#                lacks; baseline groups are marked (JSON, text)
+#   growth       --sort growth: a service's second dump lists the small
+#                fast grower above the big stable block; `leakscope diff
+#                --sort growth|size`; --top N; --folded-lines
+#   gensupp      --gen-suppressions: each group's rule, fed back,
+#                suppresses exactly that group (two sites in one function)
 # Environment (set by CMakeLists.txt): CLI, PROG, STATIC_PROG, PROG_SRC,
 # SRC_ROOT, VALIDATE (validate_json.py), REPORT_SCHEMA, SARIF_SCHEMA.
 # Every JSON report made here is checked against the report schema.
@@ -166,7 +175,7 @@ assert len(s["suppressed"]) == 4 and all(x["groups"] == 1 for x in s["suppressed
 ' || fail "the generated rules, fed back, did not suppress every group: $(cat all.supp)"
   # One rule alone: exactly its group goes. load_users and load_groups share
   # frame #0 (make_record); the rule of one must keep the other.
-  grep '^leak:#0:^make_record\$;^load_users\$' all.supp >one.supp ||
+  grep "^leak:#0:^make_record (\\*eco_prog.c:$(marker make_record))\\\$;^load_users\\\$" all.supp >one.supp ||
     fail "no rule for the load_users group: $(cat all.supp)"
   leaks one.json --suppressions one.supp
   py '
@@ -221,8 +230,215 @@ diff)
   [ "$("$CLI" diff --all --top 1 d1.json d2.json | grep -c '^[+-]')" = 1 ] || fail "--top 1"
   ;;
 
+fingerprint)
+  leaks r1.json
+  leaks r2.json
+  # The report without its fingerprint fields: the CLI computes them from
+  # the frames (src/fingerprint.h), which must give the library's values.
+  py '
+import json
+for name in ("r1", "r2"):
+    rep = json.load(open(name + ".json"))
+    for g in rep["leaks"]:
+        del g["fingerprint"]
+    json.dump(rep, open(name + ".bare.json", "w"))
+'
+  for r in r1 r2; do
+    "$CLI" sarif $r.json >$r.sarif || fail "sarif $r exited $?"
+    "$CLI" sarif $r.bare.json >$r.bare.sarif || fail "sarif $r.bare exited $?"
+  done
+  py '
+import json
+def lib(name):
+    return [g["fingerprint"] for g in json.load(open(name + ".json"))["leaks"]]
+def cli(name):
+    return [r["partialFingerprints"]["leakscope/v1"]
+            for r in json.load(open(name + ".sarif"))["runs"][0]["results"]]
+one, two = lib("r1"), lib("r2")
+assert len(one) == 4 and len(set(one)) == 4, one
+assert all(len(f) == 16 and int(f, 16) >= 0 for f in one), one
+assert cli("r1.bare") == one, (cli("r1.bare"), one)   # computed == written
+assert cli("r1") == one                                 # the field is used
+assert sorted(two) == sorted(one), (one, two)           # stable across runs
+print("fingerprint ok:", one)
+' || fail "fingerprints: library and CLI disagree, or unstable"
+  ;;
+
+baseline)
+  rule=$(marker extra)
+  leaks base.json
+  # The same program with one more leak: fails, naming only that one.
+  set +e
+  "$CLI" run --format json --output new.json --no-reachability --baseline base.json \
+    --error-exitcode 9 -- "$PROG" new; rc=$?
+  set -e
+  [ $rc = 9 ] || fail "a new leak against the baseline: exit $rc, not 9"
+  check_reports new.json
+  py '
+import json, sys
+r = json.load(open("new.json"))
+fresh = [g for g in r["leaks"] if not g["in_baseline"]]
+assert len(r["leaks"]) == 5 and r["summary"]["leak_groups"] == 5, r["summary"]
+assert r["summary"]["baseline_leak_groups"] == 4, r["summary"]
+assert len(fresh) == 1, fresh
+f0 = fresh[0]["stack"][0]
+assert (f0["function"], f0["line"], fresh[0]["bytes"]) == ("extra_leak", int(sys.argv[1]), 7), f0
+' "$rule" || fail "baseline marks in the JSON report"
+  # The baseline's own leaks only: passes. The same run without the
+  # baseline fails (the gate is not a no-op).
+  "$CLI" run --output same.txt --no-reachability --baseline base.json --error-exitcode 9 \
+    -- "$PROG" leaks || fail "only baseline leaks: exit $?, not 0"
+  grep -q "^baseline: 4 of 4 leak groups known (LEAKSCOPE_BASELINE), 0 new$" same.txt ||
+    fail "text headline: $(cat same.txt)"
+  [ "$(grep -c ', in the baseline, ' same.txt)" = 4 ] || fail "text notes: $(cat same.txt)"
+  set +e
+  "$CLI" run --output /dev/null --no-reachability --error-exitcode 9 -- "$PROG" leaks; rc=$?
+  # The environment variable works as the flag does; a baseline that
+  # cannot be read is one warning, and then every leak counts.
+  LEAKSCOPE_BASELINE=base.json LEAKSCOPE_EXITCODE=9 LEAKSCOPE_OUTPUT=/dev/null \
+    LEAKSCOPE_REACHABILITY=0 "$CLI" run -- "$PROG" new; rc_env=$?
+  "$CLI" run --output /dev/null --no-reachability --baseline no-such.json --error-exitcode 9 \
+    -- "$PROG" leaks 2>bad.err; rc_bad=$?
+  set -e
+  [ $rc = 9 ] || fail "without the baseline: exit $rc, not 9"
+  [ $rc_env = 9 ] || fail "LEAKSCOPE_BASELINE and a new leak: exit $rc_env, not 9"
+  [ $rc_bad = 9 ] || fail "unreadable baseline: exit $rc_bad, not 9"
+  [ "$(grep -c 'leakscope: warning: cannot read LEAKSCOPE_BASELINE' bad.err)" = 1 ] ||
+    fail "unreadable baseline: $(cat bad.err)"
+  LEAKSCOPE_BASELINE=base.json LEAKSCOPE_EXITCODE=9 LEAKSCOPE_OUTPUT=/dev/null \
+    LEAKSCOPE_REACHABILITY=0 "$CLI" run -- "$PROG" leaks || fail "LEAKSCOPE_BASELINE: exit $?"
+  ;;
+
+gensupp)
+  a=$(marker site_a) b=$(marker site_b) c=$(marker site_c)
+  leaks all.json --gen-suppressions
+  "$CLI" run --output all.txt --no-reachability --gen-suppressions -- "$PROG" sites ||
+    fail "sites exited $?"
+  "$CLI" run --format json --output sites.json --no-reachability --gen-suppressions \
+    -- "$PROG" sites || fail "sites exited $?"
+  check_reports sites.json
+  # The text report prints the same rules as the JSON one, one per group.
+  grep '^  suppression: ' all.txt | sed 's/^  suppression: //' >text.rules
+  py '
+import json
+rules = [g["suppression"] for g in json.load(open("sites.json"))["leaks"]]
+text = open("text.rules").read().splitlines()
+assert len(rules) == 3 and sorted(rules) == sorted(text), (rules, text)
+for i, r in enumerate(rules):
+    open("rule%d.supp" % i, "w").write("# generated\n" + r + "\n")
+'
+  # Each rule alone, fed back: exactly its group goes.
+  for i in 0 1 2; do
+    leaks_out=one$i.json
+    "$CLI" run --format json --output $leaks_out --no-reachability --suppressions rule$i.supp \
+      -- "$PROG" sites || fail "sites with rule $i exited $?"
+    check_reports $leaks_out
+  done
+  py '
+import json, sys
+lines = dict(zip("abc", map(int, sys.argv[1:4])))
+site = lambda g: (g["stack"][0]["function"], g["stack"][0]["line"], g["bytes"])
+want = {("two_sites", lines["a"], 11), ("two_sites", lines["b"], 22), ("other_site", lines["c"], 33)}
+before = json.load(open("sites.json"))
+assert set(map(site, before["leaks"])) == want, list(map(site, before["leaks"]))
+for i, g in enumerate(before["leaks"]):
+    after = json.load(open("one%d.json" % i))
+    left = set(map(site, after["leaks"]))
+    assert left == want - {site(g)}, (g["suppression"], left)
+    sup = after["summary"]["suppressed"]
+    assert len(sup) == 1 and sup[0]["groups"] == 1 and sup[0]["bytes"] == g["bytes"], sup
+print("gen-suppressions ok:", [g["suppression"] for g in before["leaks"]])
+' "$a" "$b" "$c" || fail "a generated rule did not suppress exactly its group"
+  # `leakscope suppress` makes the same rules from a report without them.
+  py '
+import json
+rep = json.load(open("sites.json"))
+for g in rep["leaks"]:
+    del g["suppression"]
+json.dump(rep, open("bare.json", "w"))
+'
+  "$CLI" suppress bare.json | grep -v '^#' >cli.rules || fail "suppress exited $?"
+  sort text.rules >a.sorted && sort cli.rules >b.sorted
+  cmp -s a.sorted b.sorted || fail "leakscope suppress and --gen-suppressions differ: $(cat text.rules cli.rules)"
+  # The rules of the leaks mode, all fed back: nothing left.
+  py '
+import json
+open("leaks.supp", "w").write("".join(g["suppression"] + "\n" for g in json.load(open("all.json"))["leaks"]))
+'
+  leaks none.json --suppressions leaks.supp
+  py '
+import json
+s = json.load(open("none.json"))["summary"]
+assert s["groups"] == 0 and len(s["suppressed"]) == 4, s
+' || fail "the leaks mode rules did not suppress every group: $(cat leaks.supp)"
+  ;;
+
+growth)
+  "$CLI" run --format json --output svc.%p.json --diff --sort growth -- "$PROG" service >svc.out &
+  pid=$!
+  i=0
+  until grep -q ready svc.out 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 500 ] || { kill $pid; fail "the service did not start"; }
+    sleep 0.02
+  done
+  "$CLI" dump "$pid" >d1.json || { kill $pid; fail "dump 1 exited $?"; }
+  sleep 1
+  "$CLI" dump "$pid" >d2.json || { kill $pid; fail "dump 2 exited $?"; }
+  kill $pid
+  wait $pid || true
+  check_reports d1.json d2.json
+  # The first dump's growth is everything (grew from zero), so the big
+  # block leads; in the second only the grower grew, and it leads.
+  py '
+import json, sys
+grower = int(sys.argv[1])
+d1, d2 = json.load(open("d1.json")), json.load(open("d2.json"))
+top = lambda r: (r["leaks"][0]["stack"][0]["function"], r["leaks"][0]["stack"][0]["line"], r["leaks"][0]["bytes"])
+assert d1["leaks"][0]["bytes"] == 100000, top(d1)
+assert top(d2)[:2] == ("serve_one", grower), top(d2)
+assert d2["leaks"][0]["growth"]["count"] > 0, d2["leaks"][0]["growth"]
+assert any(g["bytes"] == 100000 and g["growth"]["bytes"] == 0 for g in d2["leaks"][1:]), d2["leaks"]
+' "$(marker grower)" || fail "--sort growth: the grower is not first"
+  "$CLI" diff --sort growth d1.json d2.json >g.txt || fail "diff --sort growth exited $?"
+  first=$(grep -n '^+' g.txt | head -n 1 | cut -d: -f1)
+  sed -n "$((first + 1))p" g.txt | grep -q "#0 serve_one (.*eco_prog.c:$(marker grower))" ||
+    fail "diff --sort growth: the first group is not the grower: $(cat g.txt)"
+  "$CLI" diff --sort size --all --top 1 d1.json d2.json | grep -q "+0 bytes in +0 blocks (100000 -> 100000 bytes" ||
+    fail "diff --sort size: the big block is not first"
+  set +e
+  "$CLI" diff --sort bogus d1.json d2.json 2>bad.err; rc=$?
+  set -e
+  [ $rc = 2 ] && grep -q "invalid value 'bogus' for --sort" bad.err || fail "--sort bogus: exit $rc"
+  # --top 2 of the three sites groups: two listed, all counted, and the
+  # exit status still counts every leak.
+  set +e
+  "$CLI" run --format json --output top.json --no-reachability --top 2 --error-exitcode 9 \
+    -- "$PROG" sites; rc=$?
+  set -e
+  [ $rc = 9 ] || fail "--top 2: exit $rc, not 9"
+  check_reports top.json
+  py '
+import json
+r = json.load(open("top.json"))
+assert [g["bytes"] for g in r["leaks"]] == [33, 22], r["leaks"]
+s = r["summary"]
+assert s["groups"] == 3 and s["top"] == 2 and s["memory_bytes"] == 66, s
+' || fail "--top 2"
+  # Folded stacks with file:line keep the two sites of two_sites apart.
+  "$CLI" run --format folded --output plain.folded --no-reachability -- "$PROG" sites
+  "$CLI" run --format folded --output lines.folded --no-reachability --folded-lines -- "$PROG" sites
+  [ "$(grep -c '^main;two_sites 11$' plain.folded)" = 1 ] || fail "folded: $(cat plain.folded)"
+  for site in "site_a 11" "site_b 22"; do
+    set -- $site
+    grep -q "^main:eco_prog.c:[0-9]*;two_sites:eco_prog.c:$(marker $1) $2\$" lines.folded ||
+      fail "--folded-lines: no line for $1: $(cat lines.folded)"
+  done
+  grep -q "^main:eco_prog.c:[0-9]*;other_site:eco_prog.c:$(marker site_c) 33\$" lines.folded ||
+    fail "--folded-lines: other_site: $(cat lines.folded)"
+  ;;
+
 *)
-  echo "usage: $0 help|untraceable|sarif|junit|suppress|diff" >&2
+  echo "usage: $0 help|untraceable|sarif|junit|suppress|diff|fingerprint|baseline|growth|gensupp" >&2
   exit 2
   ;;
 esac

@@ -422,6 +422,8 @@ static const struct {
     {"PYTHON_OBJECTS", bad_bools},   {"THREADS", bad_enums},      {"SHOW_STD_FDS", bad_bools},
     {"SUPPRESSIONS", bad_suppressions}, {"VERBOSE", bad_bools},
     {"SAMPLE", bad_numbers},         {"SEED", bad_numbers},
+    {"GEN_SUPPRESSIONS", bad_bools}, {"BASELINE", bad_suppressions}, {"SORT", bad_enums},
+    {"TOP", bad_numbers}, {"FOLDED_LINES", bad_bools},
 };
 
 /* Every LEAKSCOPE_ variable docs/options.md documents must be tested. */

@@ -9,6 +9,8 @@
  *                           a small block every 10 ms (the grower), until
  *                           killed; prints "ready" once set up
  *        eco_prog new       as "leaks", plus one more leak (for --baseline)
+ *        eco_prog sites     two groups in one function on different lines
+ *                           (two_sites) and one in another (other_site)
  *        eco_prog clean     allocates and frees; exits 0
  *        eco_prog inline    one leak through an always-inlined helper
  *                           (one return address, two source frames)
@@ -39,6 +41,18 @@ __attribute__((noinline)) static void load_groups(void) {
 
 __attribute__((noinline)) static void extra_leak(void) {
   sink[nsink++] = malloc(7); /* LEAK:extra */
+  sink[nsink - 1] = NULL;
+}
+
+__attribute__((noinline)) static void two_sites(void) {
+  sink[nsink++] = malloc(11); /* LEAK:site_a */
+  sink[nsink - 1] = NULL;
+  sink[nsink++] = malloc(22); /* LEAK:site_b */
+  sink[nsink - 1] = NULL;
+}
+
+__attribute__((noinline)) static void other_site(void) {
+  sink[nsink++] = malloc(33); /* LEAK:site_c */
   sink[nsink - 1] = NULL;
 }
 
@@ -84,10 +98,15 @@ int main(int argc, char **argv) {
     load_inline();
     return 0;
   }
+  if (!strcmp(mode, "sites")) {
+    two_sites();
+    other_site();
+    return 0;
+  }
   if (!strcmp(mode, "clean")) {
     free(malloc(10));
     return 0;
   }
-  fprintf(stderr, "usage: eco_prog leaks|service|new|clean|inline\n");
+  fprintf(stderr, "usage: eco_prog leaks|service|new|sites|clean|inline\n");
   return 2;
 }
