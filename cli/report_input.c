@@ -289,8 +289,8 @@ void ls_close_output(FILE *out, const char *path)
 }
 
 int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
-                          const char **input, const char **output, const char *extra_flag,
-                          const char **extra)
+                          const char **input, const char **output, const char **baseline,
+                          const char *extra_flag, const char **extra)
 {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -298,6 +298,8 @@ int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(
       return 0;
     } else if (!strcmp(argv[i], "--output") && i + 1 < argc) {
       *output = argv[++i];
+    } else if (baseline && !strcmp(argv[i], "--baseline") && i + 1 < argc) {
+      *baseline = argv[++i];
     } else if (extra_flag && !strcmp(argv[i], extra_flag) && i + 1 < argc) {
       *extra = argv[++i];
     } else if (!*input && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
@@ -313,4 +315,44 @@ int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(
     return LS_CLI_USAGE;
   }
   return -1;
+}
+
+void ls_baseline_load(ls_baseline_t *b, const char *path, const json_value_t *report)
+{
+  *b = (ls_baseline_t){0};
+  if (path) {
+    json_value_t *base = ls_report_load(path);
+    size_t n = ls_report_groups(base);
+
+    if (!(b->fps = calloc(n + 1, sizeof *b->fps)))
+      ls_cli_fatal(LS_CLI_ERROR, "out of memory");
+    for (size_t i = 0; i < n; i++)
+      ls_group_fingerprint(ls_report_group(base, i), b->fps[b->n++]);
+    json_free(base);
+    b->given = true;
+  }
+  for (size_t i = 0; i < ls_report_groups(report) && !b->given; i++)
+    b->given = json_get(ls_report_group(report, i), "in_baseline") != NULL;
+}
+
+void ls_baseline_free(ls_baseline_t *b)
+{
+  free(b->fps);
+  *b = (ls_baseline_t){0};
+}
+
+bool ls_group_in_baseline(const json_value_t *group, const ls_baseline_t *b)
+{
+  char fp[17];
+  bool marked = false;
+
+  if (json_as_bool(json_get(group, "in_baseline"), &marked) && marked)
+    return true;
+  if (!b->n)
+    return false;
+  ls_group_fingerprint(group, fp);
+  for (size_t i = 0; i < b->n; i++)
+    if (!strcmp(b->fps[i], fp))
+      return true;
+  return false;
 }

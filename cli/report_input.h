@@ -20,13 +20,31 @@ __attribute__((noreturn, format(printf, 2, 3)))
 void ls_cli_fatal(int status, const char *fmt, ...);
 
 /* The command line the converters share: --help/-h, --output F, one
- * input path ("-": standard input) and, when extra_flag is not NULL, one
- * more "extra_flag VALUE" option. Returns -1 when the command should go
- * on, else the status it should exit with: 0 after --help, LS_CLI_USAGE
- * (with the usage on stderr) for anything else or a missing input. */
+ * input path ("-": standard input), when baseline is not NULL
+ * "--baseline FILE", and when extra_flag is not NULL, one more
+ * "extra_flag VALUE" option. Returns -1 when the command should go on,
+ * else the status it should exit with: 0 after --help, LS_CLI_USAGE (with
+ * the usage on stderr) for anything else or a missing input. */
 int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
-                          const char **input, const char **output, const char *extra_flag,
-                          const char **extra);
+                          const char **input, const char **output, const char **baseline,
+                          const char *extra_flag, const char **extra);
+
+/* Known leaks: the fingerprints of a baseline report's groups. */
+typedef struct ls_baseline {
+  char (*fps)[17];
+  size_t n;
+  bool given; /* --baseline was given, or the report marks "in_baseline" */
+} ls_baseline_t;
+
+/* Loads --baseline path's last report (NULL: none) into b; then, if the
+ * report itself carries "in_baseline" marks (a run with --baseline), b
+ * counts as given too. Free with ls_baseline_free. */
+void ls_baseline_load(ls_baseline_t *b, const char *path, const json_value_t *report);
+void ls_baseline_free(ls_baseline_t *b);
+
+/* Whether group is a known leak: marked "in_baseline": true by the
+ * library, or its fingerprint is in b. */
+bool ls_group_in_baseline(const json_value_t *group, const ls_baseline_t *b);
 
 /* The last report of a JSON Lines report file ("-": standard input): the
  * last line that parses as an object with "format":"leakscope-report".

@@ -111,7 +111,8 @@ static bool put_location(FILE *out, const json_value_t *frame, const char *root,
   return true;
 }
 
-static void put_result(FILE *out, const json_value_t *group, const char *root)
+static void put_result(FILE *out, const json_value_t *group, const char *root,
+                       const ls_baseline_t *baseline)
 {
   const json_value_t *stack = json_get(group, "stack");
   int own = ls_own_frame(group);
@@ -133,6 +134,10 @@ static void put_result(FILE *out, const json_value_t *group, const char *root)
   if (own >= 0)
     put_location(out, json_at(stack, (size_t)own), root, NULL);
   fprintf(out, "],\"partialFingerprints\":{\"leakscope/v1\":\"%s\"}", fp);
+  /* against a baseline: "unchanged" for a known leak, "new" for the rest */
+  if (baseline->given)
+    fprintf(out, ",\"baselineState\":\"%s\"",
+            ls_group_in_baseline(group, baseline) ? "unchanged" : "new");
   if (json_len(stack)) {
     bool first = true;
 
@@ -169,24 +174,29 @@ static void put_result(FILE *out, const json_value_t *group, const char *root)
 static void usage(FILE *out)
 {
   fputs("usage: leakscope sarif REPORT.json [--output FILE] [--source-root DIR]\n"
+        "                       [--baseline BASE.json]\n"
         "Converts the last report of a JSON report file to SARIF 2.1.0 (one result\n"
         "per leak group, located at the innermost frame in the program's own\n"
         "sources; the group's fingerprint as partialFingerprints \"leakscope/v1\").\n"
         "  --output FILE       write there instead of stdout\n"
         "  --source-root DIR   paths under DIR are written relative to %SRCROOT%\n"
-        "                      (default: the current directory)\n",
+        "                      (default: the current directory)\n"
+        "  --baseline FILE     a JSON report of known leaks: each result gets\n"
+        "                      baselineState \"unchanged\" (its fingerprint is in FILE,\n"
+        "                      or the report marks it in_baseline) or \"new\"\n",
         out);
 }
 
 int ls_cmd_sarif(int argc, char **argv)
 {
-  const char *input = NULL, *output = NULL, *root_arg = NULL;
+  const char *input = NULL, *output = NULL, *root_arg = NULL, *baseline_path = NULL;
   char cwd[PATH_MAX] = "", *root;
+  ls_baseline_t baseline;
   json_value_t *report;
   FILE *out;
 
-  int status = ls_cli_converter_args(argc, argv, "sarif", usage, &input, &output, "--source-root",
-                                     &root_arg);
+  int status = ls_cli_converter_args(argc, argv, "sarif", usage, &input, &output, &baseline_path,
+                                     "--source-root", &root_arg);
   if (status >= 0)
     return status;
   if (!root_arg && !getcwd(cwd, sizeof cwd))
@@ -197,6 +207,7 @@ int ls_cmd_sarif(int argc, char **argv)
   if (!strcmp(root, "/"))
     root[0] = '\0';
   report = ls_report_load(input);
+  ls_baseline_load(&baseline, baseline_path, report);
   out = ls_open_output(output);
   fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
         "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"leakscope\",\"version\":\""
@@ -224,7 +235,7 @@ int ls_cmd_sarif(int argc, char **argv)
       continue;
     if (n++)
       fputc(',', out);
-    put_result(out, ls_report_group(report, i), root);
+    put_result(out, ls_report_group(report, i), root, &baseline);
   }
   fputs("]", out);
   fprintf(out, ",\"properties\":{\"pid\":%lld,\"seq\":%lld,\"trigger\":",
@@ -233,6 +244,7 @@ int ls_cmd_sarif(int argc, char **argv)
   fputs("}}]}\n", out);
   ls_close_output(out, output);
   json_free(report);
+  ls_baseline_free(&baseline);
   free(root);
   return 0;
 }

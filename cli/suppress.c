@@ -115,7 +115,8 @@ int ls_cmd_suppress(int argc, char **argv)
   size_t n, kept = 0;
   FILE *out;
 
-  int status = ls_cli_converter_args(argc, argv, "suppress", usage, &input, &output, NULL, NULL);
+  int status = ls_cli_converter_args(argc, argv, "suppress", usage, &input, &output, NULL, NULL,
+                                     NULL);
   if (status >= 0)
     return status;
   report = ls_report_load(input);

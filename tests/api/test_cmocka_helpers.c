@@ -18,10 +18,13 @@
 
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "report.h"
 #include "runner.h"
+#include "util.h"
 
 #define SRC LS_SUITE_LEAKY_SRC
 
@@ -109,6 +112,53 @@ static void test_leaking_test_fails(void **state) {
   ts_run_free(&run);
 }
 
+/* Under CMOCKA_MESSAGE_OUTPUT=xml the report goes into the failed test
+ * case's <failure> in CMOCKA_XML_FILE (cmocka's own error output), with
+ * the helper's summary, every frame as "function (file:line)", and the
+ * line of the failing assertion; both for an assert_* macro (test_assert_all)
+ * and for the teardown (test_fixture_leaks, whose own message cmocka
+ * writes as "Test teardown failed"). */
+static void test_xml_output(void **state) {
+  (void)state;
+  static const size_t cases[] = {0, NLEAK_CASES - 1}; /* test_assert_all, test_fixture_leaks */
+  for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+    const leak_case_t *c = &leak_cases[cases[k]];
+    char xml_path[256], xml_env[300], needle[1024];
+    snprintf(xml_path, sizeof xml_path, "/tmp/leakscope-cmocka-%d-%zu.xml", (int)getpid(), k);
+    snprintf(xml_env, sizeof xml_env, "CMOCKA_XML_FILE=%s", xml_path);
+    unlink(xml_path);
+    const char *env[] = {"CMOCKA_MESSAGE_OUTPUT=xml", xml_env, NULL};
+    const char *argv[] = {LS_SUITE_LEAKY, c->test, NULL};
+    ts_run_t run;
+    ts_run(&run, LS_TEST_LIB, LS_SUITE_LEAKY, argv, env);
+    size_t len;
+    char *xml = ts_read_file(xml_path, &len);
+    unlink(xml_path);
+    if (!xml)
+      TS_FAIL(&run, "no XML file %s", xml_path);
+    const char *failure = strstr(xml, "<failure><![CDATA[");
+    if (!failure)
+      TS_FAIL(&run, "no <failure> in the XML:\n%s", xml);
+    if (!strstr(failure, c->summary))
+      TS_FAIL(&run, "the XML's failure lacks \"%s\":\n%s", c->summary, xml);
+    for (size_t i = 0; i < 4 && c->frames[i].function; i++) {
+      snprintf(needle, sizeof(needle), "%s (%s:%d)", c->frames[i].function, SRC,
+               ts_marker_line(SRC, c->frames[i].marker));
+      if (!strstr(failure, needle))
+        TS_FAIL(&run, "the XML's failure lacks \"%s\":\n%s", needle, xml);
+    }
+    snprintf(needle, sizeof(needle), c->fail_at ? "%s:%d: error: Failure!" : "Test teardown failed",
+             SRC, c->fail_at ? ts_marker_line(SRC, c->fail_at) : 0);
+    if (!strstr(failure, needle))
+      TS_FAIL(&run, "the XML's failure lacks \"%s\":\n%s", needle, xml);
+    /* and it is no longer printed outside the XML */
+    if (output_has(&run, "leak_block ("))
+      TS_FAIL(&run, "the report went to stdout/stderr, not only into the XML");
+    free(xml);
+    ts_run_free(&run);
+  }
+}
+
 static void test_balanced_test_passes(void **state) {
   ts_run_t run;
   run_suite(&run, LS_SUITE_LEAKY, "test_fixture_clean");
@@ -142,7 +192,7 @@ static void test_clean_suite_passes(void **state) {
 }
 
 int main(void) {
-  struct CMUnitTest tests[NLEAK_CASES + 3];
+  struct CMUnitTest tests[NLEAK_CASES + 4];
   for (size_t i = 0; i < NLEAK_CASES; i++)
     tests[i] = (struct CMUnitTest){.name = leak_cases[i].test,
                                    .test_func = test_leaking_test_fails,
@@ -150,5 +200,6 @@ int main(void) {
   tests[NLEAK_CASES] = (struct CMUnitTest)cmocka_unit_test(test_balanced_test_passes);
   tests[NLEAK_CASES + 1] = (struct CMUnitTest)cmocka_unit_test(test_whole_leaky_suite);
   tests[NLEAK_CASES + 2] = (struct CMUnitTest)cmocka_unit_test(test_clean_suite_passes);
+  tests[NLEAK_CASES + 3] = (struct CMUnitTest)cmocka_unit_test(test_xml_output);
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

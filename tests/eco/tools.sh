@@ -15,7 +15,8 @@
 #   fingerprint  the library's "fingerprint" of each group equals what the
 #                CLI computes from the group's frames, and is stable
 #   baseline     --baseline: a run fails only on the leak its baseline
-#                lacks; baseline groups are marked (JSON, text)
+#                lacks; baseline groups are marked (JSON, text); sarif
+#                baselineState and junit verdicts follow the baseline
 #   growth       --sort growth: a service's second dump lists the small
 #                fast grower above the big stable block; `leakscope diff
 #                --sort growth|size`; --top N; --folded-lines
@@ -307,6 +308,36 @@ assert (f0["function"], f0["line"], fresh[0]["bytes"]) == ("extra_leak", int(sys
     fail "unreadable baseline: $(cat bad.err)"
   LEAKSCOPE_BASELINE=base.json LEAKSCOPE_EXITCODE=9 LEAKSCOPE_OUTPUT=/dev/null \
     LEAKSCOPE_REACHABILITY=0 "$CLI" run -- "$PROG" leaks || fail "LEAKSCOPE_BASELINE: exit $?"
+  # The converters: SARIF baselineState and JUnit verdicts, from the marks
+  # of a baseline run (new.json) or from --baseline on a plain report.
+  "$CLI" run --format json --output plain.json --no-reachability -- "$PROG" new
+  check_reports plain.json
+  "$CLI" sarif new.json >marked.sarif || fail "sarif of the baseline run exited $?"
+  "$CLI" sarif --baseline base.json plain.json >given.sarif || fail "sarif --baseline exited $?"
+  "$CLI" sarif plain.json >none.sarif || fail "sarif exited $?"
+  "$CLI" junit --baseline base.json plain.json >given.xml || fail "junit --baseline exited $?"
+  "$CLI" junit new.json >marked.xml || fail "junit of the baseline run exited $?"
+  python3 "$VALIDATE" "$SARIF_SCHEMA" marked.sarif given.sarif || fail "SARIF schema"
+  py '
+import json, sys, xml.etree.ElementTree as ET
+line = int(sys.argv[1])
+for name in ("marked.sarif", "given.sarif"):
+    res = json.load(open(name))["runs"][0]["results"]
+    states = sorted(r["baselineState"] for r in res)
+    assert states == ["new"] + ["unchanged"] * 4, (name, states)
+    new = [r for r in res if r["baselineState"] == "new"][0]
+    assert new["locations"][0]["physicalLocation"]["region"]["startLine"] == line, new
+res = json.load(open("none.sarif"))["runs"][0]["results"]
+assert all("baselineState" not in r for r in res), res
+for name in ("given.xml", "marked.xml"):
+    root = ET.parse(name).getroot()
+    assert root.get("failures") == "1", (name, root.attrib)
+    failed = [c.get("name") for c in root.iter("testcase") if c.find("failure") is not None]
+    assert len(failed) == 1 and failed[0].startswith("extra_leak ("), (name, failed)
+    known = [c for c in root.iter("testcase") if c.find("system-out") is not None]
+    assert len(known) == 4 and all("in the baseline" in c.find("system-out").text for c in known)
+print("converters with a baseline ok")
+' "$rule" || fail "converters with a baseline"
   ;;
 
 gensupp)
