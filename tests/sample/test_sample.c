@@ -21,6 +21,8 @@
  *                   (LEAKSCOPE_DIFF=1), on recorded blocks
  *  threads_churn    blocks freed by other threads (realloc too): no
  *                   recorded block is left behind, the leak is exact
+ *  text_marks       the text format: "≈" before estimates, the mode line,
+ *                   fds plain
  *  bad_value        LEAKSCOPE_SAMPLE=12k: one warning, exact mode
  *
  * The seeds (LEAKSCOPE_SEED) make every run reproducible: each case gives
@@ -319,6 +321,32 @@ static void test_threads_churn(void **state) {
   }
 }
 
+/* The text format marks every estimated figure with "≈" and names the
+ * mode and interval; fd figures stay plain. */
+static void test_text_marks(void **state) {
+  (void)state;
+  const char *path = prog("leak", "O2");
+  const char *argv[] = {path, "10000", "1024", "3", NULL};
+  const char *env[] = {"LEAKSCOPE_SAMPLE=65536", "LEAKSCOPE_SEED=5", "LEAKSCOPE_FORMAT=text",
+                       NULL};
+  ts_run_t run;
+  ts_run(&run, LS_TEST_LIB, path, argv, env);
+  TS_CHECK_INT(&run, "exit status", 0, run.exit_code);
+  const char *t = run.report_text ? run.report_text : "";
+  TS_CHECK(&run, strstr(t, "sampled mode: about one heap allocation per 65536 bytes allocated is "
+                           "recorded, every block of 65536 bytes or more; \u2248 marks estimates "
+                           "(recorded: ") != NULL);
+  /* the headline and the group: "≈B bytes in ≈K blocks" */
+  const char *head = strstr(t, "\n\u2248");
+  TS_CHECK(&run, head != NULL);
+  TS_CHECK(&run, strstr(t, " bytes in \u2248") != NULL);
+  TS_CHECK(&run, strstr(t, " fds not released, in 2 groups") != NULL);
+  const char *group = strstr(t, " blocks (recorded: ");
+  TS_CHECK(&run, group != NULL && strstr(group, "), allocated at:\n") != NULL);
+  TS_CHECK(&run, strstr(t, "\n3 files still open (fd ") != NULL);
+  ts_run_free(&run);
+}
+
 static void test_bad_value(void **state) {
   (void)state;
   const char *path = prog("leak", "O2");
@@ -343,7 +371,7 @@ int main(int argc, char **argv) {
       cmocka_unit_test(test_large_always),   cmocka_unit_test(test_fds_exact),
       cmocka_unit_test(test_api_estimate),   cmocka_unit_test(test_api_exact),
       cmocka_unit_test(test_reach_heap_root), cmocka_unit_test(test_diff_growth),
-      cmocka_unit_test(test_threads_churn),
+      cmocka_unit_test(test_threads_churn),  cmocka_unit_test(test_text_marks),
       cmocka_unit_test(test_bad_value),
   };
   return ts_main("sample", tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : NULL);
