@@ -3,7 +3,8 @@
 # bench/run.sh: what leakscope costs, measured against bare runs.
 #
 #   bench/run.sh [--quick] [--rounds N] [--heaptrack] [--valgrind] [--lsan]
-#                [--tools] [--no-real] [--only REGEX] [BUILD_DIR]
+#                [--tools] [--sample BYTES[,BYTES...]] [--compare]
+#                [--no-real] [--only REGEX] [BUILD_DIR]
 #
 # Builds nothing. BUILD_DIR (default ./build) must hold libleakscope.so and
 # the bench_* programs: cmake -S . -B build && cmake --build build.
@@ -23,6 +24,17 @@
 #   --lsan        also run under preloaded LeakSanitizer
 #                 (LSAN_OPTIONS=detect_leaks=1:exitcode=0)
 #   --tools       all three above that are installed
+#   --sample LIST also run leakscope's sampled mode (LEAKSCOPE_SAMPLE) at
+#                 each interval of the comma-separated LIST: bytes, with
+#                 an optional K or M suffix (KiB, MiB); skipped with a
+#                 note when the library does not know the variable
+#   --compare     issue 17's table in one run: leakscope exact, sampled at
+#                 --sample's intervals (default: 512K), LeakSanitizer and
+#                 heaptrack, on the malloc microbenchmark, 2M live blocks,
+#                 python3 (both allocators), sqlite3, git log --stat over
+#                 4000 commits and cc1 -O2 on 50 functions; prints each
+#                 figure as the median over rounds of its ratio to the
+#                 bare run of the same round, for time and peak RSS
 #   --no-real     skip the real programs (python3, sqlite3, git, gcc)
 #   --only REGEX  run only the workloads whose name matches
 #
@@ -35,6 +47,8 @@ quick=0
 real=1
 only=''
 want_heaptrack=0 want_valgrind=0 want_lsan=0
+compare=0
+samples=''
 build=''
 while [ $# -gt 0 ]; do
   case $1 in
@@ -46,7 +60,9 @@ while [ $# -gt 0 ]; do
     --tools) want_heaptrack=1 want_valgrind=1 want_lsan=1 ;;
     --no-real) real=0 ;;
     --only) only=$2; shift ;;
-    -h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --sample) samples=$2; shift ;;
+    --compare) compare=1 ;;
+    -h|--help) sed -n '3,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) build=$1 ;;
   esac
@@ -66,6 +82,16 @@ else
 fi
 git_commits=10000
 vg_div=20
+if [ $compare = 1 ]; then
+  # issue 17's rows and sizes (2M live blocks, 250k rows, 4000 commits,
+  # 50 functions); --quick keeps the sizes but makes the inputs of the
+  # long rows smaller
+  want_heaptrack=1 want_lsan=1
+  [ -n "$samples" ] || samples=512K
+  [ -n "$only" ] || only='^(malloc_rand_1t|live|python|python_pymalloc|sqlite|git|cc1)$'
+  live_n=2000000 git_commits=4000 gcc_funcs=50
+  [ $quick = 1 ] && sql_rows=100000 || sql_rows=250000
+fi
 
 note() { echo "run.sh: $*" >&2; }
 
@@ -110,6 +136,28 @@ if [ $want_lsan = 1 ]; then
     note "no preloadable LeakSanitizer runtime: skipped"
   fi
 fi
+# --sample: one configuration per interval, named sample=BYTES.
+sample_configs=()
+if [ -n "$samples" ] && [ -e "$lib" ]; then
+  IFS=',' read -r -a sample_list <<< "$samples"
+  for s in "${sample_list[@]}"; do
+    case $s in
+      *[kK]) bytes=$((${s%?} * 1024)) ;;
+      *[mM]) bytes=$((${s%?} * 1048576)) ;;
+      *) bytes=$s ;;
+    esac
+    [[ $bytes =~ ^[1-9][0-9]*$ ]] || { note "--sample: '$s' is not a number of bytes"; exit 2; }
+    # A library without the sampled mode warns about the variable (and
+    # would measure the exact mode under the sampled column's name).
+    probe=$(env LD_PRELOAD="$lib" LEAKSCOPE_SAMPLE=$bytes LEAKSCOPE_OUTPUT=/dev/null /bin/true 2>&1)
+    if [[ $probe == *LEAKSCOPE_SAMPLE* ]]; then
+      note "this libleakscope.so has no sampled mode (${probe%%$'\n'*}): sampled columns skipped"
+      break
+    fi
+    sample_configs+=("sample=$bytes")
+  done
+  configs+=("${sample_configs[@]}")
+fi
 if [ $want_valgrind = 1 ]; then
   if command -v valgrind >/dev/null; then configs+=(valgrind); else note "valgrind not installed: skipped"; fi
 fi
@@ -118,7 +166,7 @@ tmp=$(mktemp -d /tmp/leakscope-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 cache=${LEAKSCOPE_BENCH_CACHE:-/tmp/leakscope-bench-cache}
 mkdir -p "$cache"
-results=$tmp/results # lines: workload TAB metric TAB config TAB value
+results=$tmp/results # lines: workload TAB metric TAB config TAB value TAB round
 
 # --- real programs: find them and make their inputs ---
 py='' ; have_sqlite=0 ; have_git=0 ; have_gcc=0
@@ -182,6 +230,11 @@ EOF
       }
     }' > "$bigc"
     have_gcc=1
+    # cc1 itself, the compiler proper: heaptrack does not follow the
+    # driver's children (it unsets LD_PRELOAD), so the gcc row measures
+    # its driver only; this row puts every tool on the same process.
+    cc1=$(gcc -print-prog-name=cc1 2>/dev/null)
+    [ -x "$cc1" ] || { cc1=''; note "gcc's cc1 not found: cc1 workload skipped"; }
   else
     note "gcc not installed: gcc workload skipped"
   fi
@@ -212,6 +265,7 @@ workloads=(
 [ $have_sqlite = 1 ] && workloads+=("sqlite|wall_ms:sqlite3 insert ${sql_rows} rows with index (ms)")
 [ $have_git = 1 ] && workloads+=("git|wall_ms:git log --stat, ${git_commits} commits (ms)")
 [ $have_gcc = 1 ] && workloads+=("gcc|wall_ms:gcc -O2 -c, ${gcc_funcs} generated functions (ms)")
+[ -n "${cc1:-}" ] && workloads+=("cc1|wall_ms:cc1 -O2, ${gcc_funcs} generated functions (ms)")
 
 declare -A rss_label=(
   [malloc_rand_1t]="bench_malloc 16..4096 B, 1 thread" [malloc_rand_2t]="bench_malloc 16..4096 B, 2 threads"
@@ -222,7 +276,7 @@ declare -A rss_label=(
   [python]="python3" [python_nopy]="python3, LEAKSCOPE_PYTHON=0"
   [python_pymalloc]="python3, pymalloc" [python_pymalloc_nopy]="python3, pymalloc, LEAKSCOPE_PYTHON=0"
   [python_pymalloc_objects]="python3, pymalloc, LEAKSCOPE_PYTHON_OBJECTS=1"
-  [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c"
+  [sqlite]="sqlite3" [git]="git log --stat" [gcc]="gcc -O2 -c" [cc1]="cc1 -O2"
 )
 
 # Sets cmd (array), cmd_env (array of -e flags for bench_exec) and cmd_in
@@ -255,6 +309,7 @@ workload_cmd() {
     sqlite) rm -f "$tmp/work.db"; cmd=(sqlite3 "$tmp/work.db"); cmd_in=$tmp/work.sql ;;
     git) cmd=(git -C "$gitrepo" --no-pager log --stat) ;;
     gcc) cmd=(gcc -O2 -c "$bigc" -o "$tmp/big.o") ;;
+    cc1) cmd=("$cc1" -quiet -O2 "$bigc" -o "$tmp/big.s") ;;
   esac
 }
 
@@ -265,6 +320,7 @@ measure() {
   case $config in
     bare) ;;
     leakscope) env=(-e "LD_PRELOAD=$lib" -e LEAKSCOPE_OUTPUT=/dev/null) ;;
+    sample=*) env=(-e "LD_PRELOAD=$lib" -e LEAKSCOPE_OUTPUT=/dev/null -e "LEAKSCOPE_SAMPLE=${config#sample=}") ;;
     lsan) env=(-e "LD_PRELOAD=$lsan_preload" -e LSAN_OPTIONS=detect_leaks=1:exitcode=0) ;;
     heaptrack) pre=(heaptrack --raw -o "$tmp/heaptrack") ;;
     valgrind) pre=(valgrind --tool=memcheck --leak-check=full --trace-children=yes -q
@@ -278,7 +334,7 @@ measure() {
   if [ $status != 0 ]; then
     note "$name under $config failed with status $status; last lines of its stderr:"
     tail -5 "$tmp/err" >&2
-    printf '%s\t%s\t%s\tFAIL(%s)\n' "$name" status "$config" "$status" >> "$results"
+    printf '%s\t%s\t%s\tFAIL(%s)\t%s\n' "$name" status "$config" "$status" "$r" >> "$results"
     return
   fi
   local m key val
@@ -294,18 +350,19 @@ measure() {
         val=$(grep "op=${key%_cpu} " "$tmp/out" | grep -o 'cpu_ns_per_op=[0-9.]*' | cut -d= -f2) ;;
       *) val=$(grep -o "$key=[0-9.]*" "$tmp/out" | head -1 | cut -d= -f2) ;;
     esac
-    printf '%s\t%s\t%s\t%s\n' "$name" "$key" "$config" "${val:-?}" >> "$results"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$key" "$config" "${val:-?}" "$r" >> "$results"
   done
   val=$(grep -o 'maxrss_kb=[0-9]*' "$tmp/exec" | cut -d= -f2)
-  printf '%s\t%s\t%s\t%s\n' "$name" maxrss_kb "$config" "${val:-?}" >> "$results"
-  if [ "$name" = live ] && [ "$config" = leakscope ]; then
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" maxrss_kb "$config" "${val:-?}" "$r" >> "$results"
+  if [ "$name" = live ] && [[ $config == leakscope || $config == sample=* ]]; then
     val=$(grep -o 'bookkeeping_per_block=[0-9.]*' "$tmp/out" | cut -d= -f2)
-    printf '%s\t%s\t%s\t%s\n' "$name" bookkeeping "$config" "${val:-n/a}" >> "$results"
+    printf '%s\t%s\t%s\t%s\t%s\n' "$name" bookkeeping "$config" "${val:-n/a}" "$r" >> "$results"
   fi
 }
 
 # --- run ---
 start=$(date +%s)
+load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 : > "$results"
 for ((r = 1; r <= rounds; r++)); do
   note "round $r/$rounds"
@@ -361,6 +418,74 @@ row() { # workload metric label divisor
   echo "$line"
 }
 
+# median over rounds of (config's value / bare's value in the same round)
+paired() { # workload metric config
+  awk -F'\t' -v w="$1" -v m="$2" -v c="$3" '
+    $1 == w && $3 == c && $2 == "status" { fail = $4 }
+    $1 == w && $2 == m && $4 ~ /^[0-9.]+$/ && $3 == "bare" { base[$5] = $4 }
+    $1 == w && $2 == m && $4 ~ /^[0-9.]+$/ && $3 == c { val[$5] = $4 }
+    END {
+      if (fail != "") { print fail; exit }
+      for (r in val) if ((r in base) && base[r] + 0 > 0) v[n++] = val[r] / base[r]
+      if (n == 0) { print "-"; exit }
+      for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      printf "%.2f×\n", (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+    }' "$results"
+}
+config_title() {
+  case $1 in
+    leakscope) echo "leakscope exact" ;;
+    sample=*) local b=${1#sample=}
+      if ((b % 1048576 == 0)); then echo "leakscope sampled $((b / 1048576)) MiB"
+      elif ((b % 1024 == 0)); then echo "leakscope sampled $((b / 1024)) KiB"
+      else echo "leakscope sampled $b B"; fi ;;
+    lsan) echo "LeakSanitizer" ;;
+    *) echo "$1" ;;
+  esac
+}
+compare_rows=(
+  "malloc_rand_1t|ns_per_pair|malloc+free 16–4096 B, 1 thread, no frame pointers|ns/pair"
+  "live|wall_ms|${live_n} live 32 B blocks, whole process incl. exit report|ms"
+  "python|wall_ms|python3 dicts/lists, \`PYTHONMALLOC=malloc\`|ms"
+  "python_pymalloc|wall_ms|python3 dicts/lists, default allocator (pymalloc)|ms"
+  "sqlite|wall_ms|sqlite3, ${sql_rows} rows with an index|ms"
+  "git|wall_ms|git log --stat, ${git_commits} commits|ms"
+  "cc1|wall_ms|cc1 -O2, ${gcc_funcs} functions|ms"
+)
+# issue 17's column order: both leakscope modes, then the other tools
+ordered=()
+for c in leakscope "${sample_configs[@]}" lsan heaptrack valgrind; do
+  [[ " ${configs[*]} " == *" $c "* ]] && ordered+=("$c")
+done
+compare_table() { # metric-kind: time or rss
+  local line="| workload | bare |" sep="|---|---:|" c w name metric label unit base
+  for c in "${ordered[@]}"; do line+=" $(config_title "$c") |"; sep+="---:|"; done
+  echo "$line"; echo "$sep"
+  for w in "${compare_rows[@]}"; do
+    IFS='|' read -r name metric label unit <<< "$w"
+    grep -q "^$name"$'\t' "$results" || continue
+    if [ "$1" = rss ]; then metric=maxrss_kb unit=MB; fi
+    base=$(median "$name" "$metric" bare)
+    [ "$1" = rss ] && base=$(awk -v v="$base" 'BEGIN { if (v ~ /^[0-9.]+$/) printf "%.1f", v / 1024; else print v }')
+    line="| $label | $base $unit |"
+    for c in "${ordered[@]}"; do line+=" $(paired "$name" "$metric" "$c") |"; done
+    echo "$line"
+  done
+}
+
+commit=$(git -C "$(dirname "$0")" describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
+if [ $compare = 1 ]; then
+  echo "Each figure: the median over $rounds rounds of the ratio to the bare run of the same round."
+  echo
+  echo "Time (lower is better):"
+  echo
+  compare_table time
+  echo
+  echo "Peak RSS of the whole process (wait4), same pairing:"
+  echo
+  compare_table rss
+  echo
+fi
 echo "Time, median of $rounds rounds (lower is better):"
 echo
 header workload
@@ -379,12 +504,16 @@ for w in "${workloads[@]}"; do
   [ -n "$only" ] && ! [[ $name =~ $only ]] && continue
   row "$name" maxrss_kb "${rss_label[$name]}" 1024
 done
-if [[ " ${configs[*]} " == *" leakscope "* ]] && grep -q $'^live\tbookkeeping' "$results"; then
+for c in "${configs[@]}"; do
+  [[ $c == leakscope || $c == sample=* ]] || continue
+  grep -q $'^live\tbookkeeping\t'"$c"$'\t' "$results" || continue
   echo
-  echo "leakscope bookkeeping with ${live_n} live blocks: $(median live bookkeeping leakscope) bytes per live block (leakscope_stats)."
-fi
+  echo "$(config_title "$c") bookkeeping with ${live_n} live blocks: $(median live bookkeeping "$c") bytes per live block (leakscope_stats)."
+done
 echo
 echo "Machine: $(nproc) cores, $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)."
+echo "Commit $commit (of the bench script's tree; build dir $build)."
+echo "Load average at start: $load_start; at end: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "Total run time ${elapsed} s."
 [[ " ${configs[*]} " == *" valgrind "* ]] &&
   echo "valgrind: 1 round; bench_malloc and bench_fd with 1/${vg_div} of the iterations."
