@@ -24,6 +24,11 @@ void ls_unmap(void *p, size_t size);
  * NULL on failure, when p stays as it was. */
 void *ls_remap(void *p, size_t old_size, size_t new_size);
 
+/* Says that the mapping at p (from ls_map or ls_remap) will be filled
+ * from its start and used whole: large ones get huge pages. Not for
+ * sparse mappings (RSS would grow by 2 MiB for each page touched). */
+void ls_map_advise_filled(void *p, size_t size);
+
 /* Adds a mapping leakscope made itself, without ls_map (a side stack,
  * with its own flags), to the list ls_map_list returns: the reachability
  * scan must not take it for the program's. */

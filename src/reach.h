@@ -60,7 +60,9 @@ typedef enum {
 
 typedef struct ls_reach_block {
   uintptr_t addr; /* first byte of the block as malloc returned it */
-  uint64_t size;  /* bytes the program asked for: only these are read */
+  uint32_t size;  /* bytes the program asked for: only these are read
+                     (saturated, as the table's; 16-byte entries keep the
+                     array of millions of blocks small) */
   uint8_t cls;    /* out: an ls_reach_class_t */
   bool root;      /* in: its memory is a root too, whatever points to it
                      (a mapping the program made: Valgrind scans every

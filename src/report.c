@@ -22,6 +22,7 @@
 
 #include "arena.h"
 #include "baseline.h"
+#include "block_sort.h"
 #include "config.h"
 #include "depot.h"
 #include "python.h"
@@ -107,6 +108,7 @@ static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
   void *p = ls_remap(*data, *cap * elem, ncap * elem);
   if (!p)
     return false;
+  ls_map_advise_filled(p, ncap * elem); /* arrays fill from the start */
   *data = p;
   *cap = ncap;
   return true;
@@ -324,11 +326,6 @@ static void snapshot_block(const ls_block_t *blk, void *ctx) {
     s->failed = true;
 }
 
-static int cmp_block_addr(const void *a, const void *b) {
-  uintptr_t x = ((const ls_block_t *)a)->addr, y = ((const ls_block_t *)b)->addr;
-  return x < y ? -1 : x > y;
-}
-
 static int cmp_reach_addr(const void *a, const void *b) {
   uintptr_t x = ((const ls_reach_block_t *)a)->addr, y = ((const ls_reach_block_t *)b)->addr;
   return x < y ? -1 : x > y;
@@ -375,10 +372,11 @@ static void visit_classified(builder_t *b) {
   if (b->nmaps)
     qsort(b->maps, b->nmaps, sizeof *b->maps, cmp_reach_addr);
   size_t n = s.n + b->nmaps;
+  ls_blocks_sort_by_addr(s.blocks, s.n); /* in place: no qsort copy */
   ls_reach_block_t *rb = s.failed ? NULL : ls_map(n * sizeof *rb + 1);
+  ls_map_advise_filled(rb, n * sizeof *rb + 1);
   int rc = -ENOMEM;
   if (rb) {
-    qsort(s.blocks, s.n, sizeof *s.blocks, cmp_block_addr);
     /* heap blocks and mappings, merged in address order */
     for (size_t i = 0, j = 0, k = 0; k < n; k++)
       rb[k] = j == b->nmaps || (i < s.n && s.blocks[i].addr < b->maps[j].addr)

@@ -194,7 +194,8 @@ void ls_report_visit_mappings(ls_report_builder_t *b, const ls_filter_t *f);
  * at start, or -1 when the report has none. */
 int ls_report_mapping_class(const ls_report_builder_t *b, uintptr_t start);
 
-/* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM. */
+/* Snapshots the live set through filter f into r. Returns 0 or -ENOMEM.
+ * Under the report lock (the address sort's counters are static). */
 int ls_report_build(ls_report_t *r, const ls_filter_t *f, ls_trigger_t trigger);
 void ls_report_release(ls_report_t *r);
 
