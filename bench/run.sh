@@ -4,7 +4,7 @@
 #
 #   bench/run.sh [--quick] [--rounds N] [--heaptrack] [--valgrind] [--lsan]
 #                [--tools] [--sample BYTES[,BYTES...]] [--compare]
-#                [--no-real] [--only REGEX] [BUILD_DIR]
+#                [--grower[=RUNS]] [--no-real] [--only REGEX] [BUILD_DIR]
 #
 # Builds nothing. BUILD_DIR (default ./build) must hold libleakscope.so and
 # the bench_* programs: cmake -S . -B build && cmake --build build.
@@ -35,6 +35,15 @@
 #                 4000 commits and cc1 -O2 on 50 functions; prints each
 #                 figure as the median over rounds of its ratio to the
 #                 bare run of the same round, for time and peak RSS
+#   --grower[=RUNS] after the tables, the detection check: bench_grower
+#                 leaks 10 KiB/s from one line among 10 MiB/s of churn
+#                 freed 100 ms later, for 60 s, dumped every 6 s with
+#                 LEAKSCOPE_DIFF=1 (issue 17's 1 KiB/s among 1 MB/s over
+#                 ten minutes of 60 s dumps, ten times faster: the same
+#                 bytes per sampling interval and per dump); RUNS runs
+#                 (default 3, all at once: they mostly sleep) under each
+#                 leakscope mode; bench/grower_check.py says from which
+#                 dump the leaking line is the top grower
 #   --no-real     skip the real programs (python3, sqlite3, git, gcc)
 #   --only REGEX  run only the workloads whose name matches
 #
@@ -48,6 +57,7 @@ real=1
 only=''
 want_heaptrack=0 want_valgrind=0 want_lsan=0
 compare=0
+grower=0
 samples=''
 build=''
 while [ $# -gt 0 ]; do
@@ -62,7 +72,9 @@ while [ $# -gt 0 ]; do
     --only) only=$2; shift ;;
     --sample) samples=$2; shift ;;
     --compare) compare=1 ;;
-    -h|--help) sed -n '3,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --grower) grower=3 ;;
+    --grower=*) grower=${1#--grower=} ;;
+    -h|--help) sed -n '3,51p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     -*) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     *) build=$1 ;;
   esac
@@ -102,7 +114,7 @@ find_prog() { # the program $1 in the build dir or its bench/ subdir
   done
   return 1
 }
-for p in bench_malloc bench_malloc_fp bench_live bench_fd bench_kinds bench_stall bench_exec; do
+for p in bench_malloc bench_malloc_fp bench_live bench_fd bench_kinds bench_stall bench_exec bench_grower; do
   path=$(find_prog $p) || { note "$p not found in $build; build it first"; exit 2; }
   printf -v "bin_$p" '%s' "$path"
 done
@@ -510,6 +522,41 @@ for c in "${configs[@]}"; do
   echo
   echo "$(config_title "$c") bookkeeping with ${live_n} live blocks: $(median live bookkeeping "$c") bytes per live block (leakscope_stats)."
 done
+echo
+if [ "$grower" -gt 0 ] 2>/dev/null && [ -e "$lib" ]; then
+  echo
+  echo "Detection check (bench_grower -d 60 -l 10240 -c 10485760 -t 100, LEAKSCOPE_INTERVAL=6, LEAKSCOPE_DIFF=1; $grower runs per mode):"
+  echo
+  echo "| mode | run | leak_site top grower from dump (time, s; 10 dumps = 10 min at issue scale) |"
+  echo "|---|---:|---|"
+  pids=()
+  for c in leakscope "${sample_configs[@]}"; do
+    for ((g = 1; g <= grower; g++)); do
+      extra=()
+      [[ $c == sample=* ]] && extra=(LEAKSCOPE_SAMPLE=${c#sample=})
+      env LD_PRELOAD="$lib" LEAKSCOPE_FORMAT=json LEAKSCOPE_OUTPUT="$tmp/grow.$c.$g.json" \
+        LEAKSCOPE_INTERVAL=6 LEAKSCOPE_DIFF=1 "${extra[@]}" \
+        "$bin_bench_grower" -d 60 -l 10240 -c 10485760 -t 100 > "$tmp/grow.$c.$g.out" 2>&1 &
+      pids+=($!)
+    done
+  done
+  wait "${pids[@]}"
+  for c in leakscope "${sample_configs[@]}"; do
+    for ((g = 1; g <= grower; g++)); do
+      f=$tmp/grow.$c.$g.json
+      [ -e "$f" ] || f=$(ls "$tmp/grow.$c.$g.json".* 2>/dev/null | head -1)
+      if [ -n "$f" ] && [ -e "$f" ] && command -v python3 >/dev/null; then
+        python3 "$(dirname "$0")/grower_check.py" "$f" 6 > "$tmp/grow.check" 2>&1
+        res=$(tail -1 "$tmp/grow.check")
+        tf=${res#top_grower_from_dump=}; tf=${tf%% *}; ts=${res##*time_s=}
+        [ "$tf" = 0 ] && cell="not the top grower at the last dump" || cell="dump $tf ($ts s)"
+      else
+        cell="no report (python3 missing or the run failed)"
+      fi
+      echo "| $(config_title "$c") | $g | $cell |"
+    done
+  done
+fi
 echo
 echo "Machine: $(nproc) cores, $(uname -sr), $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)."
 echo "Commit $commit (of the bench script's tree; build dir $build)."
