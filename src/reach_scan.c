@@ -103,13 +103,13 @@ typedef struct scan {
                           siglongjmp must not lose one */
   int mode;
   size_t leader;
-  size_t last; /* the block find_block ended at last time: its guess */
   bool glibc;
   bool heap_roots;   /* the allocator's heaps are roots (reach_scan.h) */
   volatile uintptr_t pos; /* page being read, for the fault guard */
   size_t faults;
   size_t static_tls; /* bytes of static TLS below a thread pointer */
   bool all_seen;     /* every live thread's stack pointer is known */
+  size_t last;       /* the block find_block ended at last time: its guess */
   range_t *skip;     /* ranges the mapping pass leaves alone (see roots) */
   size_t nskip, skip_cap;
 } scan_t;
