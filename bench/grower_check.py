@@ -14,7 +14,10 @@ import sys
 
 
 def group_key(g):
-    return tuple(f.get("function", f.get("address", "?")) for f in g.get("stack", [])[:6])
+    # function:line of the first frames: the churn's four call sites are
+    # four groups (tail calls put them all in main, at different lines)
+    return tuple("%s:%s" % (f.get("function", f.get("address", "?")), f.get("line", "?"))
+                 for f in g.get("stack", [])[:6])
 
 
 def main():
@@ -43,7 +46,7 @@ def main():
     for i, (r, by) in enumerate(dumps[1:], start=2):
         growth = {k: by.get(k, 0) - first.get(k, 0) for k in set(by) | set(first)}
         ranked = sorted(growth.items(), key=lambda kv: -kv[1])
-        leak = [k for k in growth if "leak_site" in k]
+        leak = [k for k in growth if any(f.startswith("leak_site:") for f in k)]
         leak_growth = max((growth[k] for k in leak), default=0)
         rank = 1 + sum(1 for k, v in ranked if v > leak_growth) if leak_growth > 0 else 0
         estimated = any(g.get("estimated") for g in r.get("leaks", []))
