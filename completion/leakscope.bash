@@ -68,7 +68,7 @@ _leakscope() {
     ;;
   sarif|junit|diff|suppress)
     case $prev in
-    --output|--source-root) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --output|--source-root|--baseline) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --top) return ;;
     --sort) COMPREPLY=($(compgen -W "growth size" -- "$cur")); return ;;
     esac
