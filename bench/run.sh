@@ -522,7 +522,11 @@ for c in "${configs[@]}"; do
   [[ $c == leakscope || $c == sample=* ]] || continue
   grep -q $'^live\tbookkeeping\t'"$c"$'\t' "$results" || continue
   echo
-  echo "$(config_title "$c") bookkeeping with ${live_n} live blocks: $(median live bookkeeping "$c") bytes per live block (leakscope_stats)."
+  if [ "$c" = leakscope ]; then
+    echo "$(config_title "$c") bookkeeping with ${live_n} live blocks: $(median live bookkeeping "$c") bytes per live block (leakscope_stats)."
+  else # leakscope_stats counts the recorded blocks only
+    echo "$(config_title "$c") bookkeeping with ${live_n} live blocks: $(median live bookkeeping "$c") bytes per recorded live block (leakscope_stats; most blocks are not recorded)."
+  fi
 done
 echo
 fi # rounds > 0
