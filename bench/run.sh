@@ -29,7 +29,7 @@
 #                 an optional K or M suffix (KiB, MiB); skipped with a
 #                 note when the library does not know the variable
 #   --compare     issue 17's table in one run: leakscope exact, sampled at
-#                 --sample's intervals (default: 512K), LeakSanitizer and
+#                 --sample's intervals (default: 128K,512K), LeakSanitizer and
 #                 heaptrack, on the malloc microbenchmark, 2M live blocks,
 #                 python3 (both allocators), sqlite3, git log --stat over
 #                 4000 commits and cc1 -O2 on 50 functions; prints each
@@ -100,7 +100,7 @@ if [ $compare = 1 ]; then
   # 50 functions); --quick keeps the sizes but makes the inputs of the
   # long rows smaller
   want_heaptrack=1 want_lsan=1
-  [ -n "$samples" ] || samples=512K
+  [ -n "$samples" ] || samples=128K,512K # the recommended interval and 512 KiB
   [ -n "$only" ] || only='^(malloc_rand_1t|live|python|python_pymalloc|sqlite|git|cc1)$'
   live_n=2000000 git_commits=4000 gcc_funcs=50
   [ $quick = 1 ] && sql_rows=100000 || sql_rows=250000
