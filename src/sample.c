@@ -10,7 +10,7 @@
 
 #include "clock.h"
 
-_Atomic uint32_t ls_sample_filter[1u << LS_SAMPLE_FILTER_BITS];
+_Atomic uint8_t ls_sample_filter[1u << LS_SAMPLE_FILTER_BITS];
 
 /* Until the options are read, the filter is kept whatever the mode. */
 static _Atomic bool configured;

@@ -53,10 +53,18 @@ static inline bool ls_sample_take(size_t size) {
 
 /* --- The counting filter of recorded addresses --- */
 
+/* 32 KiB of 8-bit counters: a free reads one of them, at a random
+ * address, so the table should stay in L1 (4-byte counters, 128 KiB,
+ * missed it on nearly every free: docs/performance.md). A counter that
+ * reaches LS_SAMPLE_FILTER_STUCK stays there for good: it no longer
+ * knows how many entries it counts, so it answers "maybe" (one table
+ * lookup) for ever rather than wrap to 0 and let a free skip a
+ * recorded block. */
 #define LS_SAMPLE_FILTER_BITS 15
-extern _Atomic uint32_t ls_sample_filter[1u << LS_SAMPLE_FILTER_BITS];
+#define LS_SAMPLE_FILTER_STUCK 255
+extern _Atomic uint8_t ls_sample_filter[1u << LS_SAMPLE_FILTER_BITS];
 
-static inline _Atomic uint32_t *ls_sample_counter(uintptr_t addr) {
+static inline _Atomic uint8_t *ls_sample_counter(uintptr_t addr) {
   /* blocks are 16-byte aligned: the granule number, Fibonacci-hashed */
   uint64_t h = (uint64_t)(addr >> 4) * 0x9E3779B97F4A7C15ull;
   return &ls_sample_filter[h >> (64 - LS_SAMPLE_FILTER_BITS)];
@@ -68,12 +76,13 @@ static inline _Atomic uint32_t *ls_sample_counter(uintptr_t addr) {
  * counter incremented (ls_sample_filter_add, before the allocating call
  * returned), before the program could hand the pointer to the thread that
  * frees it, so the increment happens-before this load, which therefore
- * reads it or a later value of the counter (read-write coherence). Every
- * decrement later in the counter's modification order removes an entry
- * whose own increment came earlier in it (an entry is removed only after
- * the insert that counted it), so the value read still counts addr's
- * entry: it is not 0. Counters of other addresses that share the slot can
- * only make it larger (a false "maybe": one table lookup). */
+ * reads it or a later value of the counter (read-write coherence). A
+ * counter is decremented only while it has never been stuck, that is
+ * while it counts exactly, and only for an entry whose own increment came
+ * earlier in its modification order (an entry is removed only after the
+ * insert that counted it); so the value read still counts addr's entry,
+ * or is stuck: it is not 0. Counters of other addresses that share the
+ * slot can only make it larger (a false "maybe": one table lookup). */
 static inline bool ls_sample_filter_maybe(uintptr_t addr) {
   /* relaxed: see above */
   return ls_atomic_load_relaxed(ls_sample_counter(addr)) != 0;
@@ -84,15 +93,27 @@ static inline bool ls_sample_filter_maybe(uintptr_t addr) {
  * may be freed in sampled mode). */
 bool ls_sample_filter_on(void);
 
-/* An entry for addr went into the block table / came out of it. */
+/* An entry for addr went into the block table / came out of it. Both
+ * run only for recorded blocks (rare in sampled mode): a compare-and-swap
+ * loop, so that a stuck counter is never changed again. */
 static inline void ls_sample_filter_add(uintptr_t addr) {
+  _Atomic uint8_t *c = ls_sample_counter(addr);
   /* relaxed: ordered before the free that reads it by the program's own
    * hand-over of the pointer (see ls_sample_filter_maybe) */
-  ls_atomic_add_relaxed(ls_sample_counter(addr), 1);
+  uint8_t v = ls_atomic_load_relaxed(c);
+  do {
+    if (v == LS_SAMPLE_FILTER_STUCK)
+      return;
+  } while (!ls_atomic_cas_weak_relaxed(c, &v, (uint8_t)(v + 1)));
 }
 static inline void ls_sample_filter_remove(uintptr_t addr) {
+  _Atomic uint8_t *c = ls_sample_counter(addr);
   /* relaxed: a counter's decrements only follow increments (above) */
-  ls_atomic_sub_relaxed(ls_sample_counter(addr), 1);
+  uint8_t v = ls_atomic_load_relaxed(c);
+  do {
+    if (v == LS_SAMPLE_FILTER_STUCK)
+      return;
+  } while (!ls_atomic_cas_weak_relaxed(c, &v, (uint8_t)(v - 1)));
 }
 
 /* Called once the options are read (lifecycle.c): from then on the filter
