@@ -117,10 +117,34 @@ static void test_filter_threads(void **state) {
     assert_int_equal(ls_atomic_load_relaxed(&ls_sample_filter[i]), 0);
 }
 
+/* A counter that reaches LS_SAMPLE_FILTER_STUCK stays there: after that
+ * it cannot know when its count is back to 0, so it must answer "maybe"
+ * for good (a wrap to 0 would let a free skip a recorded block). Below
+ * it, a counter counts exactly. */
+static void test_filter_saturates(void **state) {
+  (void)state;
+  uintptr_t a = 0x7f0000001230u;
+  for (int i = 0; i < LS_SAMPLE_FILTER_STUCK - 1; i++)
+    ls_sample_filter_add(a);
+  for (int i = 0; i < LS_SAMPLE_FILTER_STUCK - 1; i++) {
+    assert_true(ls_sample_filter_maybe(a));
+    ls_sample_filter_remove(a);
+  }
+  assert_false(ls_sample_filter_maybe(a));
+  for (int i = 0; i < LS_SAMPLE_FILTER_STUCK + 45; i++)
+    ls_sample_filter_add(a);
+  assert_int_equal(ls_atomic_load_relaxed(ls_sample_counter(a)), LS_SAMPLE_FILTER_STUCK);
+  for (int i = 0; i < LS_SAMPLE_FILTER_STUCK + 45; i++)
+    ls_sample_filter_remove(a);
+  assert_true(ls_sample_filter_maybe(a));
+  ls_atomic_store_relaxed(ls_sample_counter(a), 0); /* for the cases after this one */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_probability),   cmocka_unit_test(test_large_always),
       cmocka_unit_test(test_exact_mode),    cmocka_unit_test(test_filter_threads),
+      cmocka_unit_test(test_filter_saturates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
