@@ -123,13 +123,14 @@ LS_EXPORT void *shmat(int id, const void *addr, int flags) {
   if (from_us(__builtin_return_address(0)) || !ls_guard_enter())
     return ls_real.shmat(id, addr, flags);
   void *p = ls_real.shmat(id, addr, flags);
-  struct shmid_ds ds;
-  int saved = errno;
-  if (p != (void *)-1 && shmctl(id, IPC_STAT, &ds) == 0)
-    record((uintptr_t)p, ds.shm_segsz,
-           PROT_READ | (flags & SHM_RDONLY ? 0 : PROT_WRITE) | (flags & SHM_EXEC ? PROT_EXEC : 0),
-           LS_KMAP_SHM);
-  errno = saved;
+  {
+    LS_KEEP_ERRNO(); /* shmat's own */
+    struct shmid_ds ds;
+    if (p != (void *)-1 && shmctl(id, IPC_STAT, &ds) == 0)
+      record((uintptr_t)p, ds.shm_segsz,
+             PROT_READ | (flags & SHM_RDONLY ? 0 : PROT_WRITE) | (flags & SHM_EXEC ? PROT_EXEC : 0),
+             LS_KMAP_SHM);
+  }
   ls_guard_leave();
   return p;
 }

@@ -75,11 +75,10 @@ LS_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
  * The pid is checked to be a child of ours before it is recorded. */
 void ls_track_popen_child(FILE *fp) {
   pid_t pid = *(const pid_t *)((const char *)fp + sizeof(FILE) + sizeof(void *));
+  LS_KEEP_ERRNO(); /* popen's caller reads its own */
   siginfo_t si;
-  int saved = errno;
   bool child = pid > 0 && ls_real.waitid &&
                ls_real.waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0;
-  errno = saved;
   if (child)
     record_child(pid, fp);
 }

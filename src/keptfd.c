@@ -92,7 +92,7 @@ static void keep(kept_t *k, int fd, bool in_range_ok) {
 void ls_kept_init(void) {
   if (ls_atomic_exchange_acq_rel(&initialised, 1))
     return;
-  int saved = errno;
+  LS_KEEP_ERRNO();
   ls_guard_push();
   keep(&kept_stderr, 2, true);
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -102,20 +102,18 @@ void ls_kept_init(void) {
   ssize_t n = readlink("/proc/self/exe", exe_path, sizeof exe_path - 1);
   exe_path[n > 0 ? n : 0] = '\0';
   ls_guard_pop();
-  errno = saved;
 }
 
 void ls_kept_before_chroot(void) {
   if (kfd(&kept_root) >= 0)
     return;
-  int saved = errno;
+  LS_KEEP_ERRNO();
   ls_guard_push();
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   keep(&kept_root, root, true); /* a program that chroots pays one fd */
   if (root >= 0)
     close(root);
   ls_guard_pop();
-  errno = saved;
 }
 
 int ls_kept_stderr(void) {

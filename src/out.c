@@ -191,7 +191,7 @@ static int stderr_fd(void) {
 }
 
 static void emit(const char *prefix, const char *fmt, va_list ap) {
-  int saved = errno;
+  LS_KEEP_ERRNO();
   char mem[512];
   ls_buf_t b;
   ls_buf_fixed(&b, mem, sizeof mem - 1);
@@ -199,7 +199,6 @@ static void emit(const char *prefix, const char *fmt, va_list ap) {
   ls_buf_vprintf(&b, fmt, ap);
   b.data[b.len++] = '\n'; /* the -1 above kept room for it */
   ls_write_all(stderr_fd(), b.data, b.len);
-  errno = saved;
 }
 
 void ls_warn(const char *fmt, ...) {

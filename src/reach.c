@@ -215,7 +215,7 @@ __asm__(".pushsection .text\n"
 
 int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn still_live,
                            void *ctx, uintptr_t scan_from) {
-  int saved_errno = errno;
+  LS_KEEP_ERRNO();
   all_definite(blocks, n);
   if (n == 0)
     return 0;
@@ -234,7 +234,6 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
   if (rc != 0) {
     prep_release(&p);
     ls_warn("reachability not computed (%s); leaks are reported without it", strerror(-rc));
-    errno = saved_errno;
     return rc;
   }
   /* --- the world is stopped: no malloc, no locks, no dl_*, no stdio --- */
@@ -269,7 +268,6 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
             w.lost ? w.lost : 1, ls_reach_stop_signal());
     rc = LS_REACH_INCOMPLETE;
   }
-  errno = saved_errno;
   return rc;
 }
 

@@ -53,26 +53,25 @@ static char *map_side_stack(void) {
 
 void ls_side_run_slow(ls_side_fn_t fn, void *arg) {
   if (!ls_tls.side_busy) {
-    int saved = errno; /* the program reads it after our wrapper returns */
-    /* Registering the thread (a record from the arena, a pthread key
-     * value) runs here, on the caller's stack: a few hundred bytes, once
-     * per thread. */
-    ls_thread_t *t = ls_thread_self();
-    if (t != &ls_thread_fallback) {
-      if (!t->side_stack)
+    ls_thread_t *t;
+    {
+      LS_KEEP_ERRNO(); /* the program reads it after our wrapper returns */
+      /* Registering the thread (a record from the arena, a pthread key
+       * value) runs here, on the caller's stack: a few hundred bytes, once
+       * per thread. */
+      t = ls_thread_self();
+      if (t != &ls_thread_fallback && !t->side_stack)
         t->side_stack = map_side_stack();
-      errno = saved;
-      if (t->side_stack) {
-        ls_tls.side_top = t->side_stack + LS_SIDE_STACK_SIZE;
-        const uintptr_t *entry = ls_tls.entry;
-        if (!entry)
-          ls_tls.entry = __builtin_frame_address(0);
-        ls_side_run(fn, arg);
-        ls_tls.entry = entry;
-        return;
-      }
     }
-    errno = saved;
+    if (t != &ls_thread_fallback && t->side_stack) {
+      ls_tls.side_top = t->side_stack + LS_SIDE_STACK_SIZE;
+      const uintptr_t *entry = ls_tls.entry;
+      if (!entry)
+        ls_tls.entry = __builtin_frame_address(0);
+      ls_side_run(fn, arg);
+      ls_tls.entry = entry;
+      return;
+    }
   }
   fn(arg);
 }
