@@ -11,7 +11,7 @@
  * detach look the record up BEFORE the real call, while the pthread_t
  * still names that thread (after it, a new thread may reuse the
  * descriptor), and release it only if the call succeeded. Threads
- * created while the thread is inside leakscope (the reporter thread) or
+ * created while the thread is inside leakscope (the dump thread) or
  * paused are not recorded.
  */
 #include <pthread.h>

@@ -166,7 +166,7 @@ static bool add_task(int tid, void *ctx) {
   world_t *w = ctx;
   /* Not the caller, and never leakscope's own threads: they run none of
    * the program's code and hold none of its pointers (waiting for the
-   * reporter thread, which blocks the signal, used to cost a whole
+   * dump thread, which blocks the signal, used to cost a whole
    * timeout on a busy machine). */
   if (tid == w->self || ls_thread_is_ours(tid))
     return true;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * report_emit.h: the report pipeline, what triggers call (lifecycle.c at
- * exit, reporter.c on the dump signal and timer, api.c): build the model,
+ * exit, dump_thread.c on the dump signal and timer, api.c): build the model,
  * diff it, symbolize and suppress, format with the configured writer and
  * write it out. The top of the report side's layers (report.h).
  */

@@ -199,7 +199,7 @@ static bool find_in_path(const char *name, char *out, size_t size) {
 
 /* The library is preloaded only after setpriv, through env: setpriv
  * itself must not run under leakscope, because a credential change in a
- * process with our reporter thread aborts (see the staging report: glibc's
+ * process with our dump thread aborts (see the staging report: glibc's
  * setxid broadcast fails in a thread without PR_SET_KEEPCAPS). */
 static void permission(void **state) {
   char setpriv[1024], env_path[1024];

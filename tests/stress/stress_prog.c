@@ -491,7 +491,7 @@ static int mode_blocked(void) {
   for (int i = 0; i < nthreads; i++)
     pthread_join(t[i], NULL);
   leak_memory();
-  /* Every thread of ours blocks SIGUSR2: only leakscope's reporter thread
+  /* Every thread of ours blocks SIGUSR2: only leakscope's dump thread
    * can take the test's signals. */
   printf("workers done; dump while blocked: %s\n", wait_for_dump(10000) ? "yes" : "no");
   return 0;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT
- * fdprog.h: what the fd leak programs share, on top of tests/progs/prog.h.
+ * fdprog.h: what the fd leak programs share, on top of tests/support/prog.h.
  *
  * A program tells the test what it leaked, one stdout line per fd:
  *     fd <marker> <number> <path>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * kindprog.h: what the thread, mapping and process programs share on
- * top of tests/progs/prog.h: asking the library for a dump and waiting
+ * top of tests/support/prog.h: asking the library for a dump and waiting
  * until it is in the report file.
  */
 #ifndef LS_TEST_KINDPROG_H
