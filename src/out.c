@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: MIT
  * out.c: malloc-free formatting and EINTR-safe writes (see out.h).
- * Owns the warning budget. Dynamic buffers live in anonymous mappings so a
+ * Owns the warning budget. Dynamic buffers grow in mbuf.h's mappings so a
  * report can be built while the host's heap is in any state.
  */
 #include "out.h"
 
 #include <errno.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "atomic.h"
+#include "mbuf.h"
 
 #define LS_MAX_WARNINGS 32
 
@@ -22,8 +22,8 @@ void ls_buf_fixed(ls_buf_t *b, char *mem, size_t cap) {
 void ls_buf_dynamic(ls_buf_t *b) { *b = (ls_buf_t){.owned = true}; }
 
 void ls_buf_release(ls_buf_t *b) {
-  if (b->owned && b->data)
-    munmap(b->data, b->cap);
+  if (b->owned)
+    ls_mbuf_unmap(b->data, b->cap);
   *b = (ls_buf_t){0};
 }
 
@@ -36,17 +36,10 @@ static bool reserve(ls_buf_t *b, size_t n) {
     b->truncated = true;
     return false;
   }
-  size_t cap = b->cap ? b->cap : 65536;
-  while (cap < b->len + n)
-    cap *= 2;
-  void *p = b->data ? mremap(b->data, b->cap, cap, MREMAP_MAYMOVE)
-                    : mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) {
+  if (!ls_mbuf_grow((void **)&b->data, &b->cap, b->len + n, 65536)) {
     b->truncated = true;
     return false;
   }
-  b->data = p;
-  b->cap = cap;
   return true;
 }
 

@@ -2,8 +2,8 @@
  * out.h: text building and output that never allocate through malloc.
  *
  * An ls_buf_t either wraps caller memory (fixed: output past the end is
- * dropped and `truncated` set) or owns an mmap'd region that grows with
- * mremap (reports of any size). Formatting understands a small printf
+ * dropped and `truncated` set) or owns a growable mapping (mbuf.h: reports
+ * of any size). Formatting understands a small printf
  * subset: %s %c %d %i %u %x %p %% with the l, ll and z length modifiers.
  * No stdio anywhere: stdio locks and EINTR would corrupt the host's streams
  * (heaptrack, KDE bug 393387).

@@ -149,11 +149,8 @@ static int prepare(prep_t *p, size_t n) {
   /* Sized now so the re-read after the stop rarely has to grow. */
   if ((rc = ls_reach_maps_load(&p->rg)) != 0)
     return rc;
-  if (p->rg.text.len * 2 > p->rg.text.cap) {
-    ls_unmap(p->rg.text.p, p->rg.text.cap);
-    p->rg.text.p = NULL;
-    p->rg.text.cap *= 2;
-  }
+  if (p->rg.text.len * 2 > p->rg.text.cap)
+    ls_mbuf_reserve(&p->rg.text, p->rg.text.cap + 1, 0); /* twice; if not, it grows later */
   p->stack_bytes = (n ? n : 1) * sizeof *p->stack;
   if (!(p->stack = ls_map(p->stack_bytes)))
     return -ENOMEM;

@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "out.h"
+#include "read_file.h"
 
 #define KSA_RESTORER 0x04000000UL
 
@@ -84,37 +85,6 @@ uint64_t ls_reach_parse_hex(const char **s) {
   return v;
 }
 
-int ls_reach_read_big(const char *path, mbuf_t *m) {
-  for (;;) {
-    if (!m->p) {
-      m->cap = m->cap ? m->cap : 64 * 1024;
-      if (!(m->p = ls_map(m->cap)))
-        return -ENOMEM;
-    }
-    long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-    if (fd < 0)
-      return (int)fd;
-    m->len = 0;
-    long r = 0;
-    while (m->len < m->cap) {
-      r = sys3(SYS_read, fd, m->p + m->len, m->cap - m->len);
-      if (r == -EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      m->len += (size_t)r;
-    }
-    sys1(SYS_close, fd);
-    if (r < 0)
-      return (int)r;
-    if (m->len < m->cap)
-      return 0;
-    ls_unmap(m->p, m->cap); /* full: it may have been cut; read again */
-    m->p = NULL;
-    m->cap *= 2;
-  }
-}
-
 /* --- The address space: /proc/self/maps --- */
 
 /* Parses the maps text into r. Returns 0 or -ENOMEM. */
@@ -178,15 +148,17 @@ static int parse_maps(regions_t *rg) {
 }
 
 int ls_reach_maps_load(regions_t *rg) {
-  int rc = ls_reach_read_big("/proc/self/maps", &rg->text);
-  return rc ? rc : parse_maps(rg);
+  int err;
+  int rc = ls_read_file("/proc/self/maps", &rg->text, 64 * 1024, SIZE_MAX, 0, &err);
+  if (rc != LS_READ_WHOLE)
+    return rc < 0 ? rc : rc == LS_READ_FAILED ? -err : -EAGAIN;
+  return parse_maps(rg);
 }
 
 void ls_reach_maps_release(regions_t *rg) {
   if (rg->r)
     ls_unmap(rg->r, rg->cap * sizeof *rg->r);
-  if (rg->text.p)
-    ls_unmap(rg->text.p, rg->text.cap);
+  ls_mbuf_release(&rg->text);
   *rg = (regions_t){0};
 }
 

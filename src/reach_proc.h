@@ -18,8 +18,10 @@
 
 #include <linux/futex.h>
 #include <signal.h>
-#include <sys/syscall.h>
 #include <time.h>
+
+#include "mbuf.h"
+#include "raw_syscall.h"
 
 #define PAGE 4096u
 
@@ -31,25 +33,6 @@
 #define RAW_READ __attribute__((no_sanitize("address", "thread", "undefined")))
 
 static inline RAW_READ uintptr_t peek(uintptr_t a) { return *(const uintptr_t *)a; }
-
-/* --- Raw system calls: no errno, no cancellation point, no interposer --- */
-
-static inline long sys6(long n, long a, long b, long c, long d, long e, long f) {
-  long ret;
-  register long r10 __asm__("r10") = d;
-  register long r8 __asm__("r8") = e;
-  register long r9 __asm__("r9") = f;
-  __asm__ volatile("syscall"
-                   : "=a"(ret)
-                   : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                   : "rcx", "r11", "memory");
-  return ret;
-}
-#define sys0(n) sys6(n, 0, 0, 0, 0, 0, 0)
-#define sys1(n, a) sys6(n, (long)(a), 0, 0, 0, 0, 0)
-#define sys2(n, a, b) sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
-#define sys3(n, a, b, c) sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
-#define sys4(n, a, b, c, d) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
 
 static inline void futex_wait(_Atomic uint32_t *w, uint32_t val, long timeout_ns) {
   struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
@@ -98,16 +81,6 @@ void ls_reach_task_path(char *out, size_t cap, int tid, const char *file);
 /* Parses hex digits (an optional 0x first) at *s and moves *s past them. */
 uint64_t ls_reach_parse_hex(const char **s);
 
-/* A growable mapping holding a whole /proc file. */
-typedef struct mbuf {
-  char *p;
-  size_t len, cap;
-} mbuf_t;
-
-/* Reads path whole into m, growing it with mmap (allowed while the world
- * is stopped). Returns 0 or -errno. */
-int ls_reach_read_big(const char *path, mbuf_t *m);
-
 /* --- The address space: /proc/self/maps --- */
 
 enum {
@@ -125,7 +98,7 @@ typedef struct region {
 typedef struct regions {
   region_t *r; /* sorted by address, as the kernel lists them */
   size_t n, cap;
-  mbuf_t text;
+  ls_mbuf_t text; /* the file's text (read_file.h) */
 } regions_t;
 
 /* Reads /proc/self/maps into rg. [vvar] and [vsyscall] count as

@@ -28,6 +28,7 @@
 #include "python.h"
 #include "guard.h"
 #include "kind_mapping.h"
+#include "mbuf.h"
 #include "reach.h"
 #include "sample.h"
 #include "report_fds.h"
@@ -97,27 +98,18 @@ size_t ls_report_command(const char *const **argv) {
 
 /* --- Growable arrays in mappings --- */
 
+/* mbuf.h's mappings: on ls_map_list, so the reachability scan knows
+ * these are ours (they hold block addresses). */
 static bool grow_array(void **data, size_t *cap, size_t need, size_t elem) {
-  if (need <= *cap)
-    return true;
-  size_t ncap = *cap ? *cap * 2 : 256;
-  while (ncap < need)
-    ncap *= 2;
-  /* ls_remap: the reachability scan must know these are ours (they hold
-   * block addresses) */
-  void *p = ls_remap(*data, *cap * elem, ncap * elem);
-  if (!p)
+  size_t old = *cap;
+  if (!ls_mbuf_grow_array(data, cap, need, elem, 256))
     return false;
-  ls_map_advise_filled(p, ncap * elem); /* arrays fill from the start */
-  *data = p;
-  *cap = ncap;
+  if (*cap != old)
+    ls_map_advise_filled(*data, *cap * elem); /* arrays fill from the start */
   return true;
 }
 
-static void free_array(void *data, size_t cap, size_t elem) {
-  if (data)
-    ls_unmap(data, cap * elem);
-}
+static void free_array(void *data, size_t cap, size_t elem) { ls_mbuf_unmap(data, cap * elem); }
 
 /* --- Building --- */
 

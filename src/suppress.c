@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: MIT
  * suppress.c: loading and matching suppression rules (see suppress.h).
- * Files are read with open/read into an arena copy at start-up; rules and
+ * Files are read whole (read_file.h) into an arena copy at start-up; rules and
  * patterns live in the arena for the process's life. Matching runs at
  * report time over symbolized frames.
  */
 #include "suppress.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "arena.h"
 #include "out.h"
+#include "read_file.h"
 
 #define MAX_RULES 1024
 #define MAX_FILE (1 << 20)
@@ -36,45 +34,28 @@ static char *arena_strndup(const char *s, size_t n) {
 }
 
 /* Reads the whole file into arena memory; NULL with a warning on error.
- * Opened O_NONBLOCK and read with a bounded wait, so a FIFO, a terminal
- * or a device at the path can never block the program's start
- * (`--suppressions <(...)` still works: a pipe is read until EOF or
- * READ_WAIT_MS). */
+ * ls_read_file opens it O_NONBLOCK and waits at most READ_WAIT_MS for
+ * data, so a FIFO, a terminal or a device at the path can never block the
+ * program's start (`--suppressions <(...)` still works: a pipe is read
+ * until EOF or READ_WAIT_MS). One buffer of MAX_FILE: a pipe cannot be
+ * read twice. */
 #define READ_WAIT_MS 2000
 static char *read_file(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-  if (fd < 0) {
-    ls_warn("cannot read suppression file '%s' (%s)", path, strerror(errno));
+  ls_mbuf_t m = {0};
+  int err;
+  int end = ls_read_file(path, &m, MAX_FILE, MAX_FILE, READ_WAIT_MS, &err);
+  if (end < 0 && end != -ENOMEM) {
+    ls_warn("cannot read suppression file '%s' (%s)", path, strerror(-end));
     return NULL;
   }
-  char *buf = ls_map(MAX_FILE);
-  size_t n = 0;
-  int waited = 0;
-  while (buf && n < MAX_FILE) {
-    ssize_t r = read(fd, buf + n, MAX_FILE - n);
-    if (r > 0) {
-      n += (size_t)r;
-    } else if (r < 0 && errno == EINTR) {
-      continue;
-    } else if (r < 0 && errno == EAGAIN && waited < READ_WAIT_MS) {
-      struct pollfd pfd = {.fd = fd, .events = POLLIN};
-      poll(&pfd, 1, 100);
-      waited += 100;
-    } else {
-      if (r < 0 && errno == EAGAIN)
-        ls_warn("suppression file '%s' gave no end of file in %d ms; read what came", path,
-                READ_WAIT_MS);
-      break;
-    }
-  }
-  close(fd);
-  if (!buf)
-    return NULL;
-  if (n == MAX_FILE)
+  if (end == LS_READ_NO_EOF)
+    ls_warn("suppression file '%s' gave no end of file in %d ms; read what came", path,
+            READ_WAIT_MS);
+  if (end == LS_READ_CUT)
     ls_warn("suppression file '%s' is larger than 1 MiB; the rest is ignored", path);
-  char *copy = arena_strndup(buf, n);
-  ls_unmap(buf, MAX_FILE);
-  *len = n;
+  char *copy = end < 0 ? NULL : arena_strndup(m.p, m.len);
+  *len = m.len;
+  ls_mbuf_release(&m);
   return copy;
 }
 
