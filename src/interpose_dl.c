@@ -2,7 +2,7 @@
  * interpose_dl.c: dlclose.
  *
  * dlclose unmaps code, after which a captured return address names
- * nothing: the module is recorded in the symbolizer's history first
+ * nothing: the module is recorded in the module history (modhist.h) first
  * (google/sanitizers#615 is the failure this avoids).
  * dlopen is deliberately not interposed: glibc resolves the caller's
  * RUNPATH and namespace from dlopen's return address, which a wrapper
@@ -14,8 +14,8 @@
 
 #include "depot.h"
 #include "guard.h"
+#include "modhist.h"
 #include "real.h"
-#include "symbolize.h"
 #include "unwind_cfi.h"
 
 LS_EXPORT int dlclose(void *handle) {

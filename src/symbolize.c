@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT
- * symbolize.c: return addresses -> source frames with libdw, plus the
- * history of modules unloaded by dlclose().
+ * symbolize.c: return addresses -> source frames with libdw, modules
+ * unloaded by dlclose() included (their history is modhist.c's).
  *
  * Owns: one live Dwfl over this process (built at ls_sym_open), one offline
  * Dwfl per history entry it needs (built on first use), a per-address cache
  * of results, every string it hands out, and the indexes that make a
  * lookup a bisection instead of a libdw scan (see "Symbol tables" and
  * "Scopes"). All of it dies in ls_sym_close.
- * Report time only, except ls_modhist_record_dlclose, which runs in the
- * dlclose interposer. Never writes to stdout/stderr and never aborts: any
+ * Report time only. Never writes to stdout/stderr and never aborts: any
  * libdw failure degrades to a frame with fewer fields known.
  */
 #include "symbolize.h"
@@ -30,115 +29,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "atomic.h"
-
 #include "keptfd.h"
-
-/* --- Module history --- */
-
-/* Entries are written once by the recorder that claimed them, then
- * published with `ready`; only `mark` changes afterwards (see merge_last). */
-typedef struct modhist_entry {
-  uintptr_t start, end; /* [start, end): union of the PT_LOAD segments */
-  uintptr_t bias;       /* l_addr: runtime address - ELF virtual address */
-  char *path;           /* canonical path; never freed (process lifetime) */
-  _Atomic uint32_t mark;
-  _Atomic bool ready;
-} modhist_entry_t;
-
-#define LS_MODHIST_CAP 256
-
-static modhist_entry_t ls_modhist[LS_MODHIST_CAP];
-/* Entries claimed so far; claims past LS_MODHIST_CAP are the dropped ones. */
-static _Atomic size_t ls_modhist_claimed;
-
-typedef struct load_range {
-  const struct link_map *lm;
-  uintptr_t start, end;
-} load_range_t;
-
-static int find_load_range(struct dl_phdr_info *info, size_t size, void *arg) {
-  load_range_t *r = arg;
-  /* dl_iterate_phdr passes the link_map's own l_name pointer. */
-  if (info->dlpi_name != r->lm->l_name || info->dlpi_addr != r->lm->l_addr)
-    return 0;
-  r->start = UINTPTR_MAX;
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    if (ph->p_type != PT_LOAD)
-      continue;
-    uintptr_t lo = info->dlpi_addr + ph->p_vaddr;
-    if (lo < r->start)
-      r->start = lo;
-    if (lo + ph->p_memsz > r->end)
-      r->end = lo + ph->p_memsz;
-  }
-  return 1;
-}
-
-/* A plugin that is loaded and unloaded in a loop lands at the same place
- * each time; extending the newest entry's mark instead of appending keeps
- * such a loop from filling the history. This is only sound for the newest
- * entry: anything unloaded from that range in between would have been
- * recorded after it. A concurrent recorder's module is mapped at the same
- * time as ours, so it cannot overlap the range. */
-static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
-                       const char *path, uint32_t mark) {
-  /* relaxed: an earlier dlclose of anything that overlapped us claimed its
-   * entry before its real dlclose, and the loader lock orders that before
-   * our module's dlopen, so this load cannot miss the claim. */
-  size_t n = ls_atomic_load_relaxed(&ls_modhist_claimed);
-  if (n == 0 || n > LS_MODHIST_CAP)
-    return false;
-  modhist_entry_t *e = &ls_modhist[n - 1];
-  /* acquire: pairs with the release of `ready` in the recorder. */
-  if (!ls_atomic_load_acquire(&e->ready) ||
-      e->start != start || e->end != end || e->bias != bias ||
-      strcmp(e->path, path) != 0)
-    return false;
-  /* relaxed: the mark is a number compared on its own, it publishes no
-   * other data. Take the maximum: two threads may close it concurrently. */
-  uint32_t old = ls_atomic_load_relaxed(&e->mark);
-  while (old < mark &&
-         !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
-  }
-  return true;
-}
-
-void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
-  struct link_map *lm;
-  /* An empty l_name is the main program (a dlopen(NULL) handle). */
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm->l_name == NULL ||
-      lm->l_name[0] == '\0')
-    return;
-  load_range_t r = {.lm = lm};
-  if (!dl_iterate_phdr(find_load_range, &r) || r.end <= r.start)
-    return;
-  /* The canonical path is what /proc/self/maps shows for a live module, so
-   * the two compare equal; it also survives a later chdir(). */
-  char *path = realpath(lm->l_name, NULL);
-  if (path == NULL && (path = strdup(lm->l_name)) == NULL)
-    return;
-  if (merge_last(r.start, r.end, lm->l_addr, path, depot_mark)) {
-    free(path);
-    return;
-  }
-  /* relaxed: only claims the slot; `ready` publishes its contents. */
-  size_t i = ls_atomic_add_relaxed(&ls_modhist_claimed, 1);
-  if (i >= LS_MODHIST_CAP) {
-    free(path);
-    return;
-  }
-  modhist_entry_t *e = &ls_modhist[i];
-  e->start = r.start;
-  e->end = r.end;
-  e->bias = lm->l_addr;
-  e->path = path;
-  ls_atomic_store_relaxed(&e->mark, depot_mark);
-  /* release: publishes the fields above; pairs with the acquire loads of
-   * `ready` in merge_last and history_source. */
-  ls_atomic_store_release(&e->ready, true);
-}
+#include "modhist.h"
 
 /* --- Opening module files wherever the program went --- */
 
@@ -363,7 +255,7 @@ struct ls_symbolizer {
   char **owned;              /* strings we allocated, freed at close */
   size_t nowned, capowned;
   const char *exe_path;      /* owned; see module_path */
-  Dwfl *hist[LS_MODHIST_CAP];
+  Dwfl *hist[LS_MODHIST_CAP]; /* by modhist.h entry */
   bool hist_tried[LS_MODHIST_CAP];
   struct image { void *p; size_t n; } *images; /* ELF files mapped by
                                                   elf_from_fd */
@@ -1208,7 +1100,7 @@ static Dwfl *history_dwfl(ls_symbolizer_t *sym, size_t i) {
   if (sym->hist_tried[i])
     return sym->hist[i];
   sym->hist_tried[i] = true;
-  const modhist_entry_t *e = &ls_modhist[i];
+  const ls_modhist_entry_t *e = ls_modhist_entry(i);
   Dwfl *dwfl = dwfl_begin(&ls_dwfl_callbacks);
   if (dwfl == NULL)
     return NULL;
@@ -1226,7 +1118,7 @@ static Dwfl *history_dwfl(ls_symbolizer_t *sym, size_t i) {
  * its dlclose only dropped a reference, and the live module is just as
  * good and already open. */
 static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
-                     const modhist_entry_t *e) {
+                     const ls_modhist_entry_t *e) {
   Dwfl_Module *mod = dwfl_addrmodule(sym->live, addr);
   Dwarf_Addr bias;
   if (mod == NULL || dwfl_module_getelf(mod, &bias) == NULL || bias != e->bias)
@@ -1242,17 +1134,13 @@ static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
  * (0). Earlier unloads win because the range was theirs first. */
 static uint32_t history_source(ls_symbolizer_t *sym, Dwarf_Addr addr,
                                uint32_t stack_id) {
-  /* relaxed: each entry's `ready` is what orders its contents. */
-  size_t n = ls_atomic_load_relaxed(&ls_modhist_claimed);
-  if (n > LS_MODHIST_CAP)
-    n = LS_MODHIST_CAP;
+  size_t n = ls_modhist_count();
   for (size_t i = 0; i < n; i++) {
-    const modhist_entry_t *e = &ls_modhist[i];
-    /* acquire: pairs with the release in ls_modhist_record_dlclose. An
-     * entry still being written belongs to a module still mapped. */
-    if (!ls_atomic_load_acquire(&e->ready) ||
-        addr < e->start || addr >= e->end ||
-        stack_id >= ls_atomic_load_relaxed(&e->mark))
+    /* An entry still being written (NULL) belongs to a module still
+     * mapped. */
+    const ls_modhist_entry_t *e = ls_modhist_entry(i);
+    if (e == NULL || addr < e->start || addr >= e->end ||
+        stack_id >= ls_modhist_mark(e))
       continue;
     return live_has(sym, addr, e) ? 0 : (uint32_t)i + 1;
   }
@@ -1273,7 +1161,7 @@ static ls_frame_info_t *resolve(ls_symbolizer_t *sym, uintptr_t pc,
   f->offset = pc;
   if (source != 0) {
     /* The file is gone or unreadable, but where it was is still known. */
-    const modhist_entry_t *e = &ls_modhist[source - 1];
+    const ls_modhist_entry_t *e = ls_modhist_entry(source - 1);
     f->module = e->path;
     f->offset = addr - e->bias;
   }

@@ -9,7 +9,7 @@
  * locally only (build-id tree, .gnu_debuglink), never through debuginfod.
  *
  * Modules unloaded with dlclose() before the report are still symbolized:
- * interpose_dl.c records each one in the module history (ls_modhist_*)
+ * interpose_dl.c records each one in the module history (modhist.h)
  * before the real dlclose runs, and the symbolizer reports it offline from
  * its file at its old load address.
  */
@@ -63,16 +63,5 @@ int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
 /* Frees the symbolizer, its files and every string it returned. NULL is a
  * no-op. */
 void ls_sym_close(ls_symbolizer_t *sym);
-
-/* --- Module history (unloaded modules) --- */
-
-/* Records the module behind `handle` before dlclose() unmaps it. Called by
- * the dlclose interposer with the guard held (it allocates with the real
- * allocator and calls dl_iterate_phdr); thread-safe, takes no lock of its
- * own. `depot_mark` is ls_depot_mark() at that moment: stacks with an id
- * below it were captured while the module was mapped. Keeps at most 256
- * entries (a module unloaded repeatedly from the same place takes one);
- * later ones are dropped (their addresses show as unknown frames). */
-void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark);
 
 #endif
