@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: MIT
  * unwind_cfi.c: x86-64 stack walking from .eh_frame CFI with a per-PC rule
- * cache (see unwind_cfi.h).
+ * cache (see unwind_cfi.h): the walk, the rule cache, this thread's stack
+ * bounds and its memo of recent stacks (whose layout and checks are
+ * cfi_memo.h's).
  *
- * Hot path: probe a 2-way set-associative cache of 64-bit words, each word
- * a whole entry (tag, epoch, rule), so entries are read and replaced with
- * single relaxed atomics and never tear. Miss path: under a try-lock, find
- * the module (a table rebuilt from dl_iterate_phdr when dlpi_adds/subs
- * move), binary-search its .eh_frame_hdr, decode the CIE and FDE, run the
- * CFA program up to the PC, and publish the row as a cache word.
+ * Hot path: the memo, then per frame a probe of a 2-way set-associative
+ * cache of 64-bit words, each word a whole entry (tag, epoch, rule), so
+ * entries are read and replaced with single relaxed atomics and never
+ * tear. Miss path: under a try-lock, find the module (cfi_modules.c: a
+ * table rebuilt from dl_iterate_phdr when dlpi_adds/subs move),
+ * binary-search its .eh_frame_hdr, decode the CIE and FDE and run the CFA
+ * program up to the PC (cfi_decode.c), and publish the row as a cache
+ * word.
  * Never: malloc, blocking locks, reads outside the current thread's stack
  * (bounds checked with mincore once per thread), guesses on rules outside
  * the model (those answer "unknown", and the caller uses libunwind).
  */
 #include "unwind_cfi.h"
 
-#include <dwarf.h>
 #include <errno.h>
-#include <link.h>
 #include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,38 +26,15 @@
 
 #include "arena.h"
 #include "atomic.h"
+#include "cfi_decode.h"
+#include "cfi_memo.h"
+#include "cfi_modules.h"
 
 /* Exported by ld.so: the initial stack pointer of the process, above all
  * of the main thread's frames. */
 extern void *__libc_stack_end;
 
-/* The walker reads other frames' stack slots on purpose. */
-#if defined(__has_attribute)
-#if __has_attribute(no_sanitize)
-#define LS_NO_ASAN __attribute__((no_sanitize("address")))
-#endif
-#endif
-#ifndef LS_NO_ASAN
-#define LS_NO_ASAN
-#endif
-
 /* --- Rules and the cache word --- */
-
-enum { KIND_EMPTY, KIND_FRAME, KIND_END, KIND_UNKNOWN };
-
-/* One row of the CFA table, reduced to what the walker models: CFA =
- * (rbp or rsp) + cfa_off; the return address at CFA-8; the caller's rbp
- * at CFA-rbp_slot, or unchanged when rbp_slot is 0. END: the return
- * address is undefined (outermost frame). UNKNOWN with cfa_rbp set: the
- * pc has no unwind information at all (see walk). */
-typedef struct rule {
-  uint32_t kind;
-  uint32_t cfa_rbp;
-  uint32_t cfa_off;
-  uint32_t rbp_slot;
-} rule_t;
-
-#define NO_INFO ((rule_t){.kind = KIND_UNKNOWN, .cfa_rbp = 1})
 
 /* Word layout: kind 0-1 | cfa_rbp 2 | cfa_off/8 3-17 | rbp_slot/8 18-24 |
  * epoch 25-31 | tag 32-63. The tag is pc >> SET_BITS and the set index
@@ -82,24 +61,24 @@ static inline uint64_t key_of(uintptr_t pc, uint32_t ep) {
 }
 
 /* The word for rule r, or 0 if r does not fit the layout. */
-static uint64_t pack(const rule_t *r, uintptr_t pc, uint32_t ep) {
+static uint64_t pack(const ls_cfi_rule_t *r, uintptr_t pc, uint32_t ep) {
   if (pc >= PC_LIMIT || pc >> SET_BITS == 0)
     return 0;
-  if (r->kind == KIND_FRAME &&
+  if (r->kind == LS_CFI_FRAME &&
       (r->cfa_off == 0 || r->cfa_off % 8 || r->cfa_off / 8 > 0x7fff || r->rbp_slot % 8 ||
        r->rbp_slot / 8 > 0x7f))
     return 0;
   uint64_t w = r->kind | (uint64_t)r->cfa_rbp << 2;
-  if (r->kind == KIND_FRAME)
+  if (r->kind == LS_CFI_FRAME)
     w |= (uint64_t)(r->cfa_off / 8) << 3 | (uint64_t)(r->rbp_slot / 8) << 18;
   return w | key_of(pc, ep);
 }
 
-static inline rule_t unpack(uint64_t w) {
-  return (rule_t){.kind = (uint32_t)(w & 3),
-                  .cfa_rbp = (uint32_t)(w >> 2) & 1,
-                  .cfa_off = ((uint32_t)(w >> 3) & 0x7fff) * 8,
-                  .rbp_slot = ((uint32_t)(w >> 18) & 0x7f) * 8};
+static inline ls_cfi_rule_t unpack(uint64_t w) {
+  return (ls_cfi_rule_t){.kind = (uint32_t)(w & 3),
+                         .cfa_rbp = (uint32_t)(w >> 2) & 1,
+                         .cfa_off = ((uint32_t)(w >> 3) & 0x7fff) * 8,
+                         .rbp_slot = ((uint32_t)(w >> 18) & 0x7f) * 8};
 }
 
 /* The cached word for pc in the current epoch, or 0. */
@@ -145,538 +124,28 @@ void ls_cfi_flush(void) {
   }
 }
 
-/* --- DWARF encodings (DW_EH_PE_*, DW_CFA_*: elfutils' <dwarf.h>) --- */
-
-/* A bounded reader over one CIE, FDE or header. */
-typedef struct rd {
-  const uint8_t *p, *end;
-  bool bad;
-} rd_t;
-
-static uint64_t rd_fixed(rd_t *r, size_t n) {
-  if ((size_t)(r->end - r->p) < n) {
-    r->bad = true;
-    return 0;
-  }
-  uint64_t v = 0;
-  memcpy(&v, r->p, n); /* little-endian */
-  r->p += n;
-  return v;
-}
-
-static uint8_t rd_u8(rd_t *r) { return (uint8_t)rd_fixed(r, 1); }
-
-static uint64_t rd_uleb(rd_t *r) {
-  uint64_t v = 0;
-  for (unsigned shift = 0; r->p < r->end; shift += 7) {
-    uint8_t b = *r->p++;
-    if (shift < 64)
-      v |= (uint64_t)(b & 0x7f) << shift;
-    if (!(b & 0x80))
-      return v;
-  }
-  r->bad = true;
-  return 0;
-}
-
-static int64_t rd_sleb(rd_t *r) {
-  uint64_t v = 0;
-  unsigned shift = 0;
-  for (; r->p < r->end;) {
-    uint8_t b = *r->p++;
-    if (shift < 64)
-      v |= (uint64_t)(b & 0x7f) << shift;
-    shift += 7;
-    if (!(b & 0x80)) {
-      if (shift < 64 && (b & 0x40))
-        v |= ~(uint64_t)0 << shift;
-      return (int64_t)v;
-    }
-  }
-  r->bad = true;
-  return 0;
-}
-
-/* Reads a pointer in encoding enc. pcrel is relative to the field itself,
- * datarel to `data` (the .eh_frame_hdr; 0 where it has no meaning).
- * Indirect pointers are never dereferenced: only personality routines use
- * them, and those are skipped. Returns false for what is not supported. */
-static bool rd_ptr(rd_t *r, uint8_t enc, uintptr_t data, uintptr_t *out) {
-  if (enc == DW_EH_PE_omit)
-    return false;
-  uintptr_t field = (uintptr_t)r->p;
-  uint64_t v;
-  if ((enc & 0x70) == DW_EH_PE_aligned) {
-    r->p = (const uint8_t *)(((uintptr_t)r->p + 7) & ~(uintptr_t)7);
-    v = rd_fixed(r, 8);
-    *out = (uintptr_t)v;
-    return !r->bad;
-  }
-  switch (enc & 0x0f) {
-  case DW_EH_PE_absptr: v = rd_fixed(r, 8); break;
-  case DW_EH_PE_uleb128: v = rd_uleb(r); break;
-  case DW_EH_PE_udata2: v = rd_fixed(r, 2); break;
-  case DW_EH_PE_udata4: v = rd_fixed(r, 4); break;
-  case DW_EH_PE_udata8: v = rd_fixed(r, 8); break;
-  case DW_EH_PE_sleb128: v = (uint64_t)rd_sleb(r); break;
-  case DW_EH_PE_sdata2: v = (uint64_t)(int64_t)(int16_t)rd_fixed(r, 2); break;
-  case DW_EH_PE_sdata4: v = (uint64_t)(int64_t)(int32_t)rd_fixed(r, 4); break;
-  case DW_EH_PE_sdata8: v = rd_fixed(r, 8); break;
-  default: return false;
-  }
-  switch (enc & 0x70) {
-  case 0: break;
-  case DW_EH_PE_pcrel: v += field; break;
-  case DW_EH_PE_datarel:
-    if (!data)
-      return false;
-    v += data;
-    break;
-  default: return false; /* textrel, funcrel: not used on x86-64 */
-  }
-  *out = (uintptr_t)v;
-  return !r->bad;
-}
-
-/* --- CIE, FDE and the CFA program --- */
-
-typedef struct cie {
-  uint64_t code_align;
-  int64_t data_align;
-  uint64_t ra_reg;
-  uint8_t fde_enc;
-  bool aug_z, signal;
-  const uint8_t *insns, *end;
-} cie_t;
-
-/* Opens a CIE or FDE record at p: sets r to its body after the id field,
- * *id to that field's value and *id_at to its address. */
-static bool open_record(const uint8_t *p, rd_t *r, uint64_t *id, uintptr_t *id_at) {
-  r->p = p;
-  r->end = p + 12;
-  r->bad = false;
-  uint64_t len = rd_fixed(r, 4);
-  bool wide = len == 0xffffffffu;
-  if (wide)
-    len = rd_fixed(r, 8);
-  if (r->bad || len == 0 || len > (1u << 30))
-    return false;
-  r->end = r->p + len;
-  *id_at = (uintptr_t)r->p;
-  *id = rd_fixed(r, wide ? 8 : 4);
-  return !r->bad;
-}
-
-static bool parse_cie(const uint8_t *p, cie_t *c) {
-  rd_t r;
-  uint64_t id;
-  uintptr_t id_at;
-  if (!open_record(p, &r, &id, &id_at) || id != 0)
-    return false;
-  uint8_t version = rd_u8(&r);
-  if (version != 1 && version != 3 && version != 4)
-    return false;
-  const char *aug = (const char *)r.p;
-  size_t auglen = strnlen(aug, (size_t)(r.end - r.p));
-  if (auglen == (size_t)(r.end - r.p))
-    return false;
-  r.p += auglen + 1;
-  if (version == 4 && (rd_u8(&r) != 8 || rd_u8(&r) != 0)) /* address, segment sizes */
-    return false;
-  c->code_align = rd_uleb(&r);
-  c->data_align = rd_sleb(&r);
-  c->ra_reg = version == 1 ? rd_u8(&r) : rd_uleb(&r);
-  c->fde_enc = DW_EH_PE_absptr;
-  c->aug_z = aug[0] == 'z';
-  c->signal = false;
-  if (c->aug_z) {
-    uint64_t n = rd_uleb(&r);
-    if (r.bad || n > (uint64_t)(r.end - r.p))
-      return false;
-    rd_t a = {r.p, r.p + n, false};
-    for (const char *s = aug + 1; *s && !a.bad; s++) {
-      uintptr_t ignored;
-      if (*s == 'R')
-        c->fde_enc = rd_u8(&a);
-      else if (*s == 'L')
-        rd_u8(&a); /* LSDA encoding */
-      else if (*s == 'P') {
-        if (!rd_ptr(&a, rd_u8(&a), 0, &ignored))
-          return false;
-      } else if (*s == 'S')
-        c->signal = true;
-      else if (*s != 'B' && *s != 'G')
-        break; /* unknown: the length lets us skip the rest */
-    }
-    r.p += n;
-    if (c->fde_enc & DW_EH_PE_indirect)
-      return false;
-  } else if (aug[0]) {
-    return false; /* "eh" and other pre-z augmentations */
-  }
-  c->insns = r.p;
-  c->end = r.end;
-  return !r.bad;
-}
-
-/* Register columns the walker tracks; all others are parsed and ignored. */
-enum { COL_RBP, COL_RSP, COL_RA, NCOLS };
-/* How a column is recovered. UNSAVED: no rule was given (callee-saved
- * registers keep their value; for the return address it means a broken
- * table). OTHER: a rule outside the model. */
-enum { HOW_UNSAVED, HOW_UNDEF, HOW_SAME, HOW_OFFSET, HOW_OTHER };
-
-typedef struct row {
-  uint64_t cfa_reg;
-  int64_t cfa_off;
-  bool cfa_expr;
-  uint8_t how[NCOLS];
-  int64_t off[NCOLS];
-} row_t;
-
-static int column(const cie_t *c, uint64_t reg) {
-  if (reg == 6)
-    return COL_RBP;
-  if (reg == 7)
-    return COL_RSP;
-  if (reg == c->ra_reg)
-    return COL_RA;
-  return -1;
-}
-
-static void set_rule(const cie_t *c, row_t *row, uint64_t reg, uint8_t how, int64_t off) {
-  int col = column(c, reg);
-  if (col >= 0) {
-    row->how[col] = how;
-    row->off[col] = off;
-  }
-}
-
-#define STATE_STACK 8
-
-/* Runs CFA instructions [p, end) from location loc, stopping before the
- * first advance past pc; init is the row after the CIE's instructions
- * (for DW_CFA_restore). Returns false on a malformed or unknown opcode. */
-static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintptr_t loc,
-                    uintptr_t pc, const row_t *init, row_t *row) {
-  rd_t r = {p, end, false};
-  row_t saved[STATE_STACK];
-  unsigned nsaved = 0;
-  while (r.p < r.end && !r.bad) {
-    uint8_t op = rd_u8(&r);
-    uint64_t reg, delta = 0;
-    uintptr_t target;
-    /* the three opcodes whose operand is in their low six bits */
-    switch (op & 0xc0) {
-    case DW_CFA_advance_loc:
-      delta = (op & 0x3f) * c->code_align;
-      goto advance;
-    case DW_CFA_offset:
-      set_rule(c, row, op & 0x3f, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
-      continue;
-    case DW_CFA_restore:
-      reg = op & 0x3f;
-      goto restore;
-    }
-    switch (op) {
-    case DW_CFA_nop:
-      break;
-    case DW_CFA_set_loc:
-      if (!rd_ptr(&r, c->fde_enc, 0, &target))
-        return false;
-      if (target > pc)
-        return true;
-      loc = target;
-      break;
-    case DW_CFA_advance_loc1: delta = rd_fixed(&r, 1) * c->code_align; goto advance;
-    case DW_CFA_advance_loc2: delta = rd_fixed(&r, 2) * c->code_align; goto advance;
-    case DW_CFA_advance_loc4: delta = rd_fixed(&r, 4) * c->code_align; goto advance;
-    case DW_CFA_offset_extended:
-      reg = rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
-      break;
-    case DW_CFA_restore_extended:
-      reg = rd_uleb(&r);
-      goto restore;
-    case DW_CFA_undefined:
-      set_rule(c, row, rd_uleb(&r), HOW_UNDEF, 0);
-      break;
-    case DW_CFA_same_value:
-      set_rule(c, row, rd_uleb(&r), HOW_SAME, 0);
-      break;
-    case DW_CFA_register:
-      reg = rd_uleb(&r);
-      rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OTHER, 0);
-      break;
-    case DW_CFA_remember_state:
-      if (nsaved == STATE_STACK)
-        return false;
-      saved[nsaved++] = *row;
-      break;
-    case DW_CFA_restore_state: /* the CFA is part of the saved row too */
-      if (nsaved == 0)
-        return false;
-      *row = saved[--nsaved];
-      break;
-    case DW_CFA_def_cfa:
-      row->cfa_reg = rd_uleb(&r);
-      row->cfa_off = (int64_t)rd_uleb(&r);
-      row->cfa_expr = false;
-      break;
-    case DW_CFA_def_cfa_register:
-      row->cfa_reg = rd_uleb(&r);
-      row->cfa_expr = false;
-      break;
-    case DW_CFA_def_cfa_offset:
-      row->cfa_off = (int64_t)rd_uleb(&r);
-      break;
-    case DW_CFA_def_cfa_expression:
-      row->cfa_expr = true;
-      r.p += rd_uleb(&r);
-      break;
-    case DW_CFA_expression:
-    case DW_CFA_val_expression:
-      reg = rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OTHER, 0);
-      r.p += rd_uleb(&r);
-      break;
-    case DW_CFA_offset_extended_sf:
-      reg = rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OFFSET, rd_sleb(&r) * c->data_align);
-      break;
-    case DW_CFA_def_cfa_sf:
-      row->cfa_reg = rd_uleb(&r);
-      row->cfa_off = rd_sleb(&r) * c->data_align;
-      row->cfa_expr = false;
-      break;
-    case DW_CFA_def_cfa_offset_sf:
-      row->cfa_off = rd_sleb(&r) * c->data_align;
-      break;
-    case DW_CFA_val_offset:
-      reg = rd_uleb(&r);
-      rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OTHER, 0);
-      break;
-    case DW_CFA_val_offset_sf:
-      reg = rd_uleb(&r);
-      rd_sleb(&r);
-      set_rule(c, row, reg, HOW_OTHER, 0);
-      break;
-    case DW_CFA_GNU_args_size:
-      rd_uleb(&r);
-      break;
-    case DW_CFA_GNU_negative_offset_extended:
-      reg = rd_uleb(&r);
-      set_rule(c, row, reg, HOW_OFFSET, -(int64_t)rd_uleb(&r) * c->data_align);
-      break;
-    default:
-      return false;
-    }
-    continue;
-  advance:
-    if (loc + delta > pc)
-      return !r.bad;
-    loc += delta;
-    continue;
-  restore: {
-    int col = column(c, reg);
-    if (col >= 0) {
-      row->how[col] = init->how[col];
-      row->off[col] = init->off[col];
-    }
-  }
-  }
-  return !r.bad && r.p <= r.end;
-}
-
-/* The rule at pc for the FDE at fde, whose CIE pointer is checked here. */
-static rule_t rule_from_fde(const uint8_t *fde, uintptr_t pc) {
-  const rule_t unknown = {.kind = KIND_UNKNOWN};
-  rd_t r;
-  uint64_t id;
-  uintptr_t id_at;
-  cie_t c;
-  if (!open_record(fde, &r, &id, &id_at) || id == 0 || !parse_cie((const uint8_t *)(id_at - id), &c))
-    return unknown;
-  uintptr_t start, range;
-  if (!rd_ptr(&r, c.fde_enc, 0, &start) || !rd_ptr(&r, c.fde_enc & 0x0f, 0, &range))
-    return unknown;
-  if (pc < start || pc - start >= range)
-    return NO_INFO; /* a gap between FDEs */
-  if (c.aug_z)
-    r.p += rd_uleb(&r);
-  if (r.bad || r.p > r.end || c.signal || c.ra_reg != 16)
-    return unknown;
-
-  row_t row = {.cfa_reg = 7, .cfa_off = 8};
-  if (!run_cfa(&c, c.insns, c.end, 0, UINTPTR_MAX, &row, &row))
-    return unknown;
-  row_t init = row;
-  if (!run_cfa(&c, r.p, r.end, start, pc, &init, &row))
-    return unknown;
-
-  if (row.how[COL_RA] == HOW_UNDEF)
-    return (rule_t){.kind = KIND_END};
-  if (row.cfa_expr || (row.cfa_reg != 6 && row.cfa_reg != 7) || row.cfa_off <= 0 ||
-      row.cfa_off > INT32_MAX)
-    return unknown;
-  if (row.how[COL_RA] != HOW_OFFSET || row.off[COL_RA] != -8 || row.how[COL_RSP] != HOW_UNSAVED)
-    return unknown;
-  rule_t out = {.kind = KIND_FRAME, .cfa_rbp = row.cfa_reg == 6, .cfa_off = (uint32_t)row.cfa_off};
-  if (row.how[COL_RBP] == HOW_OFFSET) {
-    if (row.off[COL_RBP] >= 0 || row.off[COL_RBP] < -(int64_t)(1 << 20))
-      return unknown;
-    out.rbp_slot = (uint32_t)-row.off[COL_RBP];
-  } else if (row.how[COL_RBP] != HOW_UNSAVED && row.how[COL_RBP] != HOW_SAME) {
-    return unknown;
-  }
-  return out;
-}
-
-/* Finds the FDE for pc through the binary-search table of .eh_frame_hdr. */
-static const uint8_t *find_fde(const uint8_t *hdr, uintptr_t pc) {
-  rd_t r = {hdr, hdr + 12 + 8, false};
-  uint8_t version = rd_u8(&r), frame_enc = rd_u8(&r), count_enc = rd_u8(&r), table_enc = rd_u8(&r);
-  uintptr_t frame, count;
-  if (version != 1 || !rd_ptr(&r, frame_enc, (uintptr_t)hdr, &frame) ||
-      !rd_ptr(&r, count_enc, (uintptr_t)hdr, &count) ||
-      table_enc != (DW_EH_PE_datarel | DW_EH_PE_sdata4) || count == 0)
-    return NULL; /* no table: linear .eh_frame scans are not worth it here */
-  const int32_t *table = (const int32_t *)(const void *)r.p;
-  intptr_t rel = (intptr_t)(pc - (uintptr_t)hdr);
-  size_t lo = 0, hi = count;
-  while (hi - lo > 1) { /* last entry with start <= pc */
-    size_t mid = lo + (hi - lo) / 2;
-    if (table[2 * mid] <= rel)
-      lo = mid;
-    else
-      hi = mid;
-  }
-  if (table[2 * lo] > rel)
-    return NULL;
-  return hdr + table[2 * lo + 1];
-}
-
-/* --- Modules (miss path only, under miss_lock) --- */
-
-typedef struct module {
-  uintptr_t lo, hi;
-  const uint8_t *eh_hdr; /* PT_GNU_EH_FRAME, or NULL */
-} module_t;
-
-static _Atomic int miss_owner; /* pid holding the miss lock, 0: free */
-static module_t *mods;
-static size_t nmods, mods_cap;
-static unsigned long long seen_adds, seen_subs;
-static bool mods_valid;
-
-/* A try-lock: a capture that finds a miss in progress elsewhere falls
- * back instead of waiting (this runs inside malloc). The owner is a pid
- * so a child forked while a parent's thread held it can take it over. */
-static bool miss_lock(void) {
-  int me = (int)getpid();
-  int cur = 0;
-  /* acq_rel: pairs with the release in miss_unlock; the module table and
-   * statics above are only touched while holding it */
-  if (ls_atomic_cas_acq_rel(&miss_owner, &cur, me))
-    return true;
-  if (cur == me || !ls_atomic_cas_acq_rel(&miss_owner, &cur, me))
-    return false;
-  /* The parent's holder may have been mid-update: start a new table (the
-   * old mapping, if any, is left behind). */
-  mods = NULL;
-  nmods = mods_cap = 0;
-  mods_valid = false;
-  return true;
-}
-
-static void miss_unlock(void) {
-  /* release: pairs with the acquire in miss_lock */
-  ls_atomic_store_release(&miss_owner, 0);
-}
-
-static bool mods_push(const module_t *m) {
-  if (nmods == mods_cap) {
-    size_t cap = mods_cap ? 2 * mods_cap : 256;
-    module_t *n = ls_map(cap * sizeof *n);
-    if (!n)
-      return false;
-    if (mods) {
-      memcpy(n, mods, nmods * sizeof *n);
-      ls_unmap(mods, mods_cap * sizeof *mods);
-    }
-    mods = n;
-    mods_cap = cap;
-  }
-  mods[nmods++] = *m;
-  return true;
-}
-
-typedef struct scan {
-  bool first; /* the next callback is the first of this dl_iterate_phdr */
-  bool full;  /* the table could not grow: some modules are missing */
-} scan_t;
-
-static int scan_module(struct dl_phdr_info *info, size_t size, void *arg) {
-  scan_t *s = arg;
-  if (s->first) {
-    s->first = false;
-    bool counted = size >= offsetof(struct dl_phdr_info, dlpi_subs) + sizeof info->dlpi_subs;
-    if (counted && mods_valid && info->dlpi_adds == seen_adds && info->dlpi_subs == seen_subs)
-      return 1; /* nothing loaded or unloaded since the last scan */
-    if (counted && mods_valid && info->dlpi_subs != seen_subs)
-      ls_cfi_flush(); /* something was unloaded: its rules may be stale */
-    seen_adds = counted ? info->dlpi_adds : 0;
-    seen_subs = counted ? info->dlpi_subs : 0;
-    mods_valid = counted;
-    nmods = 0;
-  }
-  module_t m = {UINTPTR_MAX, 0, NULL};
-  for (int i = 0; i < info->dlpi_phnum; i++) {
-    const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
-    uintptr_t at = info->dlpi_addr + ph->p_vaddr;
-    if (ph->p_type == PT_LOAD) {
-      if (at < m.lo)
-        m.lo = at;
-      if (at + ph->p_memsz > m.hi)
-        m.hi = at + ph->p_memsz;
-    } else if (ph->p_type == PT_GNU_EH_FRAME) {
-      m.eh_hdr = (const uint8_t *)at;
-    }
-  }
-  if (m.lo < m.hi && !mods_push(&m)) {
-    s->full = true;
-    mods_valid = false; /* incomplete: scan again next time */
-  }
-  return 0;
-}
+/* --- Rules not cached yet (miss path) --- */
 
 /* The rule for pc (already pc-1 for return addresses), from the tables.
  * Publishes it to the cache unless the answer is transient (lock busy,
- * out of memory), in which case it is KIND_UNKNOWN for this capture only. */
-static LS_NOINLINE rule_t slow_rule(_Atomic uint64_t *c, uintptr_t pc, uint32_t ep) {
-  rule_t rule = {.kind = KIND_UNKNOWN};
+ * out of memory), in which case it is LS_CFI_UNKNOWN for this capture only. */
+static LS_NOINLINE ls_cfi_rule_t slow_rule(_Atomic uint64_t *c, uintptr_t pc, uint32_t ep) {
+  ls_cfi_rule_t rule = {.kind = LS_CFI_UNKNOWN};
   bool transient = true;
-  if (!miss_lock())
+  if (!ls_cfi_modules_lock())
     return rule;
   LS_KEEP_ERRNO();
-  scan_t s = {.first = true};
-  dl_iterate_phdr(scan_module, &s);
-  const module_t *m = NULL;
-  for (size_t i = 0; i < nmods && !m; i++)
-    if (pc >= mods[i].lo && pc < mods[i].hi)
-      m = &mods[i];
-  if (m || !s.full) {
+  const uint8_t *eh_hdr;
+  if (ls_cfi_module_of(pc, &eh_hdr)) {
     transient = false;
-    const uint8_t *fde = m && m->eh_hdr ? find_fde(m->eh_hdr, pc) : NULL;
-    rule = fde ? rule_from_fde(fde, pc) : NO_INFO;
+    const uint8_t *fde = eh_hdr ? ls_cfi_find_fde(eh_hdr, pc) : NULL;
+    rule = fde ? ls_cfi_rule_from_fde(fde, pc) : LS_CFI_NO_INFO;
   }
-  miss_unlock();
+  ls_cfi_modules_unlock();
   if (!transient) {
     uint64_t w = pack(&rule, pc, ep);
-    if (!w && rule.kind != KIND_UNKNOWN) { /* cannot be cached: let libunwind have it */
-      rule = (rule_t){.kind = KIND_UNKNOWN};
+    if (!w && rule.kind != LS_CFI_UNKNOWN) { /* cannot be cached: let libunwind have it */
+      rule = (ls_cfi_rule_t){.kind = LS_CFI_UNKNOWN};
       w = pack(&rule, pc, ep);
     }
     if (w)
@@ -701,130 +170,13 @@ static _Atomic uint64_t *cache_get(void) {
   return fresh;
 }
 
-/* --- Per-thread memo of recent stacks --- */
+/* --- This thread's memo (cfi_memo.h) --- */
 
-/* A walk is a pure function of its starting pc/sp/fp, the rules (fixed
- * within an epoch) and the stack words it reads: each frame's return
- * address slot, and its saved-rbp slot when a later frame uses rbp. So a
- * thread keeps its last few walks, and a capture that starts from the same
- * sp and fp needs only to check that those words still hold the same
- * values (independent loads, no rule lookups) to reuse the result. A walk
- * that reaches a frame of the most recent stack (same pc, sp and, if it
- * matters, fp) checks the rest of that stack the same way and splices it.
- * Every address checked was inside this thread's stack when recorded, and
- * the thread matches from the same sp, so these reads are safe too.
- * Ways are grouped in sets chosen by the starting pc and sp: a program
- * that allocates from many places in turn (an interpreter, a compiler)
- * keeps its hot stacks, and a lookup still tries only MEMO_ASSOC ways
- * (python3's misses: 4 ways in all, 720,000; 16 ways, 39,000). */
-#define MEMO_SETS 4
-#define MEMO_ASSOC 4 /* ways per set: stacks with the same start (one call
-                        site, the same depth) share a set */
-#define MEMO_WAYS (MEMO_SETS * MEMO_ASSOC)
-#define MEMO_DEPTH 48 /* frames a way holds; deeper walks are not kept */
-#define MEMO_CHECKS (2 * MEMO_DEPTH)
-
-/* The set of a walk that starts at pc with stack pointer sp. */
-static inline uint32_t memo_set(uintptr_t pc, uintptr_t sp) {
-  return (uint32_t)(((pc ^ sp << 16) * 0x9E3779B97F4A7C15ull) >> 62);
-}
-LS_STATIC_ASSERT(MEMO_SETS == 4, "memo_set takes 2 bits");
-
-typedef struct memo_check {
-  uintptr_t addr, val; /* a stack word the walk read, and its value */
-} memo_check_t;
-
-typedef struct memo_way {
-  uint32_t k;     /* frames walked (each read one return address); 0: empty */
-  uint32_t n;     /* frames output: k, or k-1 when the last read ended it */
-  uint32_t max;   /* the max it was walked with */
-  uint32_t epoch; /* cache epoch of the rules it used */
-  uint32_t nchk;  /* checks in chk */
-  uint32_t hot;   /* the check that failed last: tried first */
-  bool natural;   /* ended by the stack's end, not by max */
-  uint32_t tag;   /* the caller's name for this stack, 0: none yet (see
-                     ls_cfi_backtrace); reset by every new walk */
-  uintptr_t pc0;  /* the pc the walk started at */
-  uint64_t needfp;                  /* bit i (0..k): frame i's walk uses its fp */
-  uintptr_t sp[MEMO_DEPTH + 1];     /* state entering frame i */
-  uintptr_t fp[MEMO_DEPTH + 1];
-  uintptr_t ra[MEMO_DEPTH];         /* the return address frame i read */
-  uint16_t rbp_slot[MEMO_DEPTH];    /* frame i reloads fp from sp[i+1]-this */
-  uint8_t chk_from[MEMO_DEPTH + 1]; /* frame i's first check */
-  memo_check_t chk[MEMO_CHECKS];    /* frame by frame: return address, fp */
-} memo_way_t;
-
-typedef struct memo {
-  uint32_t mru;                /* the last way used: walks splice from it */
-  uint8_t hint[MEMO_SETS];     /* per set: the way (in the set) to try first */
-  uint8_t next[MEMO_SETS];     /* per set: the way (in the set) to overwrite */
-  uint32_t busy;      /* a capture on this thread is using it */
-  struct memo_way *got; /* the way holding the current capture's stack, if any */
-  struct memo *next_free;
-  memo_way_t way[MEMO_WAYS];
-} memo_t;
-
-/* Copies n frames with 8-byte moves: the caller reads them back at once,
- * and a wide memcpy store would stall that load (no store forwarding). */
-static inline void copy_frames(uintptr_t *dst, const uintptr_t *src, uint32_t n) {
-  for (const uintptr_t *end = src + n; src < end;) {
-    *dst++ = *src++;
-    __asm__("" : "+r"(dst)); /* keeps the compiler from calling memcpy */
-  }
-}
-
-/* Returns true if the words that frames c..k-1 of w read still hold the
- * same values; else false, with w->hot set to the check that failed. The
- * check that failed last time goes first (ways often differ in one frame);
- * the rest are compared without branches so the loads overlap. Inlined:
- * it runs two or three times a capture. */
-static LS_NO_ASAN LS_ALWAYS_INLINE bool memo_verify(memo_way_t *w, uint32_t c) {
-  uint32_t from = w->chk_from[c], hot = w->hot;
-  if (hot > from && hot < w->nchk &&
-      *(const uintptr_t *)w->chk[hot].addr != w->chk[hot].val)
-    return false;
-  uintptr_t diff = 0;
-  for (uint32_t j = from; j < w->nchk; j++)
-    diff |= *(const uintptr_t *)w->chk[j].addr ^ w->chk[j].val;
-  if (ls_likely(diff == 0))
-    return true;
-  for (uint32_t j = from; j < w->nchk; j++)
-    if (*(const uintptr_t *)w->chk[j].addr != w->chk[j].val) {
-      w->hot = j;
-      break;
-    }
-  return false;
-}
-
-/* The first frame whose checks all come after check j. */
-static uint32_t frame_after_check(const memo_way_t *w, uint32_t j) {
-  uint32_t i = 0;
-  while (i < w->k && w->chk_from[i] <= j)
-    i++;
-  return i;
-}
-
-static inline bool fp_matches(const memo_way_t *w, uint32_t i, uintptr_t fp) {
-  return !(w->needfp >> i & 1) || w->fp[i] == fp;
-}
-
-/* Ways are recycled through a free list when their thread exits: pushes
- * are lock-free, pops take a try-lock (one popper at a time rules out
- * ABA); a busy lock just means a fresh allocation. */
+/* A thread's memo is bound to it with a pthread key, whose destructor
+ * gives it back at the thread's exit (memo_release, below). */
 static pthread_key_t memo_key;
 static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
 static bool memo_key_ok;
-static _Atomic(memo_t *) memo_free;
-static _Atomic int memo_pop_lock;
-
-static void memo_push(memo_t *m) {
-  /* relaxed load, release CAS: publishes m->next_free to the popper's
-   * acquire */
-  memo_t *head = ls_atomic_load_relaxed(&memo_free);
-  do
-    m->next_free = head;
-  while (!ls_atomic_cas_weak_release(&memo_free, &head, m));
-}
 
 static void memo_release(void *p);
 static void memo_key_create(void) { memo_key_ok = pthread_key_create(&memo_key, memo_release) == 0; }
@@ -833,27 +185,9 @@ static memo_t *memo_get(void) {
   pthread_once(&memo_once, memo_key_create);
   if (!memo_key_ok)
     return NULL;
-  memo_t *m = NULL;
-  int unlocked = 0;
-  /* acq_rel: the pop lock; pairs with the release store below */
-  if (ls_atomic_cas_acq_rel(&memo_pop_lock, &unlocked, 1)) {
-    /* acquire: pairs with memo_push's release CAS */
-    m = ls_atomic_load_acquire(&memo_free);
-    while (m && !ls_atomic_cas_weak_acquire(&memo_free, &m, m->next_free))
-      ;
-    ls_atomic_store_release(&memo_pop_lock, 0);
-  }
-  if (!m)
-    m = ls_arena_alloc(sizeof *m, LS_CACHE_LINE);
-  if (!m)
-    return NULL;
-  m->mru = m->busy = 0;
-  memset(m->hint, 0, sizeof m->hint);
-  memset(m->next, 0, sizeof m->next);
-  for (int i = 0; i < MEMO_WAYS; i++)
-    m->way[i].k = 0;
-  if (pthread_setspecific(memo_key, m) != 0) {
-    memo_push(m);
+  memo_t *m = ls_cfi_memo_take();
+  if (m && pthread_setspecific(memo_key, m) != 0) {
+    ls_cfi_memo_give(m);
     return NULL;
   }
   return m;
@@ -875,7 +209,7 @@ static __thread struct {
 static void memo_release(void *p) {
   if (stk.memo == p)
     stk.memo = NULL;
-  memo_push(p);
+  ls_cfi_memo_give(p);
 }
 
 #define MAX_STACK ((uintptr_t)8 << 20) /* glibc's default thread stack size */
@@ -1038,19 +372,19 @@ static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, u
     if (ls_unlikely(at >= PC_LIMIT))
       return 0;
     uint64_t w = cache_probe(c, at, key_of(at, ep));
-    rule_t r = ls_likely(w != 0) ? unpack(w) : slow_rule(c, at, ep);
+    ls_cfi_rule_t r = ls_likely(w != 0) ? unpack(w) : slow_rule(c, at, ep);
     /* No unwind information and a zero rbp: the ABI's other end-of-stack
      * mark (ld.so clears rbp before running constructors from
      * _dl_start_user, which has no CFI). libunwind stops there too; with
      * a non-zero rbp it would guess along the frame-pointer chain, which
      * this walker leaves to it. */
-    bool end_by_fp = r.kind == KIND_UNKNOWN && r.cfa_rbp && fp == 0;
-    if (r.kind == KIND_END || end_by_fp) {
+    bool end_by_fp = r.kind == LS_CFI_UNKNOWN && r.cfa_rbp && fp == 0;
+    if (r.kind == LS_CFI_END || end_by_fp) {
       if (rec)
         memo_finish(m, rec, i, i, true, i, cfa_rbp, (uint64_t)end_by_fp << i, max, ep);
       return i;
     }
-    if (r.kind != KIND_FRAME)
+    if (r.kind != LS_CFI_FRAME)
       return 0;
     uintptr_t cfa = (r.cfa_rbp ? fp : sp) + r.cfa_off;
     /* rsp must grow, and everything read must lie in [sp, hi) */
