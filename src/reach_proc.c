@@ -43,24 +43,6 @@ long ls_reach_install(int sig, void (*fn)(int, siginfo_t *, void *), unsigned lo
 
 /* --- /proc files, read raw --- */
 
-long ls_reach_read_small(const char *path, char *buf, size_t cap) {
-  long fd = sys4(SYS_openat, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
-  if (fd < 0)
-    return fd;
-  size_t len = 0;
-  while (len + 1 < cap) {
-    long r = sys3(SYS_read, fd, buf + len, cap - 1 - len);
-    if (r == -EINTR)
-      continue;
-    if (r <= 0)
-      break;
-    len += (size_t)r;
-  }
-  sys1(SYS_close, fd);
-  buf[len] = '\0';
-  return (long)len;
-}
-
 void ls_reach_task_path(char *out, size_t cap, int tid, const char *file) {
   ls_buf_t b;
   ls_buf_fixed(&b, out, cap - 1);
@@ -222,7 +204,7 @@ int ls_reach_each_task(ls_reach_tid_fn fn, void *ctx) {
 bool ls_reach_blocks_signal(int tid, int sig) {
   char path[64], buf[2048];
   ls_reach_task_path(path, sizeof path, tid, "status");
-  if (ls_reach_read_small(path, buf, sizeof buf) <= 0)
+  if (ls_read_small(path, buf, sizeof buf) <= 0)
     return false;
   const char *p = strstr(buf, "\nSigBlk:");
   if (!p)
@@ -236,7 +218,7 @@ bool ls_reach_blocks_signal(int tid, int sig) {
 ls_reach_task_state_t ls_reach_task_state(int tid, uintptr_t *sp) {
   char path[64], buf[512];
   ls_reach_task_path(path, sizeof path, tid, "stat");
-  if (ls_reach_read_small(path, buf, sizeof buf) <= 0)
+  if (ls_read_small(path, buf, sizeof buf) <= 0)
     return TASK_GONE;
   const char *st = strrchr(buf, ')');
   if (st && (st[2] == 'Z' || st[2] == 'X'))
@@ -244,7 +226,7 @@ ls_reach_task_state_t ls_reach_task_state(int tid, uintptr_t *sp) {
   /* "nr args... sp pc" in a system call, "-1 sp pc" blocked outside
    * one, "running" when on a CPU. */
   ls_reach_task_path(path, sizeof path, tid, "syscall");
-  if (ls_reach_read_small(path, buf, sizeof buf) > 0 && strncmp(buf, "running", 7) != 0) {
+  if (ls_read_small(path, buf, sizeof buf) > 0 && strncmp(buf, "running", 7) != 0) {
     const char *tok[9];
     int ntok = 0;
     for (char *p = buf; *p && ntok < 9;) {

@@ -71,10 +71,6 @@ long ls_reach_install(int sig, void (*fn)(int, siginfo_t *, void *), unsigned lo
 
 /* --- /proc files, read raw --- */
 
-/* Reads the whole of a small file into buf (NUL-terminated). Returns the
- * length or -errno. */
-long ls_reach_read_small(const char *path, char *buf, size_t cap);
-
 /* "/proc/self/task/TID/FILE" into out. */
 void ls_reach_task_path(char *out, size_t cap, int tid, const char *file);
 

@@ -37,6 +37,7 @@
 #include "arena.h"
 #include "atomic.h"
 #include "config.h"
+#include "read_file.h"
 #include "thread.h"
 
 #define QUICK_WAIT_MS 200         /* every thread of a round, together, before
@@ -230,14 +231,14 @@ static bool all_parked(const world_t *w) {
 static uint64_t task_cpu_ns(int tid) {
   char path[64], buf[512];
   ls_reach_task_path(path, sizeof path, tid, "schedstat");
-  if (ls_reach_read_small(path, buf, sizeof buf) > 0 && buf[0] >= '0' && buf[0] <= '9') {
+  if (ls_read_small(path, buf, sizeof buf) > 0 && buf[0] >= '0' && buf[0] <= '9') {
     uint64_t v = 0;
     for (const char *p = buf; *p >= '0' && *p <= '9'; p++)
       v = v * 10 + (uint64_t)(*p - '0');
     return v;
   }
   ls_reach_task_path(path, sizeof path, tid, "stat");
-  if (ls_reach_read_small(path, buf, sizeof buf) <= 0)
+  if (ls_read_small(path, buf, sizeof buf) <= 0)
     return 0;
   const char *p = strrchr(buf, ')');
   /* fields after the name: state is 3rd, utime the 14th, stime the 15th */

@@ -44,6 +44,24 @@ static void wait_input(long fd, int ms) {
 
 #define WAIT_STEP_MS 100
 
+long ls_read_small(const char *path, char *buf, size_t cap) {
+  long fd = open_ro(path);
+  if (fd < 0)
+    return fd;
+  size_t len = 0;
+  while (len + 1 < cap) {
+    long r = read_some(fd, buf + len, cap - 1 - len);
+    if (r == -EINTR)
+      continue;
+    if (r <= 0)
+      break;
+    len += (size_t)r;
+  }
+  close_fd(fd);
+  buf[len] = '\0';
+  return (long)len;
+}
+
 int ls_read_file(const char *path, ls_mbuf_t *m, size_t first, size_t max, int wait_ms, int *err) {
   *err = 0;
   m->len = 0;

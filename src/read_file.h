@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT
  * read_file.h: the one whole-file reader: a file's bytes into a growable
  * mapping (mbuf.h). Suppression files at start-up (suppress.c) and
- * /proc/self/maps with the world stopped (reach_proc.c) are read with it.
+ * /proc/self/maps, with the world stopped (reach_proc.c) or at report
+ * time (report_kinds.c), are read with it; small /proc files into the
+ * caller's buffer with its little sibling, ls_read_small.
  *
  * Raw system calls (raw_syscall.h): no errno, no lock, no cancellation
  * point, no interposer, and memory only from mmap, so it may run while
@@ -35,5 +37,10 @@ typedef enum {
  * otherwise), or -errno when the file could not be opened or no memory
  * was had (m->len is then 0). */
 int ls_read_file(const char *path, ls_mbuf_t *m, size_t first, size_t max, int wait_ms, int *err);
+
+/* Reads up to cap - 1 bytes of the file at path into buf, then a NUL: a
+ * small file (a /proc status or name) in the caller's memory, no mapping.
+ * Returns the length, or -errno when it cannot be opened. */
+long ls_read_small(const char *path, char *buf, size_t cap);
 
 #endif

@@ -19,6 +19,7 @@
 #include "reach.h"
 #include "kind_process.h"
 #include "kind_thread.h"
+#include "read_file.h"
 #include "report.h"
 
 const char *ls_kind_resource_name(ls_group_kind_t kind, int resource) {
@@ -34,14 +35,10 @@ const char *ls_kind_resource_name(ls_group_kind_t kind, int resource) {
 /* Reads a small /proc file into buf (NUL-terminated, one trailing
  * newline dropped); "" if it cannot. */
 static void read_small(const char *path, char *buf, size_t cap) {
-  ssize_t n = -1;
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd >= 0) {
-    n = read(fd, buf, cap - 1);
-    close(fd);
-  }
-  buf[n > 0 ? n : 0] = '\0';
-  if (n > 0 && buf[n - 1] == '\n')
+  long n = ls_read_small(path, buf, cap);
+  if (n < 0)
+    buf[0] = '\0';
+  else if (n > 0 && buf[n - 1] == '\n')
     buf[n - 1] = '\0';
 }
 
@@ -84,14 +81,14 @@ static void visit_thread(const ls_kthread_info_t *t, void *ctx) {
 
 typedef struct map_visit {
   ls_report_builder_t *b;
-  ls_buf_t maps; /* /proc/self/maps, read once per report */
+  ls_mbuf_t maps; /* /proc/self/maps, read once per report; a NUL after it */
 } map_visit_t;
 
 /* The pathname column of the /proc/self/maps line that holds addr:
  * the backing file, or "[anonymous]". */
 static void backing_of(const map_visit_t *v, uintptr_t addr, char *out, size_t cap) {
   snprintf(out, cap, "[anonymous]");
-  for (const char *p = v->maps.data, *end = p + v->maps.len; p && p < end;) {
+  for (const char *p = v->maps.p, *end = p + v->maps.len; p && p < end;) {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
     if (!nl)
       nl = end;
@@ -136,17 +133,15 @@ static void visit_mapping(const ls_kmap_info_t *m, void *ctx) {
   r->mapping_bytes += m->len;
 }
 
-/* Reads /proc/self/maps whole into b (a growing mapping). */
-static void read_maps(ls_buf_t *b) {
-  ls_buf_dynamic(b);
-  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  char chunk[8192];
-  ssize_t n;
-  while ((n = read(fd, chunk, sizeof chunk)) > 0)
-    ls_buf_put(b, chunk, (size_t)n);
-  close(fd);
+/* Reads /proc/self/maps whole into m, a NUL after it (backing_of's
+ * sscanf may look one byte past the last line); empty if it cannot. */
+static void read_maps(ls_mbuf_t *m) {
+  int err;
+  if (ls_read_file("/proc/self/maps", m, 64 * 1024, SIZE_MAX, 0, &err) != LS_READ_WHOLE ||
+      !ls_mbuf_reserve(m, m->len + 1, 64 * 1024))
+    m->len = 0;
+  else
+    m->p[m->len] = '\0';
 }
 
 /* --- Child processes --- */
@@ -206,7 +201,7 @@ void ls_report_visit_mappings(ls_report_builder_t *b, const ls_filter_t *f) {
     map_visit_t v = {.b = b};
     read_maps(&v.maps);
     ls_kmap_foreach(visit_mapping, &v);
-    ls_buf_release(&v.maps);
+    ls_mbuf_release(&v.maps);
   }
 }
 

@@ -8,7 +8,8 @@
  * cleanly on a size it cannot have. The reader must return a file's
  * exact bytes however its size compares with the first buffer, cut at
  * max and say so, wait only a bounded time on a FIFO with no writer's
- * data, and give -errno when the file cannot be opened.
+ * data, and give -errno when the file cannot be opened; its sibling for
+ * small files must cut and NUL-terminate within the caller's buffer.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -147,6 +148,27 @@ static void test_reads_proc(void **state) {
   ls_mbuf_release(&m);
 }
 
+/* A small file into the caller's buffer: cut at cap - 1, always
+ * NUL-terminated, -errno when it cannot be opened. */
+static void test_reads_small_files(void **state) {
+  (void)state;
+  char path[] = "/tmp/leakscope-test-mbuf-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  close(fd);
+  write_file(path, 40);
+  char buf[16];
+  memset(buf, 'G', sizeof buf);
+  assert_int_equal(ls_read_small(path, buf, sizeof buf), 15);
+  assert_memory_equal(buf, "abcdefghijklmno", 16); /* and the NUL */
+  char big[64];
+  assert_int_equal(ls_read_small(path, big, sizeof big), 40);
+  assert_int_equal(big[40], '\0');
+  unlink(path);
+  assert_int_equal(ls_read_small(path, big, sizeof big), -ENOENT);
+  assert_true(ls_read_small("/proc/self/stat", big, sizeof big) > 0);
+}
+
 static double now_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -191,6 +213,7 @@ int main(void) {
       cmocka_unit_test(test_array_counts_elements),
       cmocka_unit_test(test_reads_whole_files),
       cmocka_unit_test(test_reads_proc),
+      cmocka_unit_test(test_reads_small_files),
       cmocka_unit_test(test_fifo_waits_a_bounded_time),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
