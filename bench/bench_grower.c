@@ -76,8 +76,10 @@ int main(int argc, char **argv) {
     case 'c': churn_rate = atof(optarg); break;
     case 't': life_ms = atof(optarg); break;
     default:
-      fprintf(stderr, "usage: %s [-d SECONDS] [-l LEAK_BYTES_PER_S] [-c CHURN_BYTES_PER_S] "
-                      "[-t CHURN_LIFETIME_MS]\n", argv[0]);
+      fprintf(stderr,
+              "usage: %s [-d SECONDS] [-l LEAK_BYTES_PER_S] [-c CHURN_BYTES_PER_S] "
+              "[-t CHURN_LIFETIME_MS]\n",
+              argv[0]);
       return c == 'h' ? 0 : 2;
     }
   }

@@ -28,10 +28,26 @@
  * (LeakSanitizer, valgrind) see the blocks as reachable, like a cache. */
 static void **blocks;
 
-static NOINLINE void *site_a(void) { void *p = malloc(BLOCK_SIZE); KEEP(p); return p; }
-static NOINLINE void *site_b(void) { void *p = malloc(BLOCK_SIZE); KEEP(p); return p; }
-static NOINLINE void *site_c(void) { void *p = malloc(BLOCK_SIZE); KEEP(p); return p; }
-static NOINLINE void *site_d(void) { void *p = malloc(BLOCK_SIZE); KEEP(p); return p; }
+static NOINLINE void *site_a(void) {
+  void *p = malloc(BLOCK_SIZE);
+  KEEP(p);
+  return p;
+}
+static NOINLINE void *site_b(void) {
+  void *p = malloc(BLOCK_SIZE);
+  KEEP(p);
+  return p;
+}
+static NOINLINE void *site_c(void) {
+  void *p = malloc(BLOCK_SIZE);
+  KEEP(p);
+  return p;
+}
+static NOINLINE void *site_d(void) {
+  void *p = malloc(BLOCK_SIZE);
+  KEEP(p);
+  return p;
+}
 
 static double now_ns(void) {
   struct timespec ts;

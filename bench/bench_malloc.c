@@ -35,7 +35,7 @@
 typedef struct {
   uint64_t rng;
   uint64_t iters;
-  size_t fixed_size; /* 0: random 16..4096 */
+  size_t fixed_size;     /* 0: random 16..4096 */
   double t_start, t_end; /* this thread's timed loop, CLOCK_MONOTONIC ns */
   void *slots[LIVE_SLOTS];
 } worker_t;
@@ -63,11 +63,11 @@ static NOINLINE void *chain_1(size_t n) {
   KEEP(p);
   return p;
 }
-#define CHAIN(k, next)                       \
-  static NOINLINE void *chain_##k(size_t n) { \
-    void *p = next(n);                       \
-    KEEP(p);                                 \
-    return p;                                \
+#define CHAIN(k, next)                                                                             \
+  static NOINLINE void *chain_##k(size_t n) {                                                      \
+    void *p = next(n);                                                                             \
+    KEEP(p);                                                                                       \
+    return p;                                                                                      \
   }
 CHAIN(2, chain_1)
 CHAIN(3, chain_2)

@@ -28,8 +28,7 @@ struct table {
   size_t n, cap;
 };
 
-static struct entry *find_or_add(struct table *t, const json_value_t *group)
-{
+static struct entry *find_or_add(struct table *t, const json_value_t *group) {
   char fp[17];
 
   ls_group_fingerprint(group, fp);
@@ -38,8 +37,8 @@ static struct entry *find_or_add(struct table *t, const json_value_t *group)
       return &t->e[i];
   if (t->n == t->cap && !(t->e = realloc(t->e, (t->cap = t->cap ? 2 * t->cap : 64) * sizeof *t->e)))
     ls_cli_fatal(LS_CLI_ERROR, "out of memory");
-  t->e[t->n] = (struct entry){.memory = !strcmp(ls_str(group, "kind", ""), "memory"),
-                              .group = group};
+  t->e[t->n] =
+      (struct entry){.memory = !strcmp(ls_str(group, "kind", ""), "memory"), .group = group};
   memcpy(t->e[t->n].fp, fp, sizeof fp);
   return &t->e[t->n++];
 }
@@ -47,8 +46,7 @@ static struct entry *find_or_add(struct table *t, const json_value_t *group)
 static int64_t gained_bytes(const struct entry *e) { return e->new_bytes - e->old_bytes; }
 static int64_t gained_count(const struct entry *e) { return e->new_count - e->old_count; }
 
-static int by_growth(const void *pa, const void *pb)
-{
+static int by_growth(const void *pa, const void *pb) {
   const struct entry *a = pa, *b = pb;
   int64_t ka, kb;
 
@@ -65,8 +63,7 @@ static int by_growth(const void *pa, const void *pb)
 
 /* --sort size: the biggest in NEW first (memory by bytes, then fds by
  * count), as a report orders its groups. */
-static int by_size(const void *pa, const void *pb)
-{
+static int by_size(const void *pa, const void *pb) {
   const struct entry *a = pa, *b = pb;
 
   if (a->memory != b->memory)
@@ -78,8 +75,7 @@ static int by_size(const void *pa, const void *pb)
   return by_growth(pa, pb);
 }
 
-static void describe(FILE *out, const char *label, const char *path, const json_value_t *r)
-{
+static void describe(FILE *out, const char *label, const char *path, const json_value_t *r) {
   fprintf(out, "%s %s: report %lld of pid %lld (%s), %lld bytes in %lld blocks and %lld fds\n",
           label, path, (long long)ls_int(r, "seq"), (long long)ls_int(r, "pid"),
           ls_str(r, "trigger", "?"), (long long)ls_int(json_get(r, "summary"), "memory_bytes"),
@@ -87,8 +83,7 @@ static void describe(FILE *out, const char *label, const char *path, const json_
           (long long)ls_int(json_get(r, "summary"), "fds"));
 }
 
-static void put_entry(FILE *out, const struct entry *e)
-{
+static void put_entry(FILE *out, const struct entry *e) {
   const json_value_t *stack = json_get(e->group, "stack");
   char frame[1024];
 
@@ -107,8 +102,7 @@ static void put_entry(FILE *out, const struct entry *e)
   fputc('\n', out);
 }
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
   fputs("usage: leakscope diff OLD.json NEW.json [--sort growth|size] [--top N] [--all]\n"
         "                      [--output FILE]\n"
         "Compares the last report of each JSON report file, group by group\n"
@@ -122,8 +116,7 @@ static void usage(FILE *out)
         out);
 }
 
-int ls_cmd_diff(int argc, char **argv)
-{
+int ls_cmd_diff(int argc, char **argv) {
   const char *in[2] = {NULL, NULL}, *output = NULL;
   struct table t = {0};
   json_value_t *report[2];
@@ -146,13 +139,15 @@ int ls_cmd_diff(int argc, char **argv)
       if (!strcmp(argv[i], "growth") || !strcmp(argv[i], "size"))
         by_new_size = !strcmp(argv[i], "size");
       else
-        ls_cli_fatal(LS_CLI_USAGE, "invalid value '%s' for --sort: expected growth or size", argv[i]);
+        ls_cli_fatal(LS_CLI_USAGE, "invalid value '%s' for --sort: expected growth or size",
+                     argv[i]);
     } else if (!strcmp(argv[i], "--all")) {
       all = true;
     } else if (!strcmp(argv[i], "--top") && i + 1 < argc) {
       top = strtol(argv[++i], &end, 10);
       if (*end || top < 1 || argv[i][0] == '-' || argv[i][0] == ' ')
-        ls_cli_fatal(LS_CLI_USAGE, "invalid value '%s' for --top: expected a number from 1", argv[i]);
+        ls_cli_fatal(LS_CLI_USAGE, "invalid value '%s' for --top: expected a number from 1",
+                     argv[i]);
     } else if (n < 2 && (argv[i][0] != '-' || !strcmp(argv[i], "-"))) {
       in[n++] = argv[i];
     } else {

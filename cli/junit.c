@@ -15,8 +15,7 @@
 #include "report_input.h"
 #include "subcommands.h"
 
-static void put_stack(FILE *out, const json_value_t *group)
-{
+static void put_stack(FILE *out, const json_value_t *group) {
   const json_value_t *stack = json_get(group, "stack");
   char frame[1024];
 
@@ -29,14 +28,12 @@ static void put_stack(FILE *out, const json_value_t *group)
 
 /* A group that is not a failure: still reachable, or a known leak of the
  * baseline. Its case passes, with its text as system-out. */
-static bool passes(const json_value_t *group, const ls_baseline_t *baseline)
-{
+static bool passes(const json_value_t *group, const ls_baseline_t *baseline) {
   return !strcmp(ls_str(group, "reachability", ""), "reachable") ||
          ls_group_in_baseline(group, baseline);
 }
 
-static void put_case(FILE *out, const json_value_t *group, const ls_baseline_t *baseline)
-{
+static void put_case(FILE *out, const json_value_t *group, const ls_baseline_t *baseline) {
   const json_value_t *stack = json_get(group, "stack");
   int own = ls_own_frame(group);
   const char *kind = ls_str(group, "kind", "?");
@@ -71,8 +68,7 @@ static void put_case(FILE *out, const json_value_t *group, const ls_baseline_t *
   fputs("    </testcase>\n", out);
 }
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
   fputs("usage: leakscope junit REPORT.json [--output FILE] [--baseline BASE.json]\n"
         "Converts the last report of a JSON report file to JUnit XML: one failed\n"
         "test case per leak group, or one passing case when nothing leaked.\n"
@@ -82,8 +78,7 @@ static void usage(FILE *out)
         out);
 }
 
-int ls_cmd_junit(int argc, char **argv)
-{
+int ls_cmd_junit(int argc, char **argv) {
   const char *input = NULL, *output = NULL, *baseline_path = NULL;
   size_t groups, failures = 0;
   ls_baseline_t baseline;
@@ -104,9 +99,10 @@ int ls_cmd_junit(int argc, char **argv)
     failures += ls_group_is_leak(ls_report_group(report, i)) &&
                 !passes(ls_report_group(report, i), &baseline);
   out = ls_open_output(output);
-  fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-               "<testsuites name=\"leakscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
-               "  <testsuite name=\"leakscope report %lld of pid %lld (",
+  fprintf(out,
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<testsuites name=\"leakscope\" tests=\"%zu\" failures=\"%zu\" errors=\"0\">\n"
+          "  <testsuite name=\"leakscope report %lld of pid %lld (",
           groups ? groups : 1, failures, (long long)ls_int(report, "seq"),
           (long long)ls_int(report, "pid"));
   ls_put_xml(out, ls_str(report, "trigger", "?"));

@@ -691,8 +691,7 @@ static int wait_report(struct report_file *f, pid_t pid, int format, double wait
 
 /* The identity of the file the report name points to now; false when
  * there is none. */
-static bool named_file(const struct report_file *f, struct stat *st)
-{
+static bool named_file(const struct report_file *f, struct stat *st) {
   return f->dir >= 0 && fstatat(f->dir, f->name, st, 0) == 0;
 }
 
@@ -700,16 +699,17 @@ static bool named_file(const struct report_file *f, struct stat *st)
  * file (docs/report-format.md) and has no end line. The report is there
  * when the name points to another file than before the signal; it is
  * printed whole. */
-static int dump_pprof(struct report_file *f, pid_t pid, int sig, double wait)
-{
+static int dump_pprof(struct report_file *f, pid_t pid, int sig, double wait) {
   static const struct timespec poll_interval = {0, 20 * 1000 * 1000};
   double deadline = now_seconds() + wait;
   struct stat before, now;
   bool existed;
 
   if (f->dir < 0)
-    die(EXIT_DISABLED, "process %d writes pprof reports to its standard error; "
-        "dump needs LEAKSCOPE_OUTPUT (--output) for pprof", (int)pid);
+    die(EXIT_DISABLED,
+        "process %d writes pprof reports to its standard error; "
+        "dump needs LEAKSCOPE_OUTPUT (--output) for pprof",
+        (int)pid);
   existed = named_file(f, &before);
   send_signal(pid, sig);
   for (;;) {

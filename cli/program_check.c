@@ -23,8 +23,7 @@
 
 /* The path execvp would run for name: name itself when it holds a '/',
  * else the first executable regular file on PATH. False when none. */
-static bool resolve(const char *name, char *out, size_t size)
-{
+static bool resolve(const char *name, char *out, size_t size) {
   const char *path = getenv("PATH");
   struct stat st;
 
@@ -49,12 +48,10 @@ static bool resolve(const char *name, char *out, size_t size)
 /* Whether the ELF file on fd asks for a program interpreter (PT_INTERP):
  * 1 yes, 0 no (static), -1 not an ELF file we can read. Read with pread,
  * 64-bit and 32-bit, either byte order as stored natively only. */
-static int has_interpreter(int fd)
-{
+static int has_interpreter(int fd) {
   unsigned char ident[EI_NIDENT];
 
-  if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident ||
-      memcmp(ident, ELFMAG, SELFMAG))
+  if (pread(fd, ident, sizeof ident, 0) != (ssize_t)sizeof ident || memcmp(ident, ELFMAG, SELFMAG))
     return -1;
   if (ident[EI_CLASS] == ELFCLASS64) {
     Elf64_Ehdr eh;
@@ -93,8 +90,7 @@ static int has_interpreter(int fd)
   return -1;
 }
 
-bool ls_program_traceable(const char *name, char *why, size_t why_size)
-{
+bool ls_program_traceable(const char *name, char *why, size_t why_size) {
   char path[4096];
   struct stat st;
   int fd, interp;
@@ -112,22 +108,28 @@ bool ls_program_traceable(const char *name, char *why, size_t why_size)
    * changes the effective user or group: set-uid to another user, set-gid
    * to another group. Running a set-uid program one owns changes nothing. */
   if ((st.st_mode & S_ISUID) && st.st_uid != getuid()) {
-    snprintf(why, why_size, "'%s' is set-uid: the dynamic loader ignores LD_PRELOAD for it, "
-             "so leakscope cannot trace it", path);
+    snprintf(why, why_size,
+             "'%s' is set-uid: the dynamic loader ignores LD_PRELOAD for it, "
+             "so leakscope cannot trace it",
+             path);
     close(fd);
     return false;
   }
   if ((st.st_mode & S_ISGID) && st.st_gid != getgid()) {
-    snprintf(why, why_size, "'%s' is set-gid: the dynamic loader ignores LD_PRELOAD for it, "
-             "so leakscope cannot trace it", path);
+    snprintf(why, why_size,
+             "'%s' is set-gid: the dynamic loader ignores LD_PRELOAD for it, "
+             "so leakscope cannot trace it",
+             path);
     close(fd);
     return false;
   }
   interp = has_interpreter(fd);
   close(fd);
   if (interp == 0) {
-    snprintf(why, why_size, "'%s' is statically linked: no dynamic loader runs, so "
-             "LD_PRELOAD cannot load leakscope into it", path);
+    snprintf(why, why_size,
+             "'%s' is statically linked: no dynamic loader runs, so "
+             "LD_PRELOAD cannot load leakscope into it",
+             path);
     return false;
   }
   return true;

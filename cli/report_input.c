@@ -12,8 +12,7 @@
 
 #include "fingerprint.h"
 
-void ls_cli_fatal(int status, const char *fmt, ...)
-{
+void ls_cli_fatal(int status, const char *fmt, ...) {
   va_list ap;
 
   fputs("leakscope: ", stderr);
@@ -24,8 +23,7 @@ void ls_cli_fatal(int status, const char *fmt, ...)
   exit(status);
 }
 
-static char *read_all(const char *path, size_t *len)
-{
+static char *read_all(const char *path, size_t *len) {
   FILE *f = strcmp(path, "-") ? fopen(path, "rb") : stdin;
   size_t cap = 1 << 16, n = 0;
   char *buf = malloc(cap);
@@ -48,8 +46,7 @@ static char *read_all(const char *path, size_t *len)
   return buf;
 }
 
-json_value_t *ls_report_load(const char *path)
-{
+json_value_t *ls_report_load(const char *path) {
   size_t len;
   char *text = read_all(path, &len);
   json_value_t *found = NULL;
@@ -76,33 +73,26 @@ json_value_t *ls_report_load(const char *path)
   return found;
 }
 
-size_t ls_report_groups(const json_value_t *report)
-{
-  return json_len(json_get(report, "leaks"));
-}
+size_t ls_report_groups(const json_value_t *report) { return json_len(json_get(report, "leaks")); }
 
-const json_value_t *ls_report_group(const json_value_t *report, size_t i)
-{
+const json_value_t *ls_report_group(const json_value_t *report, size_t i) {
   return json_at(json_get(report, "leaks"), i);
 }
 
-const char *ls_str(const json_value_t *v, const char *key, const char *dflt)
-{
+const char *ls_str(const json_value_t *v, const char *key, const char *dflt) {
   const char *s = json_as_str(json_get(v, key));
 
   return s ? s : dflt;
 }
 
-int64_t ls_int(const json_value_t *v, const char *key)
-{
+int64_t ls_int(const json_value_t *v, const char *key) {
   int64_t n = 0;
 
   json_as_int(json_get(v, key), &n);
   return n;
 }
 
-void ls_group_fingerprint(const json_value_t *group, char out[17])
-{
+void ls_group_fingerprint(const json_value_t *group, char out[17]) {
   const char *given = ls_str(group, "fingerprint", NULL);
   const json_value_t *stack = json_get(group, "stack");
   uint64_t h = LS_FP_INIT;
@@ -122,28 +112,24 @@ void ls_group_fingerprint(const json_value_t *group, char out[17])
   ls_fp_format(h, out);
 }
 
-static bool starts_with(const char *s, const char *prefix)
-{
+static bool starts_with(const char *s, const char *prefix) {
   return s && !strncmp(s, prefix, strlen(prefix));
 }
 
-static bool system_module(const char *module)
-{
+static bool system_module(const char *module) {
   return starts_with(module, "/lib/") || starts_with(module, "/lib64/") ||
          starts_with(module, "/usr/lib/") || starts_with(module, "/usr/lib64/") ||
          starts_with(module, "/usr/local/lib/");
 }
 
-bool ls_frame_is_own(const json_value_t *f)
-{
+bool ls_frame_is_own(const json_value_t *f) {
   const char *file = ls_str(f, "file", NULL);
 
   return file && file[0] == '/' && !starts_with(file, "/usr/") &&
          !system_module(ls_str(f, "module", NULL));
 }
 
-int ls_own_frame(const json_value_t *group)
-{
+int ls_own_frame(const json_value_t *group) {
   const json_value_t *stack = json_get(group, "stack");
   int with_file = -1;
 
@@ -163,8 +149,7 @@ int ls_own_frame(const json_value_t *group)
   return json_len(stack) ? 0 : -1;
 }
 
-const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
-{
+const char *ls_group_title(const json_value_t *group, char *buf, size_t size) {
   const char *kind = ls_str(group, "kind", "?");
   const char *resource = ls_str(group, "resource", "?");
   int64_t count = ls_int(group, "count");
@@ -199,9 +184,9 @@ const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
       int64_t fd = 0;
 
       json_as_int(json_at(fds, i), &fd);
-      used += (size_t)snprintf(buf + used, size - used, "%sfd %lld: %s", i ? "; " : "",
-                               (long long)fd, json_as_str(json_at(paths, i)) ?
-                               json_as_str(json_at(paths, i)) : "?");
+      used +=
+          (size_t)snprintf(buf + used, size - used, "%sfd %lld: %s", i ? "; " : "", (long long)fd,
+                           json_as_str(json_at(paths, i)) ? json_as_str(json_at(paths, i)) : "?");
     }
     if (used < size)
       snprintf(buf + used, size - used, ")");
@@ -209,16 +194,14 @@ const char *ls_group_title(const json_value_t *group, char *buf, size_t size)
   return buf;
 }
 
-bool ls_group_is_leak(const json_value_t *group)
-{
+bool ls_group_is_leak(const json_value_t *group) {
   bool leak = true;
 
   json_as_bool(json_get(group, "leak"), &leak);
   return leak;
 }
 
-const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size)
-{
+const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size) {
   const char *function = ls_str(frame, "function", "??");
   const char *file = ls_str(frame, "file", NULL);
   int64_t line = ls_int(frame, "line");
@@ -233,8 +216,7 @@ const char *ls_frame_text(const json_value_t *frame, char *buf, size_t size)
   return buf;
 }
 
-void ls_put_json_string(FILE *out, const char *s)
-{
+void ls_put_json_string(FILE *out, const char *s) {
   fputc('"', out);
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
     if (*p == '"' || *p == '\\')
@@ -251,8 +233,7 @@ void ls_put_json_string(FILE *out, const char *s)
   fputc('"', out);
 }
 
-void ls_put_xml(FILE *out, const char *s)
-{
+void ls_put_xml(FILE *out, const char *s) {
   for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
     switch (*p) {
     case '&': fputs("&amp;", out); break;
@@ -260,14 +241,12 @@ void ls_put_xml(FILE *out, const char *s)
     case '>': fputs("&gt;", out); break;
     case '"': fputs("&quot;", out); break;
     case '\'': fputs("&apos;", out); break;
-    default:
-      fputc(*p < 0x20 && *p != '\t' && *p != '\n' ? '?' : *p, out);
+    default: fputc(*p < 0x20 && *p != '\t' && *p != '\n' ? '?' : *p, out);
     }
   }
 }
 
-FILE *ls_open_output(const char *path)
-{
+FILE *ls_open_output(const char *path) {
   FILE *f;
 
   if (!path || !strcmp(path, "-"))
@@ -277,8 +256,7 @@ FILE *ls_open_output(const char *path)
   return f;
 }
 
-void ls_close_output(FILE *out, const char *path)
-{
+void ls_close_output(FILE *out, const char *path) {
   bool failed = ferror(out) | (fflush(out) != 0);
 
   if (out != stdout)
@@ -290,8 +268,7 @@ void ls_close_output(FILE *out, const char *path)
 
 int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(FILE *),
                           const char **input, const char **output, const char **baseline,
-                          const char *extra_flag, const char **extra)
-{
+                          const char *extra_flag, const char **extra) {
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
       usage(stdout);
@@ -317,8 +294,7 @@ int ls_cli_converter_args(int argc, char **argv, const char *cmd, void (*usage)(
   return -1;
 }
 
-void ls_baseline_load(ls_baseline_t *b, const char *path, const json_value_t *report)
-{
+void ls_baseline_load(ls_baseline_t *b, const char *path, const json_value_t *report) {
   *b = (ls_baseline_t){0};
   if (path) {
     json_value_t *base = ls_report_load(path);
@@ -335,14 +311,12 @@ void ls_baseline_load(ls_baseline_t *b, const char *path, const json_value_t *re
     b->given = json_get(ls_report_group(report, i), "in_baseline") != NULL;
 }
 
-void ls_baseline_free(ls_baseline_t *b)
-{
+void ls_baseline_free(ls_baseline_t *b) {
   free(b->fps);
   *b = (ls_baseline_t){0};
 }
 
-bool ls_group_in_baseline(const json_value_t *group, const ls_baseline_t *b)
-{
+bool ls_group_in_baseline(const json_value_t *group, const ls_baseline_t *b) {
   char fp[17];
   bool marked = false;
 

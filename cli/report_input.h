@@ -16,8 +16,7 @@
 enum { LS_CLI_ERROR = 1, LS_CLI_USAGE = 2 };
 
 /* Prints "leakscope: <message>" and exits with status. */
-__attribute__((noreturn, format(printf, 2, 3)))
-void ls_cli_fatal(int status, const char *fmt, ...);
+__attribute__((noreturn, format(printf, 2, 3))) void ls_cli_fatal(int status, const char *fmt, ...);
 
 /* The command line the converters share: --help/-h, --output F, one
  * input path ("-": standard input), when baseline is not NULL

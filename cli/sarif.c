@@ -25,19 +25,20 @@ static const struct sarif_rule {
   const char *level;
   const char *text;
 } rules[] = {
-  {"memory-definitely-lost", "error", "Heap memory definitely lost: no pointer to it is left"},
-  {"memory-indirectly-lost", "warning", "Heap memory indirectly lost: only lost blocks point to it"},
-  {"memory-possibly-lost", "warning", "Heap memory possibly lost: only pointers into its middle are left"},
-  {"memory-still-reachable", "note", "Heap memory never freed but still reachable"},
-  {"memory-not-released", "error", "Heap memory not released (report without reachability)"},
-  {"fd-not-closed", "error", "File descriptor, FILE* or DIR* stream never closed"},
-  {"thread-leak", "error", "Thread never joined (its stack and TLS are held)"},
-  {"mapping-leak", "error", "Memory mapping never unmapped"},
-  {"process-leak", "error", "Child process never waited for"},
+    {"memory-definitely-lost", "error", "Heap memory definitely lost: no pointer to it is left"},
+    {"memory-indirectly-lost", "warning",
+     "Heap memory indirectly lost: only lost blocks point to it"},
+    {"memory-possibly-lost", "warning",
+     "Heap memory possibly lost: only pointers into its middle are left"},
+    {"memory-still-reachable", "note", "Heap memory never freed but still reachable"},
+    {"memory-not-released", "error", "Heap memory not released (report without reachability)"},
+    {"fd-not-closed", "error", "File descriptor, FILE* or DIR* stream never closed"},
+    {"thread-leak", "error", "Thread never joined (its stack and TLS are held)"},
+    {"mapping-leak", "error", "Memory mapping never unmapped"},
+    {"process-leak", "error", "Child process never waited for"},
 };
 
-static size_t rule_of(const json_value_t *group)
-{
+static size_t rule_of(const json_value_t *group) {
   const char *cls = ls_str(group, "reachability", NULL);
 
   const char *kind = ls_str(group, "kind", "");
@@ -63,8 +64,7 @@ static size_t rule_of(const json_value_t *group)
 
 /* Writes an artifactLocation for file: relative to %SRCROOT% when it lies
  * under root, else an absolute file: URI, else the path as given. */
-static void put_artifact(FILE *out, const char *file, const char *root)
-{
+static void put_artifact(FILE *out, const char *file, const char *root) {
   size_t n = strlen(root);
 
   fputs("\"artifactLocation\":{\"uri\":", out);
@@ -90,8 +90,7 @@ static void put_artifact(FILE *out, const char *file, const char *root)
 }
 
 /* A location for frame, or nothing (returns false) without a source file. */
-static bool put_location(FILE *out, const json_value_t *frame, const char *root, const char *msg)
-{
+static bool put_location(FILE *out, const json_value_t *frame, const char *root, const char *msg) {
   const char *file = ls_str(frame, "file", NULL);
   int64_t line = ls_int(frame, "line");
 
@@ -112,8 +111,7 @@ static bool put_location(FILE *out, const json_value_t *frame, const char *root,
 }
 
 static void put_result(FILE *out, const json_value_t *group, const char *root,
-                       const ls_baseline_t *baseline)
-{
+                       const ls_baseline_t *baseline) {
   const json_value_t *stack = json_get(group, "stack");
   int own = ls_own_frame(group);
   size_t rule = rule_of(group);
@@ -141,7 +139,8 @@ static void put_result(FILE *out, const json_value_t *group, const char *root,
   if (json_len(stack)) {
     bool first = true;
 
-    fputs(",\"stacks\":[{\"message\":{\"text\":\"allocation stack, innermost first\"},\"frames\":[", out);
+    fputs(",\"stacks\":[{\"message\":{\"text\":\"allocation stack, innermost first\"},\"frames\":[",
+          out);
     for (size_t i = 0; i < json_len(stack); i++) {
       const json_value_t *f = json_at(stack, i);
       const char *module = ls_str(f, "module", NULL);
@@ -171,8 +170,7 @@ static void put_result(FILE *out, const json_value_t *group, const char *root,
           (long long)ls_int(group, "count"));
 }
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
   fputs("usage: leakscope sarif REPORT.json [--output FILE] [--source-root DIR]\n"
         "                       [--baseline BASE.json]\n"
         "Converts the last report of a JSON report file to SARIF 2.1.0 (one result\n"
@@ -187,8 +185,7 @@ static void usage(FILE *out)
         out);
 }
 
-int ls_cmd_sarif(int argc, char **argv)
-{
+int ls_cmd_sarif(int argc, char **argv) {
   const char *input = NULL, *output = NULL, *root_arg = NULL, *baseline_path = NULL;
   char cwd[PATH_MAX] = "", *root;
   ls_baseline_t baseline;
@@ -210,9 +207,10 @@ int ls_cmd_sarif(int argc, char **argv)
   ls_baseline_load(&baseline, baseline_path, report);
   out = ls_open_output(output);
   fputs("{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\",\"version\":\"2.1.0\","
-        "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"leakscope\",\"version\":\""
-        LEAKSCOPE_VERSION_STRING "\",\"semanticVersion\":\"" LEAKSCOPE_VERSION_STRING "\","
-        "\"rules\":[", out);
+        "\"runs\":[{\"tool\":{\"driver\":{\"name\":\"leakscope\",\"version\":"
+        "\"" LEAKSCOPE_VERSION_STRING "\",\"semanticVersion\":\"" LEAKSCOPE_VERSION_STRING "\","
+        "\"rules\":[",
+        out);
   for (size_t r = 0; r < sizeof rules / sizeof *rules; r++) {
     fprintf(out, "%s{\"id\":\"%s\",\"shortDescription\":{\"text\":", r ? "," : "", rules[r].id);
     ls_put_json_string(out, rules[r].text);

@@ -17,11 +17,11 @@ struct ls_subcommand {
 };
 
 static const struct ls_subcommand ls_subcommands[] = {
-  {"sarif", ls_cmd_sarif},
-  {"junit", ls_cmd_junit},
-  {"diff", ls_cmd_diff},
-  {"suppress", ls_cmd_suppress},
-  {0, 0},
+    {"sarif", ls_cmd_sarif},
+    {"junit", ls_cmd_junit},
+    {"diff", ls_cmd_diff},
+    {"suppress", ls_cmd_suppress},
+    {0, 0},
 };
 
 #endif

@@ -24,16 +24,14 @@
 /* Writes name as a whole-name pattern: ';' would end the frame's pattern
  * and a newline the rule, so both become '*' (any run), which still
  * matches the name. */
-static void put_chars(FILE *out, const char *name)
-{
+static void put_chars(FILE *out, const char *name) {
   for (const char *p = name; *p; p++)
     fputc(*p == ';' || *p == '\n' || *p == '\r' ? '*' : *p, out);
 }
 
 /* A frame's pattern: its function whole; with located, also its file's
  * base name and line ("^f (*f.c:12)$"). */
-static void put_pattern(FILE *out, const json_value_t *frame, bool located)
-{
+static void put_pattern(FILE *out, const json_value_t *frame, bool located) {
   const char *name = ls_str(frame, "function", NULL);
   const char *file = ls_str(frame, "file", NULL);
   int64_t line = ls_int(frame, "line");
@@ -56,8 +54,7 @@ static void put_pattern(FILE *out, const json_value_t *frame, bool located)
 
 /* The rule for group, into a memory stream's buffer (so duplicates can be
  * told); the caller frees it. */
-static char *rule_for(const json_value_t *group)
-{
+static char *rule_for(const json_value_t *group) {
   const json_value_t *stack = json_get(group, "stack");
   const char *given = ls_str(group, "suppression", NULL);
   char *text = NULL;
@@ -97,8 +94,7 @@ static char *rule_for(const json_value_t *group)
   return text;
 }
 
-static void usage(FILE *out)
-{
+static void usage(FILE *out) {
   fputs("usage: leakscope suppress REPORT.json [--output FILE]\n"
         "Writes a suppression file (LEAKSCOPE_SUPPRESSIONS, --suppressions) with one\n"
         "rule for each leak group of the last report of a JSON report file. Each rule\n"
@@ -107,16 +103,15 @@ static void usage(FILE *out)
         out);
 }
 
-int ls_cmd_suppress(int argc, char **argv)
-{
+int ls_cmd_suppress(int argc, char **argv) {
   const char *input = NULL, *output = NULL;
   json_value_t *report;
   char **seen;
   size_t n, kept = 0;
   FILE *out;
 
-  int status = ls_cli_converter_args(argc, argv, "suppress", usage, &input, &output, NULL, NULL,
-                                     NULL);
+  int status =
+      ls_cli_converter_args(argc, argv, "suppress", usage, &input, &output, NULL, NULL, NULL);
   if (status >= 0)
     return status;
   report = ls_report_load(input);
@@ -124,7 +119,8 @@ int ls_cmd_suppress(int argc, char **argv)
   if (!(seen = calloc(n + 1, sizeof *seen)))
     ls_cli_fatal(LS_CLI_ERROR, "out of memory");
   out = ls_open_output(output);
-  fprintf(out, "# leakscope suppressions: one rule per leak group of report %lld of pid %lld (%s)\n",
+  fprintf(out,
+          "# leakscope suppressions: one rule per leak group of report %lld of pid %lld (%s)\n",
           (long long)ls_int(report, "seq"), (long long)ls_int(report, "pid"),
           ls_str(report, "trigger", "?"));
   for (size_t i = 0; i < n; i++) {

@@ -29,7 +29,7 @@ int main(void) {
     total += r->value;
     free(r); /* forgets r->name: leaked */
   }
-  int fd = open("/dev/null", O_RDONLY); /* never closed */
+  int fd = open("/dev/null", O_RDONLY);        /* never closed */
   FILE *log = fopen("/proc/self/status", "r"); /* never closed */
   char first[128];
   if (log && fgets(first, sizeof first, log))

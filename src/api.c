@@ -72,9 +72,12 @@ static ls_filter_t filter_for(leakscope_checkpoint_t cp, leakscope_scope_t scope
   ls_guard_push();
   int thread = scope == LEAKSCOPE_SCOPE_THREAD ? ls_thread_self()->id : -1;
   ls_guard_pop();
-  return (ls_filter_t){.since = (uint32_t)cp, .thread = thread,
-                       .memory = kinds & LEAKSCOPE_MEMORY, .fds = kinds & LEAKSCOPE_FDS,
-                       .threads = kinds & LEAKSCOPE_THREADS, .mappings = kinds & LEAKSCOPE_MAPPINGS,
+  return (ls_filter_t){.since = (uint32_t)cp,
+                       .thread = thread,
+                       .memory = kinds & LEAKSCOPE_MEMORY,
+                       .fds = kinds & LEAKSCOPE_FDS,
+                       .threads = kinds & LEAKSCOPE_THREADS,
+                       .mappings = kinds & LEAKSCOPE_MAPPINGS,
                        .processes = kinds & LEAKSCOPE_PROCESSES,
                        .reach = ls_config.reachability == LS_REACH_ALWAYS};
 }
@@ -105,11 +108,14 @@ LEAKSCOPE_EXPORT int leakscope_count_kinds_since(leakscope_checkpoint_t cp, leak
   ls_report_t r;
   ls_guard_push();
   ls_report_lock();
-  int rc = count_report(&r, cp, scope, LEAKSCOPE_THREADS | LEAKSCOPE_MAPPINGS | LEAKSCOPE_PROCESSES);
-  *out = (leakscope_kind_counts_t){
-      .threads = r.threads, .threads_running = r.threads_running,
-      .mappings = r.mappings, .mapping_bytes = r.mapping_bytes,
-      .processes = r.processes, .processes_running = r.processes_running};
+  int rc =
+      count_report(&r, cp, scope, LEAKSCOPE_THREADS | LEAKSCOPE_MAPPINGS | LEAKSCOPE_PROCESSES);
+  *out = (leakscope_kind_counts_t){.threads = r.threads,
+                                   .threads_running = r.threads_running,
+                                   .mappings = r.mappings,
+                                   .mapping_bytes = r.mapping_bytes,
+                                   .processes = r.processes,
+                                   .processes_running = r.processes_running};
   ls_report_release(&r);
   ls_report_unlock();
   ls_guard_pop();
@@ -130,11 +136,13 @@ LEAKSCOPE_EXPORT int leakscope_estimate_since(leakscope_checkpoint_t cp, leaksco
   ls_report_lock();
   int rc = count_report(&r, cp, scope, LEAKSCOPE_MEMORY | LEAKSCOPE_FDS);
   bool estimated = r.sample_interval != 0;
-  *out = (leakscope_estimate_t){
-      .bytes = r.memory_bytes, .blocks = r.memory_blocks,
-      .sampled_bytes = estimated ? r.sampled_bytes : r.memory_bytes,
-      .sampled_blocks = estimated ? r.sampled_blocks : r.memory_blocks,
-      .fds = r.fds, .sample_interval = r.sample_interval, .estimated = estimated};
+  *out = (leakscope_estimate_t){.bytes = r.memory_bytes,
+                                .blocks = r.memory_blocks,
+                                .sampled_bytes = estimated ? r.sampled_bytes : r.memory_bytes,
+                                .sampled_blocks = estimated ? r.sampled_blocks : r.memory_blocks,
+                                .fds = r.fds,
+                                .sample_interval = r.sample_interval,
+                                .estimated = estimated};
   ls_report_release(&r);
   ls_report_unlock();
   ls_guard_pop();

@@ -15,6 +15,7 @@
 #include "leakscope.h"
 
 /* X(return type, name, parameters, arguments, inactive statement) */
+/* clang-format off */
 #define LS_API(X)                                                                             \
   X(bool, leakscope_active, (void), (), return false)                                         \
   X(const char *, leakscope_version, (void), (), return "inactive")                           \
@@ -46,20 +47,21 @@
     (cp, scope, out), memset(out, 0, sizeof *out); return -1)                                 \
   X(void, leakscope_pause, (void), (), return)                                                \
   X(void, leakscope_resume, (void), (), return)
+/* clang-format on */
 
 /* The real function, looked up once. A racing first call may look it up
  * twice; both get the same pointer. (void *)1 marks "not there". */
-#define LS_SHIM(ret, name, params, args, inactive)                              \
-  LEAKSCOPE_EXPORT ret name params {                                            \
-    static _Atomic(void *) real;                                                \
-    /* acquire: pairs with the release store (a pointer from dlsym) */          \
-    void *fn = ls_atomic_load_acquire(&real);                                   \
-    if (!fn) {                                                                  \
-      fn = dlsym(RTLD_NEXT, #name);                                             \
-      ls_atomic_store_release(&real, fn ? fn : (void *)1);                      \
-    }                                                                           \
-    if (fn && fn != (void *)1)                                                  \
-      return ((ret(*) params)fn) args;                                          \
-    inactive;                                                                   \
+#define LS_SHIM(ret, name, params, args, inactive)                                                 \
+  LEAKSCOPE_EXPORT ret name params {                                                               \
+    static _Atomic(void *) real;                                                                   \
+    /* acquire: pairs with the release store (a pointer from dlsym) */                             \
+    void *fn = ls_atomic_load_acquire(&real);                                                      \
+    if (!fn) {                                                                                     \
+      fn = dlsym(RTLD_NEXT, #name);                                                                \
+      ls_atomic_store_release(&real, fn ? fn : (void *)1);                                         \
+    }                                                                                              \
+    if (fn && fn != (void *)1)                                                                     \
+      return ((ret(*) params)fn)args;                                                              \
+    inactive;                                                                                      \
   }
 LS_API(LS_SHIM)

@@ -23,8 +23,8 @@ static void forget_mapping(uintptr_t lo);
 
 void *ls_map(size_t size) {
   size = (size + 4095) & ~(size_t)4095;
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                 -1, 0);
+  void *p =
+      mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED)
     return NULL;
   note_mapping((uintptr_t)p, size);

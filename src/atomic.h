@@ -40,18 +40,18 @@
 #define ls_atomic_store_relaxed(p, v) atomic_store_explicit((p), (v), memory_order_relaxed)
 #define ls_atomic_store_release(p, v) atomic_store_explicit((p), (v), memory_order_release)
 
-#define ls_atomic_cas_acq_rel(p, exp, des)                                  \
-  atomic_compare_exchange_strong_explicit((p), (exp), (des),                \
-                                          memory_order_acq_rel, memory_order_acquire)
-#define ls_atomic_cas_weak_relaxed(p, exp, des)                             \
-  atomic_compare_exchange_weak_explicit((p), (exp), (des),                  \
-                                        memory_order_relaxed, memory_order_relaxed)
-#define ls_atomic_cas_weak_acquire(p, exp, des)                             \
-  atomic_compare_exchange_weak_explicit((p), (exp), (des),                  \
-                                        memory_order_acquire, memory_order_acquire)
-#define ls_atomic_cas_weak_release(p, exp, des)                             \
-  atomic_compare_exchange_weak_explicit((p), (exp), (des),                  \
-                                        memory_order_release, memory_order_relaxed)
+#define ls_atomic_cas_acq_rel(p, exp, des)                                                         \
+  atomic_compare_exchange_strong_explicit((p), (exp), (des), memory_order_acq_rel,                 \
+                                          memory_order_acquire)
+#define ls_atomic_cas_weak_relaxed(p, exp, des)                                                    \
+  atomic_compare_exchange_weak_explicit((p), (exp), (des), memory_order_relaxed,                   \
+                                        memory_order_relaxed)
+#define ls_atomic_cas_weak_acquire(p, exp, des)                                                    \
+  atomic_compare_exchange_weak_explicit((p), (exp), (des), memory_order_acquire,                   \
+                                        memory_order_acquire)
+#define ls_atomic_cas_weak_release(p, exp, des)                                                    \
+  atomic_compare_exchange_weak_explicit((p), (exp), (des), memory_order_release,                   \
+                                        memory_order_relaxed)
 
 #define ls_atomic_add_relaxed(p, v) atomic_fetch_add_explicit((p), (v), memory_order_relaxed)
 #define ls_atomic_add_acq_rel(p, v) atomic_fetch_add_explicit((p), (v), memory_order_acq_rel)

@@ -113,7 +113,8 @@ size_t ls_baseline_load(const char *path) {
     return 0;
   }
   if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size == 0) {
-    ls_warn("LEAKSCOPE_BASELINE '%s' is not a report file (empty or not a regular file); every leak counts",
+    ls_warn("LEAKSCOPE_BASELINE '%s' is not a report file (empty or not a regular file); every "
+            "leak counts",
             path);
     close(fd);
     return 0;
@@ -128,7 +129,9 @@ size_t ls_baseline_load(const char *path) {
   size_t line_len = 0;
   const char *line = last_report(text, len, &line_len);
   if (!line) {
-    ls_warn("LEAKSCOPE_BASELINE '%s' holds no complete JSON report (--format json); every leak counts", path);
+    ls_warn(
+        "LEAKSCOPE_BASELINE '%s' holds no complete JSON report (--format json); every leak counts",
+        path);
   } else {
     size_t n = scan(line, line + line_len, NULL);
     fps = n ? ls_arena_alloc(n * sizeof *fps, 8) : NULL;
@@ -140,9 +143,10 @@ size_t ls_baseline_load(const char *path) {
       active = true;
       /* a report with groups but no fingerprints predates them */
       if (!nfps && memmem(line, line_len, "\"stack\":", 8))
-        ls_warn("LEAKSCOPE_BASELINE '%s' has no fingerprints (a report from before version_minor 3); "
-                "every leak counts",
-                path);
+        ls_warn(
+            "LEAKSCOPE_BASELINE '%s' has no fingerprints (a report from before version_minor 3); "
+            "every leak counts",
+            path);
     }
   }
   munmap((void *)text, len);

@@ -230,19 +230,14 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
     uintptr_t target;
     /* the three opcodes whose operand is in their low six bits */
     switch (op & 0xc0) {
-    case DW_CFA_advance_loc:
-      delta = (op & 0x3f) * c->code_align;
-      goto advance;
+    case DW_CFA_advance_loc: delta = (op & 0x3f) * c->code_align; goto advance;
     case DW_CFA_offset:
       set_rule(c, row, op & 0x3f, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
       continue;
-    case DW_CFA_restore:
-      reg = op & 0x3f;
-      goto restore;
+    case DW_CFA_restore: reg = op & 0x3f; goto restore;
     }
     switch (op) {
-    case DW_CFA_nop:
-      break;
+    case DW_CFA_nop: break;
     case DW_CFA_set_loc:
       if (!rd_ptr(&r, c->fde_enc, 0, &target))
         return false;
@@ -257,15 +252,9 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OFFSET, (int64_t)rd_uleb(&r) * c->data_align);
       break;
-    case DW_CFA_restore_extended:
-      reg = rd_uleb(&r);
-      goto restore;
-    case DW_CFA_undefined:
-      set_rule(c, row, rd_uleb(&r), HOW_UNDEF, 0);
-      break;
-    case DW_CFA_same_value:
-      set_rule(c, row, rd_uleb(&r), HOW_SAME, 0);
-      break;
+    case DW_CFA_restore_extended: reg = rd_uleb(&r); goto restore;
+    case DW_CFA_undefined: set_rule(c, row, rd_uleb(&r), HOW_UNDEF, 0); break;
+    case DW_CFA_same_value: set_rule(c, row, rd_uleb(&r), HOW_SAME, 0); break;
     case DW_CFA_register:
       reg = rd_uleb(&r);
       rd_uleb(&r);
@@ -290,9 +279,7 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
       row->cfa_reg = rd_uleb(&r);
       row->cfa_expr = false;
       break;
-    case DW_CFA_def_cfa_offset:
-      row->cfa_off = (int64_t)rd_uleb(&r);
-      break;
+    case DW_CFA_def_cfa_offset: row->cfa_off = (int64_t)rd_uleb(&r); break;
     case DW_CFA_def_cfa_expression:
       row->cfa_expr = true;
       r.p += rd_uleb(&r);
@@ -312,9 +299,7 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
       row->cfa_off = rd_sleb(&r) * c->data_align;
       row->cfa_expr = false;
       break;
-    case DW_CFA_def_cfa_offset_sf:
-      row->cfa_off = rd_sleb(&r) * c->data_align;
-      break;
+    case DW_CFA_def_cfa_offset_sf: row->cfa_off = rd_sleb(&r) * c->data_align; break;
     case DW_CFA_val_offset:
       reg = rd_uleb(&r);
       rd_uleb(&r);
@@ -325,15 +310,12 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
       rd_sleb(&r);
       set_rule(c, row, reg, HOW_OTHER, 0);
       break;
-    case DW_CFA_GNU_args_size:
-      rd_uleb(&r);
-      break;
+    case DW_CFA_GNU_args_size: rd_uleb(&r); break;
     case DW_CFA_GNU_negative_offset_extended:
       reg = rd_uleb(&r);
       set_rule(c, row, reg, HOW_OFFSET, -(int64_t)rd_uleb(&r) * c->data_align);
       break;
-    default:
-      return false;
+    default: return false;
     }
     continue;
   advance:
@@ -341,7 +323,7 @@ static bool run_cfa(const cie_t *c, const uint8_t *p, const uint8_t *end, uintpt
       return !r.bad;
     loc += delta;
     continue;
-  restore: {
+  restore : {
     int col = column(c, reg);
     if (col >= 0) {
       row->how[col] = init->how[col];
@@ -358,7 +340,8 @@ ls_cfi_rule_t ls_cfi_rule_from_fde(const uint8_t *fde, uintptr_t pc) {
   uint64_t id;
   uintptr_t id_at;
   cie_t c;
-  if (!open_record(fde, &r, &id, &id_at) || id == 0 || !parse_cie((const uint8_t *)(id_at - id), &c))
+  if (!open_record(fde, &r, &id, &id_at) || id == 0 ||
+      !parse_cie((const uint8_t *)(id_at - id), &c))
     return unknown;
   uintptr_t start, range;
   if (!rd_ptr(&r, c.fde_enc, 0, &start) || !rd_ptr(&r, c.fde_enc & 0x0f, 0, &range))
@@ -384,7 +367,8 @@ ls_cfi_rule_t ls_cfi_rule_from_fde(const uint8_t *fde, uintptr_t pc) {
     return unknown;
   if (row.how[COL_RA] != HOW_OFFSET || row.off[COL_RA] != -8 || row.how[COL_RSP] != HOW_UNSAVED)
     return unknown;
-  ls_cfi_rule_t out = {.kind = LS_CFI_FRAME, .cfa_rbp = row.cfa_reg == 6, .cfa_off = (uint32_t)row.cfa_off};
+  ls_cfi_rule_t out = {
+      .kind = LS_CFI_FRAME, .cfa_rbp = row.cfa_reg == 6, .cfa_off = (uint32_t)row.cfa_off};
   if (row.how[COL_RBP] == HOW_OFFSET) {
     if (row.off[COL_RBP] >= 0 || row.off[COL_RBP] < -(int64_t)(1 << 20))
       return unknown;

@@ -40,7 +40,8 @@
  * keeps its hot stacks, and a lookup still tries only MEMO_ASSOC ways
  * (python3's misses: 4 ways in all, 720,000; 16 ways, 39,000). */
 #define MEMO_SETS 4
-#define MEMO_ASSOC 4 /* ways per set: stacks with the same start (one call
+#define MEMO_ASSOC                                                                                 \
+  4 /* ways per set: stacks with the same start (one call
                         site, the same depth) share a set */
 #define MEMO_WAYS (MEMO_SETS * MEMO_ASSOC)
 #define MEMO_DEPTH 48 /* frames a way holds; deeper walks are not kept */
@@ -57,18 +58,18 @@ typedef struct memo_check {
 } memo_check_t;
 
 typedef struct memo_way {
-  uint32_t k;     /* frames walked (each read one return address); 0: empty */
-  uint32_t n;     /* frames output: k, or k-1 when the last read ended it */
-  uint32_t max;   /* the max it was walked with */
-  uint32_t epoch; /* cache epoch of the rules it used */
-  uint32_t nchk;  /* checks in chk */
-  uint32_t hot;   /* the check that failed last: tried first */
-  bool natural;   /* ended by the stack's end, not by max */
-  uint32_t tag;   /* the caller's name for this stack, 0: none yet (see
+  uint32_t k;                   /* frames walked (each read one return address); 0: empty */
+  uint32_t n;                   /* frames output: k, or k-1 when the last read ended it */
+  uint32_t max;                 /* the max it was walked with */
+  uint32_t epoch;               /* cache epoch of the rules it used */
+  uint32_t nchk;                /* checks in chk */
+  uint32_t hot;                 /* the check that failed last: tried first */
+  bool natural;                 /* ended by the stack's end, not by max */
+  uint32_t tag;                 /* the caller's name for this stack, 0: none yet (see
                      ls_cfi_backtrace); reset by every new walk */
-  uintptr_t pc0;  /* the pc the walk started at */
-  uint64_t needfp;                  /* bit i (0..k): frame i's walk uses its fp */
-  uintptr_t sp[MEMO_DEPTH + 1];     /* state entering frame i */
+  uintptr_t pc0;                /* the pc the walk started at */
+  uint64_t needfp;              /* bit i (0..k): frame i's walk uses its fp */
+  uintptr_t sp[MEMO_DEPTH + 1]; /* state entering frame i */
   uintptr_t fp[MEMO_DEPTH + 1];
   uintptr_t ra[MEMO_DEPTH];         /* the return address frame i read */
   uint16_t rbp_slot[MEMO_DEPTH];    /* frame i reloads fp from sp[i+1]-this */
@@ -77,11 +78,11 @@ typedef struct memo_way {
 } memo_way_t;
 
 typedef struct memo {
-  uint32_t mru;                /* the last way used: walks splice from it */
-  uint8_t hint[MEMO_SETS];     /* per set: the way (in the set) to try first */
-  uint8_t next[MEMO_SETS];     /* per set: the way (in the set) to overwrite */
-  uint32_t busy;      /* a capture on this thread is using it */
-  struct memo_way *got; /* the way holding the current capture's stack, if any */
+  uint32_t mru;            /* the last way used: walks splice from it */
+  uint8_t hint[MEMO_SETS]; /* per set: the way (in the set) to try first */
+  uint8_t next[MEMO_SETS]; /* per set: the way (in the set) to overwrite */
+  uint32_t busy;           /* a capture on this thread is using it */
+  struct memo_way *got;    /* the way holding the current capture's stack, if any */
   struct memo *next_free;
   memo_way_t way[MEMO_WAYS];
 } memo_t;
@@ -102,8 +103,7 @@ static inline void copy_frames(uintptr_t *dst, const uintptr_t *src, uint32_t n)
  * it runs two or three times a capture. */
 static LS_NO_ASAN LS_ALWAYS_INLINE bool memo_verify(memo_way_t *w, uint32_t c) {
   uint32_t from = w->chk_from[c], hot = w->hot;
-  if (hot > from && hot < w->nchk &&
-      *(const uintptr_t *)w->chk[hot].addr != w->chk[hot].val)
+  if (hot > from && hot < w->nchk && *(const uintptr_t *)w->chk[hot].addr != w->chk[hot].val)
     return false;
   uintptr_t diff = 0;
   for (uint32_t j = from; j < w->nchk; j++)

@@ -36,7 +36,7 @@ void ls_clock_start(void) {
 
 uint32_t ls_now_ms(void) {
   struct timespec now;
-  ls_atomic_load_relaxed(&clock_fn)(CLOCK_MONOTONIC_COARSE, &now);
+  ls_atomic_load_relaxed (&clock_fn)(CLOCK_MONOTONIC_COARSE, &now);
   return (uint32_t)((now.tv_sec - start_time.tv_sec) * 1000 +
                     (now.tv_nsec - start_time.tv_nsec) / 1000000);
 }

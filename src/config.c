@@ -31,7 +31,7 @@ typedef struct ls_option {
 } ls_option_t;
 
 static const ls_option_t options[] = {
-#define LS_OPTION_ROW(f, kind, def, min, max, values, flags, doc) \
+#define LS_OPTION_ROW(f, kind, def, min, max, values, flags, doc)                                  \
   {#f, LS_KIND_##kind, offsetof(ls_config_t, f), def, min, max, values},
     LS_OPTIONS(LS_OPTION_ROW)
 #undef LS_OPTION_ROW
@@ -108,12 +108,12 @@ static const struct {
   const char *name;
   int sig;
 } signal_names[] = {
-    {"HUP", SIGHUP}, {"INT", SIGINT}, {"QUIT", SIGQUIT}, {"USR1", SIGUSR1},
-    {"USR2", SIGUSR2}, {"PIPE", SIGPIPE}, {"ALRM", SIGALRM}, {"TERM", SIGTERM},
-    {"CHLD", SIGCHLD}, {"CONT", SIGCONT}, {"TSTP", SIGTSTP}, {"TTIN", SIGTTIN},
-    {"TTOU", SIGTTOU}, {"URG", SIGURG}, {"XCPU", SIGXCPU}, {"XFSZ", SIGXFSZ},
+    {"HUP", SIGHUP},       {"INT", SIGINT},   {"QUIT", SIGQUIT},   {"USR1", SIGUSR1},
+    {"USR2", SIGUSR2},     {"PIPE", SIGPIPE}, {"ALRM", SIGALRM},   {"TERM", SIGTERM},
+    {"CHLD", SIGCHLD},     {"CONT", SIGCONT}, {"TSTP", SIGTSTP},   {"TTIN", SIGTTIN},
+    {"TTOU", SIGTTOU},     {"URG", SIGURG},   {"XCPU", SIGXCPU},   {"XFSZ", SIGXFSZ},
     {"VTALRM", SIGVTALRM}, {"PROF", SIGPROF}, {"WINCH", SIGWINCH}, {"IO", SIGIO},
-    {"PWR", SIGPWR}, {"SYS", SIGSYS}};
+    {"PWR", SIGPWR},       {"SYS", SIGSYS}};
 
 /* SIGUSR2, USR2, 12, SIGRTMIN+3, SIGRTMAX-2, none (any case). Numbers of
  * uncatchable and fault signals are refused, as their names are. */
@@ -128,8 +128,8 @@ static bool parse_signal(const char *s, int *out) {
       *out = 0;
       return true;
     }
-    if (v >= 64 || v == SIGKILL || v == SIGSTOP || v == SIGSEGV || v == SIGBUS ||
-        v == SIGFPE || v == SIGILL || v == SIGTRAP || v == SIGABRT)
+    if (v >= 64 || v == SIGKILL || v == SIGSTOP || v == SIGSEGV || v == SIGBUS || v == SIGFPE ||
+        v == SIGILL || v == SIGTRAP || v == SIGABRT)
       return false;
     *out = (int)v;
     return true;
@@ -242,8 +242,10 @@ static int parse_option(ls_config_t *cfg, const ls_option_t *o, const char *valu
   case LS_KIND_STRING: {
     /* Without copy, refuse what could never fit the pool, so a tool
      * checking a value refuses what the library would. */
-    const char *s = !*value ? NULL : copy ? copy_string(value)
-                                   : strlen(value) < sizeof string_pool ? value : NULL;
+    const char *s = !*value                              ? NULL
+                    : copy                               ? copy_string(value)
+                    : strlen(value) < sizeof string_pool ? value
+                                                         : NULL;
     ok = s != NULL;
     if (ok)
       *(const char **)field = s;

@@ -17,17 +17,22 @@
 /* X(id, name, writer): the report formats, in the order of the `format`
  * option's values below (keep both in step); each has a writer
  * ls_report_write_<writer> (report_writer.h). */
+/* clang-format off */
 #define LS_REPORT_FORMATS(X)                                                      \
   X(TEXT, "text", text) X(JSON, "json", json) X(FOLDED, "folded", folded)         \
   X(PPROF, "pprof", pprof)
+/* clang-format off */
 enum {
 #define LS_FORMAT_ENUM(id, name, writer) LS_FORMAT_##id,
   LS_REPORT_FORMATS(LS_FORMAT_ENUM)
 #undef LS_FORMAT_ENUM
   LS_FORMAT_COUNT
 };
+/* clang-format on */
+/* clang-format on */
 /* LEAKSCOPE_UNWIND: cfi is our .eh_frame walker with libunwind behind it;
  * "libunwind" (its name before) is accepted and means the same. */
+/* clang-format off */
 enum { LS_UNWIND_CFI, LS_UNWIND_FP, LS_UNWIND_CFI_ALIAS };
 /* LEAKSCOPE_REACHABILITY: at exit only (default), for every report, never. */
 enum { LS_REACH_AT_EXIT, LS_REACH_ALWAYS, LS_REACH_NEVER };
@@ -160,3 +165,5 @@ const char *ls_signal_name(int sig, char *buf, size_t n);
 void ls_config_print(const ls_config_t *cfg);
 
 #endif
+
+/* clang-format on */

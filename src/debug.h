@@ -19,9 +19,8 @@
 
 #include "out.h"
 
-__attribute__((noreturn, cold)) static inline void ls_debug_assert_fail(const char *cond,
-                                                                        const char *file,
-                                                                        int line) {
+__attribute__((noreturn, cold)) static inline void
+ls_debug_assert_fail(const char *cond, const char *file, int line) {
   char mem[512];
   ls_buf_t b;
   ls_buf_fixed(&b, mem, sizeof mem - 1);
@@ -31,8 +30,7 @@ __attribute__((noreturn, cold)) static inline void ls_debug_assert_fail(const ch
   abort();
 }
 
-#define LS_DEBUG_ASSERT(cond)                                                                      \
-  ((cond) ? (void)0 : ls_debug_assert_fail(#cond, __FILE__, __LINE__))
+#define LS_DEBUG_ASSERT(cond) ((cond) ? (void)0 : ls_debug_assert_fail(#cond, __FILE__, __LINE__))
 
 #else
 

@@ -82,7 +82,8 @@ static uint32_t hash_frames(const uintptr_t *f, uint32_t depth) {
 }
 
 /* Walks the chain from `id` up to (not including) `stop`. */
-static uint32_t find(uint32_t id, uint32_t stop, uint32_t hash, const uintptr_t *f, uint32_t depth) {
+static uint32_t find(uint32_t id, uint32_t stop, uint32_t hash, const uintptr_t *f,
+                     uint32_t depth) {
   for (; id && id != stop; id = node_of(id)->next) {
     const node_t *n = node_of(id);
     if (n->hash == hash && n->depth == depth && !memcmp(n->frames, f, depth * sizeof *f))
@@ -137,7 +138,8 @@ static uint32_t lookup_or_insert(const uintptr_t *frames, uint32_t depth) {
   uint32_t id = find(head, 0, hash, frames, depth);
   if (id)
     return id;
-  size_t bytes = (sizeof(node_t) + depth * sizeof(uintptr_t) + GRANULE - 1) & ~(size_t)(GRANULE - 1);
+  size_t bytes =
+      (sizeof(node_t) + depth * sizeof(uintptr_t) + GRANULE - 1) & ~(size_t)(GRANULE - 1);
   size_t off = ls_atomic_add_relaxed(&used, bytes);
   if (off + bytes > REGION_BYTES)
     return 0; /* full: the caller counts the resource as untracked stack */
@@ -174,14 +176,12 @@ const uintptr_t *ls_depot_get(uint32_t id, uint32_t *depth) {
   return n->frames;
 }
 
-uint32_t ls_depot_mark(void) {
-  return (uint32_t)(ls_atomic_load_relaxed(&used) / GRANULE);
-}
+uint32_t ls_depot_mark(void) { return (uint32_t)(ls_atomic_load_relaxed(&used) / GRANULE); }
 
 size_t ls_depot_bytes(void) {
   /* relaxed (both): a statistic */
-  return ls_atomic_load_relaxed(&used) + (ls_atomic_load_relaxed(&buckets)
-                                              ? sizeof(uint32_t) << BUCKET_BITS : 0);
+  return ls_atomic_load_relaxed(&used) +
+         (ls_atomic_load_relaxed(&buckets) ? sizeof(uint32_t) << BUCKET_BITS : 0);
 }
 
 size_t ls_depot_count(void) { return ls_atomic_load_relaxed(&nodes); }

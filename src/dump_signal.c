@@ -50,17 +50,17 @@ static _Atomic int released; /* exit: the program's calls go to the kernel */
 
 /* The program's disposition as the kernel would hold it. */
 typedef struct prog_action {
-  void *handler;         /* sa_sigaction or sa_handler */
-  int flags;             /* with SA_RESTORER, as glibc installs it */
-  uint64_t mask;         /* the kernel's 64 signals; never KILL or STOP */
-  bool set_by_program;   /* a SIG_DFL the program chose (or SA_RESETHAND left) */
+  void *handler;       /* sa_sigaction or sa_handler */
+  int flags;           /* with SA_RESTORER, as glibc installs it */
+  uint64_t mask;       /* the kernel's 64 signals; never KILL or STOP */
+  bool set_by_program; /* a SIG_DFL the program chose (or SA_RESETHAND left) */
 } prog_action_t;
 
 static prog_action_t prog;
-static _Atomic uint32_t prog_seq;   /* odd while a writer changes prog */
-static _Atomic int prog_writer;     /* one writer at a time */
-static int restorer_flag;           /* SA_RESTORER if glibc sets it */
-static void (*restorer)(void);      /* glibc's sa_restorer */
+static _Atomic uint32_t prog_seq; /* odd while a writer changes prog */
+static _Atomic int prog_writer;   /* one writer at a time */
+static int restorer_flag;         /* SA_RESTORER if glibc sets it */
+static void (*restorer)(void);    /* glibc's sa_restorer */
 
 /* Reads prog consistently. Async-signal-safe: a writer never waits on a
  * reader and never runs with signals unblocked. */
@@ -124,8 +124,9 @@ static void write_prog(const prog_action_t *p, prog_action_t *old, bool reinstal
   if (old)
     *old = prog;
   bool flags_changed = reinstall && ((prog.flags ^ p->flags) & (SA_ONSTACK | SA_RESTART));
-  bool kind_changed = reinstall && ((prog.handler == (void *)SIG_DFL || prog.handler == (void *)SIG_IGN) !=
-                                    (p->handler == (void *)SIG_DFL || p->handler == (void *)SIG_IGN));
+  bool kind_changed =
+      reinstall && ((prog.handler == (void *)SIG_DFL || prog.handler == (void *)SIG_IGN) !=
+                    (p->handler == (void *)SIG_DFL || p->handler == (void *)SIG_IGN));
   prog = *p;
   /* release: the data before the even count */
   ls_atomic_store_release(&prog_seq, s + 2);
@@ -202,8 +203,10 @@ bool ls_dump_signal_install(void) {
   restorer = ours.sa_restorer;
   /* Someone (an earlier preload, the parent's SIG_IGN) was first: that
    * is the program's disposition, as without us. */
-  prog_action_t p = {.handler = (void *)old.sa_sigaction, .flags = old.sa_flags,
-                     .mask = mask_bits(&old.sa_mask), .set_by_program = false};
+  prog_action_t p = {.handler = (void *)old.sa_sigaction,
+                     .flags = old.sa_flags,
+                     .mask = mask_bits(&old.sa_mask),
+                     .set_by_program = false};
   write_prog(&p, NULL, true);
   return true;
 }

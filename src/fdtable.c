@@ -176,11 +176,18 @@ void ls_fdtable_after_fork_child(void) {
 }
 
 ls_fd_kind_t ls_fd_kind_of_link(const char *link) {
-  static const struct { const char *prefix; ls_fd_kind_t kind; } kinds[] = {
-      {"socket:", LS_FD_SOCKET}, {"pipe:", LS_FD_PIPE},
-      {"anon_inode:[eventfd]", LS_FD_EVENTFD}, {"anon_inode:[eventpoll]", LS_FD_EPOLL},
-      {"anon_inode:[timerfd]", LS_FD_TIMERFD}, {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
-      {"anon_inode:inotify", LS_FD_INOTIFY}, {"/memfd:", LS_FD_MEMFD}, {"/", LS_FD_FILE}};
+  static const struct {
+    const char *prefix;
+    ls_fd_kind_t kind;
+  } kinds[] = {{"socket:", LS_FD_SOCKET},
+               {"pipe:", LS_FD_PIPE},
+               {"anon_inode:[eventfd]", LS_FD_EVENTFD},
+               {"anon_inode:[eventpoll]", LS_FD_EPOLL},
+               {"anon_inode:[timerfd]", LS_FD_TIMERFD},
+               {"anon_inode:[signalfd]", LS_FD_SIGNALFD},
+               {"anon_inode:inotify", LS_FD_INOTIFY},
+               {"/memfd:", LS_FD_MEMFD},
+               {"/", LS_FD_FILE}};
   for (size_t i = 0; i < LS_ARRAY_LEN(kinds); i++)
     if (!strncmp(link, kinds[i].prefix, strlen(kinds[i].prefix)))
       return kinds[i].kind;

@@ -13,6 +13,7 @@
 #include "common.h"
 
 /* X-macro: resource kinds of fd leaks, in report order. */
+/* clang-format off */
 #define LS_FD_KINDS(X)                                                                    \
   X(FILE, "file", "file", "files") X(SOCKET, "socket", "socket", "sockets")               \
   X(PIPE, "pipe", "pipe", "pipes") X(EVENTFD, "eventfd", "eventfd", "eventfds")           \
@@ -21,13 +22,16 @@
   X(INOTIFY, "inotify", "inotify fd", "inotify fds") X(MEMFD, "memfd", "memfd", "memfds") \
   X(STREAM, "stream", "FILE* stream", "FILE* streams")                                    \
   X(DIR, "dir", "DIR* stream", "DIR* streams") X(OTHER, "other", "fd", "fds")
+/* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define LS_FD_KIND_ENUM(id, json, one, many) LS_FD_##id,
   LS_FD_KINDS(LS_FD_KIND_ENUM)
 #undef LS_FD_KIND_ENUM
   LS_FD_KIND_COUNT
 } ls_fd_kind_t;
+/* clang-format on */
 
 /* JSON name, and singular/plural words for the text report. */
 const char *ls_fd_kind_name(ls_fd_kind_t k);

@@ -21,8 +21,7 @@
 #define LS_FP_INIT UINT64_C(0xcbf29ce484222325)
 
 /* Adds s (NULL counts as "") and its terminating NUL to the hash h. */
-static inline uint64_t ls_fp_add(uint64_t h, const char *s)
-{
+static inline uint64_t ls_fp_add(uint64_t h, const char *s) {
   if (s)
     for (; *s; s++)
       h = (h ^ (unsigned char)*s) * UINT64_C(0x100000001b3);
@@ -30,8 +29,7 @@ static inline uint64_t ls_fp_add(uint64_t h, const char *s)
 }
 
 /* The part of a path after its last '/'. */
-static inline const char *ls_fp_basename(const char *path)
-{
+static inline const char *ls_fp_basename(const char *path) {
   const char *base = path;
 
   if (!path)
@@ -45,8 +43,7 @@ static inline const char *ls_fp_basename(const char *path)
 /* Adds one frame. offset is the frame's module offset as the report
  * writes it ("0x11ce"), used only when function is NULL. */
 static inline uint64_t ls_fp_frame(uint64_t h, const char *function, const char *file,
-                                   const char *module, const char *offset)
-{
+                                   const char *module, const char *offset) {
   if (function) {
     h = ls_fp_add(h, function);
   } else {
@@ -57,8 +54,7 @@ static inline uint64_t ls_fp_frame(uint64_t h, const char *function, const char 
 }
 
 /* Writes h as 16 hex digits and a NUL into out[17]. */
-static inline void ls_fp_format(uint64_t h, char out[17])
-{
+static inline void ls_fp_format(uint64_t h, char out[17]) {
   static const char digits[] = "0123456789abcdef";
 
   for (int i = 15; i >= 0; i--, h >>= 4)

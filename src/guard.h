@@ -15,8 +15,8 @@
 #include "common.h"
 
 typedef struct ls_tls {
-  uint32_t depth;    /* >0: inside leakscope, pass through */
-  uint32_t paused;   /* leakscope_pause() nesting on this thread */
+  uint32_t depth;           /* >0: inside leakscope, pass through */
+  uint32_t paused;          /* leakscope_pause() nesting on this thread */
   struct ls_thread *thread; /* registry record, NULL until first tracked op */
   uint32_t depot_recent[4]; /* depot ids this thread interned last (depot.c) */
   uint32_t depot_next;      /* where the next one goes, round robin */

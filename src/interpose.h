@@ -34,19 +34,19 @@ static inline int ls_open_flags(int f) {
  * O_RDWR: callers mask theirs off). */
 #define LS_FD_RDWR (O_RDWR | LS_FD_ACCMODE_KNOWN)
 
-#define LS_REAL_OR_FAIL(fn, fail)                                       \
-  do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
-      errno = ENOSYS;                                                   \
-      return fail;                                                      \
-    }                                                                   \
+#define LS_REAL_OR_FAIL(fn, fail)                                                                  \
+  do {                                                                                             \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                                           \
+      errno = ENOSYS;                                                                              \
+      return fail;                                                                                 \
+    }                                                                                              \
   } while (0)
 
-#define LS_PASS_OR_ENTER(fn, fail, ...)                                 \
-  do {                                                                  \
-    LS_REAL_OR_FAIL(fn, fail);                                          \
-    if (!ls_guard_enter())                                              \
-      return ls_real.fn(__VA_ARGS__);                                   \
+#define LS_PASS_OR_ENTER(fn, fail, ...)                                                            \
+  do {                                                                                             \
+    LS_REAL_OR_FAIL(fn, fail);                                                                     \
+    if (!ls_guard_enter())                                                                         \
+      return ls_real.fn(__VA_ARGS__);                                                              \
   } while (0)
 
 #endif

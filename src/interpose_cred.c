@@ -18,14 +18,14 @@
 #include "interpose.h"
 
 /* Runs a thread-wide call with the dump thread stopped. */
-#define LS_WITHOUT_DUMP_THREAD(fn, ...)                                  \
-  do {                                                                   \
-    LS_REAL_OR_FAIL(fn, -1);                                             \
-    bool was_ = ls_dump_thread_pause();                                  \
-    int rc_ = ls_real.fn(__VA_ARGS__);                                   \
-    LS_KEEP_ERRNO(); /* the real call's, across the resume */            \
-    ls_dump_thread_resume(was_);                                         \
-    return rc_;                                                          \
+#define LS_WITHOUT_DUMP_THREAD(fn, ...)                                                            \
+  do {                                                                                             \
+    LS_REAL_OR_FAIL(fn, -1);                                                                       \
+    bool was_ = ls_dump_thread_pause();                                                            \
+    int rc_ = ls_real.fn(__VA_ARGS__);                                                             \
+    LS_KEEP_ERRNO(); /* the real call's, across the resume */                                      \
+    ls_dump_thread_resume(was_);                                                                   \
+    return rc_;                                                                                    \
   } while (0)
 
 LS_EXPORT int setuid(uid_t u) { LS_WITHOUT_DUMP_THREAD(setuid, u); }

@@ -28,36 +28,36 @@
 
 /* Runs `call` (which yields an fd) and records the fd as `kind`. An
  * optional function missing from this libc fails with ENOSYS. */
-#define LS_FD_NEW(fn, kind, flags, ...)                                 \
-  do {                                                                  \
-    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                              \
-    int fd_ = ls_real.fn(__VA_ARGS__);                                  \
-    ls_track_fd(fd_, kind, flags, NULL);                                \
-    ls_guard_leave();                                                   \
-    return fd_;                                                         \
+#define LS_FD_NEW(fn, kind, flags, ...)                                                            \
+  do {                                                                                             \
+    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                                                         \
+    int fd_ = ls_real.fn(__VA_ARGS__);                                                             \
+    ls_track_fd(fd_, kind, flags, NULL);                                                           \
+    ls_guard_leave();                                                                              \
+    return fd_;                                                                                    \
   } while (0)
 
 /* Runs `call` (which fills fds[0..1] and returns 0) and records both. */
-#define LS_FD_PAIR(fn, kind, flags, fds, ...)                           \
-  do {                                                                  \
-    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                              \
-    int rc_ = ls_real.fn(__VA_ARGS__);                                  \
-    if (rc_ == 0) {                                                     \
-      ls_track_fd(fds[0], kind, flags, NULL);                           \
-      ls_track_fd(fds[1], kind, flags, NULL);                           \
-    }                                                                   \
-    ls_guard_leave();                                                   \
-    return rc_;                                                         \
+#define LS_FD_PAIR(fn, kind, flags, fds, ...)                                                      \
+  do {                                                                                             \
+    LS_PASS_OR_ENTER(fn, -1, __VA_ARGS__);                                                         \
+    int rc_ = ls_real.fn(__VA_ARGS__);                                                             \
+    if (rc_ == 0) {                                                                                \
+      ls_track_fd(fds[0], kind, flags, NULL);                                                      \
+      ls_track_fd(fds[1], kind, flags, NULL);                                                      \
+    }                                                                                              \
+    ls_guard_leave();                                                                              \
+    return rc_;                                                                                    \
   } while (0)
 
 /* open's mode argument exists only with O_CREAT or O_TMPFILE. */
-#define LS_OPEN_MODE(flags, mode)                                       \
-  mode_t mode = 0;                                                      \
-  if ((flags) & (O_CREAT | __O_TMPFILE)) {                              \
-    va_list ap;                                                         \
-    va_start(ap, flags);                                                \
-    mode = va_arg(ap, mode_t);                                          \
-    va_end(ap);                                                         \
+#define LS_OPEN_MODE(flags, mode)                                                                  \
+  mode_t mode = 0;                                                                                 \
+  if ((flags) & (O_CREAT | __O_TMPFILE)) {                                                         \
+    va_list ap;                                                                                    \
+    va_start(ap, flags);                                                                           \
+    mode = va_arg(ap, mode_t);                                                                     \
+    va_end(ap);                                                                                    \
   }
 
 LS_EXPORT int open(const char *path, int flags, ...) {
@@ -106,7 +106,8 @@ LS_EXPORT int creat64(const char *path, mode_t mode) {
 }
 
 LS_EXPORT int socket(int domain, int type, int protocol) {
-  LS_FD_NEW(socket, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), domain, type, protocol);
+  LS_FD_NEW(socket, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), domain, type,
+            protocol);
 }
 
 LS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len) {
@@ -114,7 +115,8 @@ LS_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len) {
 }
 
 LS_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) {
-  LS_FD_NEW(accept4, LS_FD_SOCKET, LS_FD_RDWR | (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0), fd, addr, len, flags);
+  LS_FD_NEW(accept4, LS_FD_SOCKET, LS_FD_RDWR | (flags & SOCK_CLOEXEC ? O_CLOEXEC : 0), fd, addr,
+            len, flags);
 }
 
 LS_EXPORT int epoll_create(int size) { LS_FD_NEW(epoll_create, LS_FD_EPOLL, 0, size); }
@@ -134,7 +136,8 @@ LS_EXPORT int inotify_init(void) { LS_FD_NEW(inotify_init, LS_FD_INOTIFY, 0); }
 LS_EXPORT int inotify_init1(int flags) { LS_FD_NEW(inotify_init1, LS_FD_INOTIFY, flags, flags); }
 
 LS_EXPORT int memfd_create(const char *name, unsigned int flags) {
-  LS_FD_NEW(memfd_create, LS_FD_MEMFD, LS_FD_RDWR | (flags & MFD_CLOEXEC ? O_CLOEXEC : 0), name, flags);
+  LS_FD_NEW(memfd_create, LS_FD_MEMFD, LS_FD_RDWR | (flags & MFD_CLOEXEC ? O_CLOEXEC : 0), name,
+            flags);
 }
 
 /* The mkstemp family opens its file inside libc, out of our sight. */
@@ -225,8 +228,8 @@ LS_EXPORT int pipe(int fds[2]) { return make_pipe(fds, 0, false); }
 LS_EXPORT int pipe2(int fds[2], int flags) { return make_pipe(fds, flags, true); }
 
 LS_EXPORT int socketpair(int domain, int type, int protocol, int fds[2]) {
-  LS_FD_PAIR(socketpair, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), fds, domain, type,
-             protocol, fds);
+  LS_FD_PAIR(socketpair, LS_FD_SOCKET, LS_FD_RDWR | (type & SOCK_CLOEXEC ? O_CLOEXEC : 0), fds,
+             domain, type, protocol, fds);
 }
 
 LS_EXPORT int dup(int fd) {

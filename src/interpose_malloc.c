@@ -19,17 +19,17 @@
 #include "track.h"
 
 /* Allocation wrapper body: `call` is the real call producing `p`. */
-#define LS_ALLOC(size, call)                                          \
-  do {                                                                \
-    if (!ls_guard_enter())                                            \
-      return call;                                                    \
-    void *p_ = call;                                                  \
-    if (p_)                                                           \
-      ls_track_alloc(p_, size);                                       \
-    else                                                              \
-      ls_track_alloc_failed();                                        \
-    ls_guard_leave();                                                 \
-    return p_;                                                        \
+#define LS_ALLOC(size, call)                                                                       \
+  do {                                                                                             \
+    if (!ls_guard_enter())                                                                         \
+      return call;                                                                                 \
+    void *p_ = call;                                                                               \
+    if (p_)                                                                                        \
+      ls_track_alloc(p_, size);                                                                    \
+    else                                                                                           \
+      ls_track_alloc_failed();                                                                     \
+    ls_guard_leave();                                                                              \
+    return p_;                                                                                     \
   } while (0)
 
 LS_EXPORT void *malloc(size_t n) {

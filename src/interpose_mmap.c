@@ -39,22 +39,21 @@ static void record(uintptr_t start, uint64_t len, int prot, int kind) {
 }
 
 /* The common body of mmap and mmap64 (the same function on 64-bit). */
-#define LS_MMAP(fn, addr, len, prot, flags, fd, off)                            \
-  do {                                                                          \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                        \
-      errno = ENOSYS;                                                           \
-      return MAP_FAILED;                                                        \
-    }                                                                           \
-    if (from_us(__builtin_return_address(0)) || !ls_guard_enter())             \
-      return ls_real.fn(addr, len, prot, flags, fd, off);                       \
-    if ((flags) & MAP_FIXED)                                                    \
-      ls_kmap_remove((uintptr_t)(addr), len, NULL);                             \
-    void *p_ = ls_real.fn(addr, len, prot, flags, fd, off);                     \
-    if (p_ != MAP_FAILED)                                                       \
-      record((uintptr_t)p_, len, prot,                                          \
-             (flags) & MAP_ANONYMOUS ? LS_KMAP_ANONYMOUS : LS_KMAP_FILE);       \
-    ls_guard_leave();                                                           \
-    return p_;                                                                  \
+#define LS_MMAP(fn, addr, len, prot, flags, fd, off)                                               \
+  do {                                                                                             \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                                           \
+      errno = ENOSYS;                                                                              \
+      return MAP_FAILED;                                                                           \
+    }                                                                                              \
+    if (from_us(__builtin_return_address(0)) || !ls_guard_enter())                                 \
+      return ls_real.fn(addr, len, prot, flags, fd, off);                                          \
+    if ((flags)&MAP_FIXED)                                                                         \
+      ls_kmap_remove((uintptr_t)(addr), len, NULL);                                                \
+    void *p_ = ls_real.fn(addr, len, prot, flags, fd, off);                                        \
+    if (p_ != MAP_FAILED)                                                                          \
+      record((uintptr_t)p_, len, prot, (flags)&MAP_ANONYMOUS ? LS_KMAP_ANONYMOUS : LS_KMAP_FILE);  \
+    ls_guard_leave();                                                                              \
+    return p_;                                                                                     \
   } while (0)
 
 LS_EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off) {
@@ -92,8 +91,8 @@ LS_EXPORT void *mremap(void *old, size_t old_size, size_t new_size, int flags, .
     return ls_real.mremap(old, old_size, new_size, flags, want);
   /* old_size 0 duplicates a shared mapping: the old one stays. */
   ls_kmap_info_t was;
-  bool tracked = old_size && !((uintptr_t)old & (PAGE - 1)) &&
-                 ls_kmap_remove((uintptr_t)old, old_size, &was);
+  bool tracked =
+      old_size && !((uintptr_t)old & (PAGE - 1)) && ls_kmap_remove((uintptr_t)old, old_size, &was);
   if (tracked && (flags & MREMAP_FIXED))
     ls_kmap_remove((uintptr_t)want, new_size, NULL);
   void *p = ls_real.mremap(old, old_size, new_size, flags, want);

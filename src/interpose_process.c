@@ -45,19 +45,19 @@ LS_EXPORT pid_t fork(void) {
 }
 
 /* Runs the real spawn `fn`; records the child if it started. */
-#define LS_SPAWN(fn, pid, ...)                                          \
-  do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn))                  \
-      return ENOSYS;                                                    \
-    pid_t child_ = 0;                                                   \
-    int rc_ = ls_real.fn(&child_, __VA_ARGS__);                         \
-    if (pid)                                                            \
-      *(pid) = child_;                                                  \
-    if (rc_ == 0 && child_ > 0 && ls_guard_enter()) {                   \
-      record_child(child_, NULL);                                       \
-      ls_guard_leave();                                                 \
-    }                                                                   \
-    return rc_;                                                         \
+#define LS_SPAWN(fn, pid, ...)                                                                     \
+  do {                                                                                             \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn))                                             \
+      return ENOSYS;                                                                               \
+    pid_t child_ = 0;                                                                              \
+    int rc_ = ls_real.fn(&child_, __VA_ARGS__);                                                    \
+    if (pid)                                                                                       \
+      *(pid) = child_;                                                                             \
+    if (rc_ == 0 && child_ > 0 && ls_guard_enter()) {                                              \
+      record_child(child_, NULL);                                                                  \
+      ls_guard_leave();                                                                            \
+    }                                                                                              \
+    return rc_;                                                                                    \
   } while (0)
 
 LS_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
@@ -89,20 +89,20 @@ static bool reaped(int status) { return WIFEXITED(status) || WIFSIGNALED(status)
 
 /* Runs the real wait `call` (pid_t result, status in status_), forgetting
  * the child it reaped. */
-#define LS_WAIT(fn, status, ...)                                        \
-  do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                \
-      errno = ENOSYS;                                                   \
-      return -1;                                                        \
-    }                                                                   \
-    uint64_t mark_ = ls_kproc_mark();                                   \
-    int status_ = 0;                                                    \
-    pid_t pid_ = ls_real.fn(__VA_ARGS__);                               \
-    if (status)                                                         \
-      *(status) = status_;                                              \
-    if (pid_ > 0 && reaped(status_))                                    \
-      ls_kproc_reaped(pid_, mark_);                                     \
-    return pid_;                                                        \
+#define LS_WAIT(fn, status, ...)                                                                   \
+  do {                                                                                             \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn)) {                                           \
+      errno = ENOSYS;                                                                              \
+      return -1;                                                                                   \
+    }                                                                                              \
+    uint64_t mark_ = ls_kproc_mark();                                                              \
+    int status_ = 0;                                                                               \
+    pid_t pid_ = ls_real.fn(__VA_ARGS__);                                                          \
+    if (status)                                                                                    \
+      *(status) = status_;                                                                         \
+    if (pid_ > 0 && reaped(status_))                                                               \
+      ls_kproc_reaped(pid_, mark_);                                                                \
+    return pid_;                                                                                   \
   } while (0)
 
 LS_EXPORT pid_t wait(int *status) { LS_WAIT(wait, status, &status_); }

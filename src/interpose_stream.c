@@ -21,21 +21,19 @@
 static bool std_stream(const FILE *fp) { return fp == stdin || fp == stdout || fp == stderr; }
 
 /* Runs `call` yielding a FILE* and records it as a stream. */
-#define LS_STREAM_NEW(fn, ...)                                          \
-  do {                                                                  \
-    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                            \
-    FILE *fp_ = ls_real.fn(__VA_ARGS__);                                \
-    if (fp_ && !std_stream(fp_))                                        \
-      ls_track_fd(fileno(fp_), LS_FD_STREAM, 0, fp_);                   \
-    ls_guard_leave();                                                   \
-    return fp_;                                                         \
+#define LS_STREAM_NEW(fn, ...)                                                                     \
+  do {                                                                                             \
+    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                                                       \
+    FILE *fp_ = ls_real.fn(__VA_ARGS__);                                                           \
+    if (fp_ && !std_stream(fp_))                                                                   \
+      ls_track_fd(fileno(fp_), LS_FD_STREAM, 0, fp_);                                              \
+    ls_guard_leave();                                                                              \
+    return fp_;                                                                                    \
   } while (0)
 
 LS_EXPORT FILE *fopen(const char *path, const char *mode) { LS_STREAM_NEW(fopen, path, mode); }
 
-LS_EXPORT FILE *fopen64(const char *path, const char *mode) {
-  LS_STREAM_NEW(fopen64, path, mode);
-}
+LS_EXPORT FILE *fopen64(const char *path, const char *mode) { LS_STREAM_NEW(fopen64, path, mode); }
 
 /* The fd now belongs to the stream: its entry is replaced by the stream's. */
 LS_EXPORT FILE *fdopen(int fd, const char *mode) { LS_STREAM_NEW(fdopen, fd, mode); }
@@ -84,13 +82,13 @@ LS_EXPORT FILE *freopen64(const char *path, const char *mode, FILE *fp) {
 
 /* Runs the real close of stream `obj` whose fd is `fd`, forgetting it
  * first. */
-#define LS_STREAM_CLOSE(fn, obj, fd)                                    \
-  do {                                                                  \
-    LS_PASS_OR_ENTER(fn, -1, obj);                                      \
-    ls_track_stream_gone(fd, obj);                                      \
-    int rc_ = ls_real.fn(obj);                                          \
-    ls_guard_leave();                                                   \
-    return rc_;                                                         \
+#define LS_STREAM_CLOSE(fn, obj, fd)                                                               \
+  do {                                                                                             \
+    LS_PASS_OR_ENTER(fn, -1, obj);                                                                 \
+    ls_track_stream_gone(fd, obj);                                                                 \
+    int rc_ = ls_real.fn(obj);                                                                     \
+    ls_guard_leave();                                                                              \
+    return rc_;                                                                                    \
   } while (0)
 
 LS_EXPORT int fclose(FILE *fp) { LS_STREAM_CLOSE(fclose, fp, fileno(fp)); }
@@ -102,14 +100,14 @@ LS_EXPORT int pclose(FILE *fp) {
 }
 
 /* Runs `call` yielding a DIR* and records it as a directory stream. */
-#define LS_DIR_NEW(fn, ...)                                             \
-  do {                                                                  \
-    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                            \
-    DIR *d_ = ls_real.fn(__VA_ARGS__);                                  \
-    if (d_)                                                             \
-      ls_track_fd(dirfd(d_), LS_FD_DIR, O_RDONLY | O_DIRECTORY, d_);    \
-    ls_guard_leave();                                                   \
-    return d_;                                                          \
+#define LS_DIR_NEW(fn, ...)                                                                        \
+  do {                                                                                             \
+    LS_PASS_OR_ENTER(fn, NULL, __VA_ARGS__);                                                       \
+    DIR *d_ = ls_real.fn(__VA_ARGS__);                                                             \
+    if (d_)                                                                                        \
+      ls_track_fd(dirfd(d_), LS_FD_DIR, O_RDONLY | O_DIRECTORY, d_);                               \
+    ls_guard_leave();                                                                              \
+    return d_;                                                                                     \
   } while (0)
 
 LS_EXPORT DIR *opendir(const char *path) { LS_DIR_NEW(opendir, path); }

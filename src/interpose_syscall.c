@@ -195,8 +195,7 @@ static long track(const args_t *x) {
   case SYS_signalfd4: return (int)a[0] == -1 ? made(x, LS_FD_SIGNALFD, (int)a[3]) : CALL(x);
   case SYS_epoll_create1: return made(x, LS_FD_EPOLL, (int)a[0]);
   case SYS_inotify_init1: return made(x, LS_FD_INOTIFY, (int)a[0]);
-  case SYS_socket:
-    return made(x, LS_FD_SOCKET, LS_FD_RDWR | (a[1] & SOCK_CLOEXEC ? O_CLOEXEC : 0));
+  case SYS_socket: return made(x, LS_FD_SOCKET, LS_FD_RDWR | (a[1] & SOCK_CLOEXEC ? O_CLOEXEC : 0));
   case SYS_accept: return made(x, LS_FD_SOCKET, LS_FD_RDWR);
   case SYS_accept4:
     return made(x, LS_FD_SOCKET, LS_FD_RDWR | (a[3] & SOCK_CLOEXEC ? O_CLOEXEC : 0));

@@ -44,8 +44,8 @@ static bool is_ours(void *(*start)(void *)) {
   return (uintptr_t)start >= (uintptr_t)__ehdr_start && (uintptr_t)start < (uintptr_t)__etext;
 }
 
-LS_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
-                             void *(*start)(void *), void *arg) {
+LS_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr, void *(*start)(void *),
+                             void *arg) {
   if (ls_unlikely(!ls_real_ensure() || !ls_real.pthread_create))
     return ENOSYS;
   if (is_ours(start) || !ls_guard_enter())
@@ -62,15 +62,15 @@ LS_EXPORT int pthread_create(pthread_t *thread, const pthread_attr_t *attr,
 
 /* Runs the real join `call` of thread t; a successful one frees its
  * record. */
-#define LS_JOIN(fn, t, ...)                                             \
-  do {                                                                  \
-    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn))                  \
-      return ENOSYS;                                                    \
-    ls_kthread_ref_t ref_ = ls_kthread_find(t);                         \
-    int rc_ = ls_real.fn(t, __VA_ARGS__);                               \
-    if (rc_ == 0)                                                       \
-      ls_kthread_joined(ref_);                                          \
-    return rc_;                                                         \
+#define LS_JOIN(fn, t, ...)                                                                        \
+  do {                                                                                             \
+    if (ls_unlikely(!ls_real_ensure() || !ls_real.fn))                                             \
+      return ENOSYS;                                                                               \
+    ls_kthread_ref_t ref_ = ls_kthread_find(t);                                                    \
+    int rc_ = ls_real.fn(t, __VA_ARGS__);                                                          \
+    if (rc_ == 0)                                                                                  \
+      ls_kthread_joined(ref_);                                                                     \
+    return rc_;                                                                                    \
   } while (0)
 
 LS_EXPORT int pthread_join(pthread_t t, void **ret) { LS_JOIN(pthread_join, t, ret); }

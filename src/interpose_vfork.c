@@ -44,30 +44,33 @@ long ls_vfork_failed(long err) {
 #define LS_STR2(x) #x
 #define LS_STR(x) LS_STR2(x)
 
-__asm__(".text\n"
-        ".globl vfork\n"
-        ".type vfork, @function\n"
-        "vfork:\n"
-        "  movq ls_tls@gottpoff(%rip), %rcx\n"
-        "  addl $" LS_STR(LS_VFORK_DEPTH) ", %fs:(%rcx)\n"
-        /* the return address, in a register the kernel preserves */
-        "  popq %rdi\n"
-        "  movl $" LS_STR(SYS_vfork) ", %eax\n"
-        "  syscall\n"
-        "  pushq %rdi\n"
-        "  testq %rax, %rax\n"
-        "  je 1f\n"
-        /* the parent (or a failed call): leave the vfork depth */
-        "  movq ls_tls@gottpoff(%rip), %rcx\n"
-        "  subl $" LS_STR(LS_VFORK_DEPTH) ", %fs:(%rcx)\n"
-        "  cmpq $-4095, %rax\n"
-        "  jae 2f\n"
-        "1:\n"
-        "  ret\n"
-        "2:\n"
-        "  negq %rax\n"
-        "  movq %rax, %rdi\n"
-        "  jmp ls_vfork_failed\n"
-        ".size vfork, .-vfork\n");
+__asm__(
+    ".text\n"
+    ".globl vfork\n"
+    ".type vfork, @function\n"
+    "vfork:\n"
+    "  movq ls_tls@gottpoff(%rip), %rcx\n"
+    "  addl $" LS_STR(
+        LS_VFORK_DEPTH) ", %fs:(%rcx)\n"
+                        /* the return address, in a register the kernel preserves */
+                        "  popq %rdi\n"
+                        "  movl $" LS_STR(
+                            SYS_vfork) ", %eax\n"
+                                       "  syscall\n"
+                                       "  pushq %rdi\n"
+                                       "  testq %rax, %rax\n"
+                                       "  je 1f\n"
+                                       /* the parent (or a failed call): leave the vfork depth */
+                                       "  movq ls_tls@gottpoff(%rip), %rcx\n"
+                                       "  subl $" LS_STR(LS_VFORK_DEPTH) ", %fs:(%rcx)\n"
+                                                                         "  cmpq $-4095, %rax\n"
+                                                                         "  jae 2f\n"
+                                                                         "1:\n"
+                                                                         "  ret\n"
+                                                                         "2:\n"
+                                                                         "  negq %rax\n"
+                                                                         "  movq %rax, %rdi\n"
+                                                                         "  jmp ls_vfork_failed\n"
+                                                                         ".size vfork, .-vfork\n");
 
 #endif

@@ -65,7 +65,8 @@ static int dup_out_of_the_way(int fd, bool in_range_ok) {
   struct rlimit rl;
   if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= INT_MAX - 64)
     return -1;
-  struct rlimit raised = {rl.rlim_cur + 16, rl.rlim_max > rl.rlim_cur + 16 ? rl.rlim_max : rl.rlim_cur + 16};
+  struct rlimit raised = {rl.rlim_cur + 16,
+                          rl.rlim_max > rl.rlim_cur + 16 ? rl.rlim_max : rl.rlim_cur + 16};
   if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
     int nfd = fcntl(fd, F_DUPFD_CLOEXEC, (int)rl.rlim_cur);
     setrlimit(RLIMIT_NOFILE, &rl);
@@ -149,8 +150,7 @@ void ls_kept_report_begin(bool at_exit) {
     struct rlimit raised = {saved_limit.rlim_max, saved_limit.rlim_max};
     limit_raised = setrlimit(RLIMIT_NOFILE, &raised) == 0;
   }
-  if (at_exit && !limit_raised && !fd_available() && !ls_fdtable_get(0, NULL) &&
-      !ls_kept_owns(0))
+  if (at_exit && !limit_raised && !fd_available() && !ls_fdtable_get(0, NULL) && !ls_kept_owns(0))
     close(0); /* see keptfd.h: the exit report borrows stdin's number */
 }
 
@@ -160,7 +160,4 @@ void ls_kept_report_end(void) {
   limit_raised = false;
 }
 
-bool ls_kept_owns(int fd) {
-  return fd >= 0 && (fd == kfd(&kept_stderr) || fd == kfd(&kept_root));
-}
-
+bool ls_kept_owns(int fd) { return fd >= 0 && (fd == kfd(&kept_stderr) || fd == kfd(&kept_root)); }

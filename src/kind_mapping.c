@@ -108,8 +108,12 @@ static void add_info(const ls_kmap_info_t *m) {
 }
 
 void ls_kmap_add(const ls_origin_t *o, uintptr_t start, uint64_t len, int prot, int kind) {
-  ls_kmap_info_t m = {.start = start, .len = (len + PAGE - 1) & ~(uint64_t)(PAGE - 1),
-                      .prot = prot, .kind = kind, .stack = o->stack, .stamp = o->stamp,
+  ls_kmap_info_t m = {.start = start,
+                      .len = (len + PAGE - 1) & ~(uint64_t)(PAGE - 1),
+                      .prot = prot,
+                      .kind = kind,
+                      .stack = o->stack,
+                      .stamp = o->stamp,
                       .thread = o->thread};
   if (m.len)
     add_info(&m);

@@ -51,8 +51,8 @@ void ls_kthread_detached(ls_kthread_ref_t ref);
 /* A record as a report sees it. */
 typedef struct ls_kthread_info {
   uint32_t stack, stamp;
-  uint16_t thread;    /* creating thread's id */
-  bool exited;        /* returned, not joined: its stack is still held */
+  uint16_t thread; /* creating thread's id */
+  bool exited;     /* returned, not joined: its stack is still held */
   bool detached;
   int tid;            /* kernel thread id (0 before the thread ran) */
   uint64_t stacksize; /* bytes */

@@ -120,7 +120,8 @@ static void check_allocator(void) {
   foreign_allocator = true;
   const char *where = info.dli_fname ? info.dli_fname : "another library";
   ls_warn("malloc comes from %s, loaded ahead of leakscope: heap blocks are not tracked "
-          "(put libleakscope first in LD_PRELOAD)", where);
+          "(put libleakscope first in LD_PRELOAD)",
+          where);
 }
 
 /* Set once the exit report was made: a later _exit (an atexit handler,
@@ -134,7 +135,9 @@ static _Atomic int exit_reported;
 static __attribute__((noreturn)) void exit_group_now(int status) {
   for (;;) {
     long rc;
-    __asm__ volatile("syscall" : "=a"(rc) : "0"(231L /* SYS_exit_group */), "D"((long)status)
+    __asm__ volatile("syscall"
+                     : "=a"(rc)
+                     : "0"(231L /* SYS_exit_group */), "D"((long)status)
                      : "rcx", "r11", "memory");
   }
 }
@@ -145,8 +148,7 @@ static int report_at_exit(int status) {
   ls_dump_thread_stop();
   int groups = ls_report_emit(LS_TRIGGER_EXIT);
   /* A run whose blocks we could not see is not clean either. */
-  return (groups > 0 || foreign_allocator) && ls_config.exitcode ? (int)ls_config.exitcode
-                                                                  : status;
+  return (groups > 0 || foreign_allocator) && ls_config.exitcode ? (int)ls_config.exitcode : status;
 }
 
 static void exit_report(void *unused) {
@@ -170,8 +172,7 @@ static void exit_report(void *unused) {
  * vfork child (it would write the parent's state), and not twice. The
  * program's stdio is not flushed: _exit does not flush. */
 static __attribute__((noreturn)) void underscore_exit(int status) {
-  if (ls_tls.depth == 0 && getpid() == reporting_pid &&
-      !ls_atomic_load_relaxed(&exit_reported))
+  if (ls_tls.depth == 0 && getpid() == reporting_pid && !ls_atomic_load_relaxed(&exit_reported))
     status = report_at_exit(status);
   exit_group_now(status);
 }

@@ -44,8 +44,8 @@ static int find_load_range(struct dl_phdr_info *info, size_t size, void *arg) {
  * entry: anything unloaded from that range in between would have been
  * recorded after it. A concurrent recorder's module is mapped at the same
  * time as ours, so it cannot overlap the range. */
-static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
-                       const char *path, uint32_t mark) {
+static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias, const char *path,
+                       uint32_t mark) {
   /* relaxed: an earlier dlclose of anything that overlapped us claimed its
    * entry before its real dlclose, and the loader lock orders that before
    * our module's dlopen, so this load cannot miss the claim. */
@@ -54,15 +54,13 @@ static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
     return false;
   ls_modhist_entry_t *e = &ls_modhist[n - 1];
   /* acquire: pairs with the release of `ready` in the recorder. */
-  if (!ls_atomic_load_acquire(&e->ready) ||
-      e->start != start || e->end != end || e->bias != bias ||
+  if (!ls_atomic_load_acquire(&e->ready) || e->start != start || e->end != end || e->bias != bias ||
       strcmp(e->path, path) != 0)
     return false;
   /* relaxed: the mark is a number compared on its own, it publishes no
    * other data. Take the maximum: two threads may close it concurrently. */
   uint32_t old = ls_atomic_load_relaxed(&e->mark);
-  while (old < mark &&
-         !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
+  while (old < mark && !ls_atomic_cas_weak_relaxed(&e->mark, &old, mark)) {
   }
   return true;
 }
@@ -70,8 +68,7 @@ static bool merge_last(uintptr_t start, uintptr_t end, uintptr_t bias,
 void ls_modhist_record_dlclose(void *handle, uint32_t depot_mark) {
   struct link_map *lm;
   /* An empty l_name is the main program (a dlopen(NULL) handle). */
-  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm->l_name == NULL ||
-      lm->l_name[0] == '\0')
+  if (dlinfo(handle, RTLD_DI_LINKMAP, &lm) != 0 || lm->l_name == NULL || lm->l_name[0] == '\0')
     return;
   load_range_t r = {.lm = lm};
   if (!dl_iterate_phdr(find_load_range, &r) || r.end <= r.start)

@@ -15,9 +15,7 @@
 
 #define LS_MAX_WARNINGS 32
 
-void ls_buf_fixed(ls_buf_t *b, char *mem, size_t cap) {
-  *b = (ls_buf_t){.data = mem, .cap = cap};
-}
+void ls_buf_fixed(ls_buf_t *b, char *mem, size_t cap) { *b = (ls_buf_t){.data = mem, .cap = cap}; }
 
 void ls_buf_dynamic(ls_buf_t *b) { *b = (ls_buf_t){.owned = true}; }
 
@@ -133,13 +131,15 @@ void ls_buf_vprintf(ls_buf_t *b, const char *fmt, va_list ap) {
     case 'c': ls_buf_putc(b, (char)va_arg(ap, int)); break;
     case 'd':
     case 'i':
-      ls_buf_put_i64(b, size ? (int64_t)va_arg(ap, ssize_t)
-                      : longs ? (int64_t)va_arg(ap, long) : va_arg(ap, int));
+      ls_buf_put_i64(b, size    ? (int64_t)va_arg(ap, ssize_t)
+                        : longs ? (int64_t)va_arg(ap, long)
+                                : va_arg(ap, int));
       break;
     case 'u':
     case 'x': {
-      uint64_t v = size ? va_arg(ap, size_t)
-                   : longs ? va_arg(ap, unsigned long) : va_arg(ap, unsigned);
+      uint64_t v = size    ? va_arg(ap, size_t)
+                   : longs ? va_arg(ap, unsigned long)
+                           : va_arg(ap, unsigned);
       put_unsigned(b, v, *f == 'x' ? 16 : 10);
       break;
     }

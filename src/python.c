@@ -129,7 +129,9 @@ static size_t read_str(uintptr_t obj, char *dst, size_t cap, bool keep_end) {
       /* a long name keeps its end (for a file) or its start */
       size_t from = keep_end && len > cap / 4 ? len - cap / 4 : 0;
       for (size_t i = from; i < len; i++) {
-        uint32_t c = kind == 1 ? d[i] : kind == 2 ? ((const uint16_t *)d)[i] : ((const uint32_t *)d)[i];
+        uint32_t c = kind == 1   ? d[i]
+                     : kind == 2 ? ((const uint16_t *)d)[i]
+                                 : ((const uint32_t *)d)[i];
         size_t k = put_utf8(dst + n, cap - 1 - n, c);
         if (!k)
           break;
@@ -211,11 +213,10 @@ static uint32_t frame_id(uintptr_t code, int lasti) {
   uint32_t seq = ls_atomic_load_acquire(&s->seq);
   if (!(seq & 1)) {
     uint32_t id = ls_atomic_load_relaxed(&s->id);
-    bool same = ls_atomic_load_relaxed(&s->code) == code &&
-                ls_atomic_load_relaxed(&s->lasti) == lasti &&
-                ls_atomic_load_relaxed(&s->name) == name &&
-                ls_atomic_load_relaxed(&s->file) == file &&
-                ls_atomic_load_relaxed(&s->table) == table;
+    bool same =
+        ls_atomic_load_relaxed(&s->code) == code && ls_atomic_load_relaxed(&s->lasti) == lasti &&
+        ls_atomic_load_relaxed(&s->name) == name && ls_atomic_load_relaxed(&s->file) == file &&
+        ls_atomic_load_relaxed(&s->table) == table;
     ls_atomic_fence_acquire(); /* the loads above complete before the re-check */
     if (same && id && ls_atomic_load_relaxed(&s->seq) == seq)
       return id;
@@ -409,14 +410,15 @@ void ls_python_init(void) {
   }
   memo = ls_map(sizeof(memo_slot_t) << MEMO_BITS);
   record_ids = ls_map(((size_t)1 << RECORD_ID_BITS) / 8);
-  if (!get_tstate || !addr2line || !code_type || !unicode_type || !eval_hi || !memo || !record_ids) {
+  if (!get_tstate || !addr2line || !code_type || !unicode_type || !eval_hi || !memo ||
+      !record_ids) {
     ls_warn("Python frames off because this CPython %u.%u does not export %s", major, minor,
-            !get_tstate   ? "PyGILState_GetThisThreadState"
-            : !addr2line  ? "PyCode_Addr2Line"
-            : !code_type  ? "PyCode_Type"
-            : !eval_hi    ? "_PyEval_EvalFrameDefault with its size"
+            !get_tstate            ? "PyGILState_GetThisThreadState"
+            : !addr2line           ? "PyCode_Addr2Line"
+            : !code_type           ? "PyCode_Type"
+            : !eval_hi             ? "_PyEval_EvalFrameDefault with its size"
             : !memo || !record_ids ? "(out of memory)"
-                          : "PyUnicode_Type");
+                                   : "PyUnicode_Type");
     L = NULL;
     return;
   }

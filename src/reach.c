@@ -37,7 +37,7 @@
 typedef struct modules {
   range_t *r;
   size_t n, cap;
-  int index;      /* of the module being visited; 0 is the main program */
+  int index; /* of the module being visited; 0 is the main program */
   bool overflow;
   range_t own[8]; /* libleakscope's writable segments */
   size_t nown;
@@ -236,10 +236,16 @@ int ls_reach_classify_impl(ls_reach_block_t *blocks, size_t n, ls_reach_live_fn 
   /* --- the world is stopped: no malloc, no locks, no dl_*, no stdio --- */
   rc = ls_reach_maps_load(&p.rg);
   if (rc == 0) {
-    ls_reach_roots_t roots = {.rg = &p.rg, .modules = p.mods.r, .nmodules = p.mods.n,
-                              .own = p.mods.own, .nown = p.mods.nown,
-                              .skip = p.skip, .skip_cap = p.skip_cap,
-                              .world = &w, .my_sp = scan_from, .static_tls = static_tls_size(),
+    ls_reach_roots_t roots = {.rg = &p.rg,
+                              .modules = p.mods.r,
+                              .nmodules = p.mods.n,
+                              .own = p.mods.own,
+                              .nown = p.mods.nown,
+                              .skip = p.skip,
+                              .skip_cap = p.skip_cap,
+                              .world = &w,
+                              .my_sp = scan_from,
+                              .static_tls = static_tls_size(),
                               .glibc = glibc,
                               /* sampled mode: blocks not recorded live in the
                                * heaps, and may hold the only pointer to a

@@ -46,17 +46,21 @@
  *             stopped nor inspected: it may hold the only pointer, so no
  *             lost class can be given
  * `name` is the JSON report's, `words` the text report's. */
+/* clang-format off */
 #define LS_REACH_CLASSES(X)                                                            \
   X(DEFINITE, "definite", "definitely lost") X(INDIRECT, "indirect", "indirectly lost") \
   X(POSSIBLE, "possible", "possibly lost") X(REACHABLE, "reachable", "still reachable") \
   X(GONE, "gone", "freed") X(UNCLASSIFIED, "unclassified", "not classified")
+/* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define LS_REACH_CLASS_ENUM(id, name, words) LS_REACH_##id,
   LS_REACH_CLASSES(LS_REACH_CLASS_ENUM)
 #undef LS_REACH_CLASS_ENUM
   LS_REACH_CLASS_COUNT
 } ls_reach_class_t;
+/* clang-format on */
 
 typedef struct ls_reach_block {
   uintptr_t addr; /* first byte of the block as malloc returned it */

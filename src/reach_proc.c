@@ -36,8 +36,10 @@ long ls_reach_ksig(int sig, const ksigaction_t *act, ksigaction_t *old) {
 
 long ls_reach_install(int sig, void (*fn)(int, siginfo_t *, void *), unsigned long flags,
                       uint64_t mask, ksigaction_t *old) {
-  ksigaction_t sa = {.handler = (void *)fn, .flags = flags | SA_SIGINFO | KSA_RESTORER,
-                     .restorer = ls_reach_restore_rt, .mask = mask};
+  ksigaction_t sa = {.handler = (void *)fn,
+                     .flags = flags | SA_SIGINFO | KSA_RESTORER,
+                     .restorer = ls_reach_restore_rt,
+                     .mask = mask};
   return ls_reach_ksig(sig, &sa, old);
 }
 
@@ -56,9 +58,10 @@ uint64_t ls_reach_parse_hex(const char **s) {
   if (p[0] == '0' && p[1] == 'x')
     p += 2;
   for (;; p++) {
-    int d = *p >= '0' && *p <= '9' ? *p - '0'
+    int d = *p >= '0' && *p <= '9'   ? *p - '0'
             : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
-            : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10 : -1;
+            : *p >= 'A' && *p <= 'F' ? *p - 'A' + 10
+                                     : -1;
     if (d < 0)
       break;
     v = v << 4 | (uint64_t)d;
@@ -96,7 +99,8 @@ static int parse_maps(regions_t *rg) {
     reg.hi = ls_reach_parse_hex(&p);
     while (p < eol && *p == ' ')
       p++;
-    reg.flags = (p + 1 < eol && p[0] == 'r' ? RG_READ : 0) | (p + 1 < eol && p[1] == 'w' ? RG_WRITE : 0);
+    reg.flags =
+        (p + 1 < eol && p[0] == 'r' ? RG_READ : 0) | (p + 1 < eol && p[1] == 'w' ? RG_WRITE : 0);
     /* perms offset dev inode [path] */
     for (int field = 0; field < 4 && p < eol; field++) {
       while (p < eol && *p != ' ')

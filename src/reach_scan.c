@@ -32,8 +32,9 @@
 
 #include "atomic.h"
 
-#define RED_ZONE 128  /* x86-64 ABI: live data below %rsp */
-#define TCB_SCAN 4096 /* bytes above the thread pointer: glibc's
+#define RED_ZONE 128 /* x86-64 ABI: live data below %rsp */
+#define TCB_SCAN                                                                                   \
+  4096 /* bytes above the thread pointer: glibc's
                          struct pthread is ~2.3 KiB */
 
 /* --- Faults while scanning --- */
@@ -104,7 +105,7 @@ typedef struct scan {
   int mode;
   size_t leader;
   bool glibc;
-  bool heap_roots;   /* the allocator's heaps are roots (reach_scan.h) */
+  bool heap_roots;        /* the allocator's heaps are roots (reach_scan.h) */
   volatile uintptr_t pos; /* page being read, for the fault guard */
   size_t faults;
   size_t static_tls; /* bytes of static TLS below a thread pointer */
@@ -342,10 +343,12 @@ static void scan_thread(scan_t *s, uintptr_t sp, uintptr_t red_zone, uintptr_t f
 
 /* --- Every other mapping of the program --- */
 
-#define GLIBC_HEAP_MAX (64ul << 20) /* glibc's HEAP_MAX_SIZE (64-bit): a non-main
+#define GLIBC_HEAP_MAX                                                                             \
+  (64ul << 20)                         /* glibc's HEAP_MAX_SIZE (64-bit): a non-main
                                       arena's heaps are aligned to it */
 #define HUGE_RESERVATION (64ull << 30) /* anonymous mappings above this are not scanned */
-#define TCB_SEARCH 16384            /* top of a stack mapping searched for the
+#define TCB_SEARCH                                                                                 \
+  16384 /* top of a stack mapping searched for the
                                       thread descriptor */
 
 /* Reads n words at a into out under the fault guard; false if it faults. */
@@ -532,10 +535,15 @@ static void scan_mappings(scan_t *s, const ls_reach_roots_t *roots) {
 void ls_reach_scan(ls_reach_block_t *blocks, size_t n, const ls_reach_roots_t *roots,
                    uint32_t *stack, ls_reach_live_fn still_live, void *ctx) {
   const ls_reach_block_t *last = &blocks[n - 1];
-  scan_t scan = {.b = blocks, .n = n, .lo = blocks[0].addr,
+  scan_t scan = {.b = blocks,
+                 .n = n,
+                 .lo = blocks[0].addr,
                  .span = last->addr + (last->size ? last->size : 1) - blocks[0].addr,
-                 .rg = roots->rg, .stack = stack, .glibc = roots->glibc,
-                 .static_tls = roots->static_tls, .heap_roots = roots->heap_roots,
+                 .rg = roots->rg,
+                 .stack = stack,
+                 .glibc = roots->glibc,
+                 .static_tls = roots->static_tls,
+                 .heap_roots = roots->heap_roots,
                  .skip = roots->skip,
                  .skip_cap = roots->skip_cap,
                  .all_seen = !roots->world->lost && !roots->world->overflow};

@@ -17,18 +17,18 @@ typedef ls_span_t range_t;
 
 /* Everything the scan reads besides the blocks, gathered by reach.c. */
 typedef struct ls_reach_roots {
-  const regions_t *rg;     /* /proc/self/maps, read with the world stopped */
-  const range_t *modules;  /* writable PT_LOAD segments but libleakscope's */
+  const regions_t *rg;    /* /proc/self/maps, read with the world stopped */
+  const range_t *modules; /* writable PT_LOAD segments but libleakscope's */
   size_t nmodules;
-  const range_t *own;      /* libleakscope's writable segments: never roots */
+  const range_t *own; /* libleakscope's writable segments: never roots */
   size_t nown;
-  range_t *skip;           /* workspace for the mapping pass: room for */
-  size_t skip_cap;         /* LS_MAP_LIST_MAX + modules + own + 2 per thread */
-  const world_t *world;    /* the stopped threads */
-  uintptr_t my_sp;         /* the calling thread's stack is scanned from here */
-  size_t static_tls;       /* bytes of static TLS below a thread pointer */
-  bool glibc;              /* the allocator is glibc's: filter chunk headers */
-  bool heap_roots;         /* the allocator's heaps are roots too (sampled
+  range_t *skip;        /* workspace for the mapping pass: room for */
+  size_t skip_cap;      /* LS_MAP_LIST_MAX + modules + own + 2 per thread */
+  const world_t *world; /* the stopped threads */
+  uintptr_t my_sp;      /* the calling thread's stack is scanned from here */
+  size_t static_tls;    /* bytes of static TLS below a thread pointer */
+  bool glibc;           /* the allocator is glibc's: filter chunk headers */
+  bool heap_roots;      /* the allocator's heaps are roots too (sampled
                               mode: see below) */
 } ls_reach_roots_t;
 

@@ -40,13 +40,16 @@
 #include "read_file.h"
 #include "thread.h"
 
-#define QUICK_WAIT_MS 200         /* every thread of a round, together, before
+#define QUICK_WAIT_MS                                                                              \
+  200 /* every thread of a round, together, before
                                      each is looked at in turn */
-#define CPU_BUDGET_NS 100000000ull /* a thread's own CPU time in user space
+#define CPU_BUDGET_NS                                                                              \
+  100000000ull /* a thread's own CPU time in user space
                                      without parking: it blocks the signal */
-#define WAIT_CAP_MS 30000         /* the whole stop, on a machine too busy to
+#define WAIT_CAP_MS                                                                                \
+  30000               /* the whole stop, on a machine too busy to
                                      run a thread at all */
-#define MAX_ROUNDS 16             /* /proc/self/task re-reads while threads appear */
+#define MAX_ROUNDS 16 /* /proc/self/task re-reads while threads appear */
 
 /* A slot's word: generation << 3 | state. Only the handler of that
  * generation can move a slot on, so a signal left pending from an earlier
@@ -278,15 +281,12 @@ static void inspect(world_t *w, slot_t *s, uint64_t cap) {
     }
     uintptr_t sp = 0;
     switch (ls_reach_task_state(tid, &sp)) {
-    case TASK_GONE:
-      s->how = HOW_GONE;
-      return;
+    case TASK_GONE: s->how = HOW_GONE; return;
     case TASK_IN_KERNEL:
       s->sp = sp;
       s->how = HOW_PROC;
       return;
-    case TASK_RUNNING:
-      break;
+    case TASK_RUNNING: break;
     }
     if (!s->signaled) {
       send_stop(w, s);

@@ -27,7 +27,7 @@ enum {
 typedef struct slot {
   _Atomic uint64_t word; /* generation << 3 | state (reach_stop.c) */
   _Atomic int32_t tid;
-  uint8_t how;           /* HOW_*, final once ls_reach_stop_world returns */
+  uint8_t how; /* HOW_*, final once ls_reach_stop_world returns */
   bool signaled;
   uintptr_t sp, fs, dtv; /* stack pointer, thread pointer, its DTV */
   uintptr_t regs[NGREG]; /* HOW_PARKED: the interrupted registers */

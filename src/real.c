@@ -39,9 +39,9 @@ size_t ls_boot_size(const void *p) { return *(const size_t *)((const char *)p - 
 void ls_real_resolve(void) {
   ls_guard_push();
   ls_real_fns_t r;
-#define LS_REAL_RESOLVE(req, ret, name, params)                                  \
-  r.name = (ret(*) params)dlsym(RTLD_NEXT, #name);                               \
-  if ((req) && !r.name)                                                          \
+#define LS_REAL_RESOLVE(req, ret, name, params)                                                    \
+  r.name = (ret(*) params)dlsym(RTLD_NEXT, #name);                                                 \
+  if ((req) && !r.name)                                                                            \
     ls_fatal("cannot find the real " #name " (dlsym(RTLD_NEXT) failed)");
   LS_REAL_FUNCS(LS_REAL_RESOLVE)
 #undef LS_REAL_RESOLVE

@@ -25,6 +25,7 @@
 #include "common.h"
 
 /* X(required, return type, name, parameter list) */
+/* clang-format off */
 #define LS_REAL_FUNCS(X)                                                          \
   X(1, void *, malloc, (size_t))                                                  \
   X(1, void *, calloc, (size_t, size_t))                                          \
@@ -127,6 +128,7 @@
   X(0, void *, mremap, (void *, size_t, size_t, int, ...))                        \
   X(0, void *, shmat, (int, const void *, int))                                   \
   X(0, int, shmdt, (const void *))
+/* clang-format on */
 
 typedef struct ls_real_fns {
 #define LS_REAL_FIELD(req, ret, name, params) ret(*name) params;

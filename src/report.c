@@ -88,8 +88,9 @@ static void capture_command(int argc, char **argv, char **envp) {
   command_argv = copy;
   command_argc = (size_t)argc;
 }
-__attribute__((section(".init_array"), used)) static void (*const capture_command_entry)(
-    int, char **, char **) = capture_command;
+__attribute__((section(".init_array"),
+               used)) static void (*const capture_command_entry)(int, char **,
+                                                                 char **) = capture_command;
 
 size_t ls_report_command(const char *const **argv) {
   *argv = command_argv;
@@ -175,8 +176,8 @@ static ls_group_t *group_for(builder_t *b, ls_group_kind_t kind, ls_fd_kind_t re
     return NULL;
   b->map[i] = (uint32_t)r->ngroups + 1;
   ls_group_t *g = &r->groups[r->ngroups++];
-  *g = (ls_group_t){.kind = kind, .resource = res, .stack = stack, .reach = reach,
-                    .oldest = UINT32_MAX};
+  *g = (ls_group_t){
+      .kind = kind, .resource = res, .stack = stack, .reach = reach, .oldest = UINT32_MAX};
   return g;
 }
 
@@ -300,7 +301,9 @@ static void finish_estimates(builder_t *b) {
   r->reachable_blocks = rounded(b->reachable_blocks);
 }
 
-static void visit_block(const ls_block_t *blk, void *ctx) { add_block(ctx, blk, LS_REACH_DEFINITE); }
+static void visit_block(const ls_block_t *blk, void *ctx) {
+  add_block(ctx, blk, LS_REACH_DEFINITE);
+}
 
 /* --- Reachability: every live block, classified, then added --- */
 
@@ -341,7 +344,8 @@ static void snapshot_mapping(const ls_kmap_info_t *m, void *ctx) {
   builder_t *b = ctx;
   if (grow_array((void **)&b->maps, &b->maps_cap, b->nmaps + 1, sizeof *b->maps))
     b->maps[b->nmaps++] =
-        (ls_reach_block_t){.addr = m->start, .size = m->len < 4096 ? m->len : 4096,
+        (ls_reach_block_t){.addr = m->start,
+                           .size = m->len < 4096 ? m->len : 4096,
                            .root = true /* a leaked mapping still holds pointers */};
 }
 
@@ -430,7 +434,8 @@ static void visit_fd(int fd, const ls_fd_entry_t *e, void *ctx) {
     return;
   }
   add_to(g, 0, e->stamp);
-  r->fd_items[r->nfd_items++] = (ls_fd_item_t){.fd = fd, .group = (uint32_t)(g - r->groups), .path = path};
+  r->fd_items[r->nfd_items++] =
+      (ls_fd_item_t){.fd = fd, .group = (uint32_t)(g - r->groups), .path = path};
   r->fds++;
 }
 
@@ -561,8 +566,8 @@ void ls_report_suppress(ls_report_t *r, ls_symbolizer_t *sym) {
   r->baseline = ls_baseline_active();
   for (size_t i = 0; i < r->ngroups; i++) {
     ls_group_t *g = &r->groups[i];
-    size_t n = nrules || r->baseline ? ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES)
-                                     : 0;
+    size_t n =
+        nrules || r->baseline ? ls_report_frames(sym, g->stack, frames, NULL, LS_MAX_FRAMES) : 0;
     /* the rule kinds follow the group kinds */
     ls_rule_t *rule = nrules ? ls_suppress_find((ls_rule_kind_t)g->kind, frames, n) : NULL;
     if (!rule) {
@@ -634,7 +639,6 @@ void ls_report_diff(ls_report_t *r) {
     prev[nprev++] = (prev_group_t){key_of(&r->groups[i]), r->groups[i].bytes, r->groups[i].count};
   qsort(prev, nprev, sizeof *prev, cmp_prev);
 }
-
 
 /* --- Order and length of the list (LEAKSCOPE_SORT, LEAKSCOPE_TOP) --- */
 

@@ -35,14 +35,18 @@
 #include "symbolize.h"
 
 /* X(id, name): what made a report, and its name in every format. */
+/* clang-format off */
 #define LS_REPORT_TRIGGERS(X) X(EXIT, "exit") X(SIGNAL, "signal") X(API, "api") X(PERIODIC, "periodic")
+/* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define LS_TRIGGER_ENUM(id, name) LS_TRIGGER_##id,
   LS_REPORT_TRIGGERS(LS_TRIGGER_ENUM)
 #undef LS_TRIGGER_ENUM
   LS_TRIGGER_COUNT
 } ls_trigger_t;
+/* clang-format on */
 
 /* "exit", "signal", ... */
 const char *ls_trigger_name(ls_trigger_t t);
@@ -54,24 +58,28 @@ typedef struct ls_filter {
   uint32_t min_age_ms; /* only those at least this old */
   bool memory, fds;    /* which kinds */
   bool threads, mappings, processes;
-  bool diff;           /* give each group's growth since the previous
+  bool diff;  /* give each group's growth since the previous
                           report that had diff set */
-  bool reach;          /* classify blocks by reachability (reach.h) */
+  bool reach; /* classify blocks by reachability (reach.h) */
 } ls_filter_t;
 
 /* X(id, name): the kinds of resource a group holds, in report order, and
  * the name every format gives them (JSON "kind", folded root frames).
  * LS_RULE_* (suppress.h) follows the same order. */
+/* clang-format off */
 #define LS_GROUP_KINDS(X)                                                             \
   X(MEMORY, "memory") X(FD, "fd") X(THREAD, "thread") X(MAPPING, "mapping")         \
   X(PROCESS, "process")
+/* clang-format on */
 
+/* clang-format off */
 typedef enum {
 #define LS_GROUP_KIND_ENUM(id, name) LS_GROUP_##id,
   LS_GROUP_KINDS(LS_GROUP_KIND_ENUM)
 #undef LS_GROUP_KIND_ENUM
   LS_GROUP_KIND_COUNT
 } ls_group_kind_t;
+/* clang-format on */
 
 /* "memory", "fd", "thread", ... */
 const char *ls_group_kind_name(ls_group_kind_t k);
@@ -117,7 +125,7 @@ typedef struct ls_group {
 typedef struct ls_fd_item {
   int fd;
   uint32_t group;
-  size_t path; /* offset of a NUL-terminated description in report.text */
+  size_t path;         /* offset of a NUL-terminated description in report.text */
   uint64_t addr, size; /* mappings: start and length; threads: stack size */
   int prot;            /* mappings: PROT_* */
   int status;          /* processes: wait status of a zombie, -1 running */
@@ -135,37 +143,37 @@ typedef struct ls_report {
                    child goes on from its parent's count) */
   uint32_t now; /* ls_now_ms() when the snapshot was taken */
   uint64_t memory_bytes, memory_blocks, fds, untracked;
-  uint64_t threads, threads_running;       /* not joined; still running */
+  uint64_t threads, threads_running; /* not joined; still running */
   uint64_t mappings, mapping_bytes;
   uint64_t mappings_reachable, mapping_bytes_reachable; /* with reach:
                               still reachable, not listed */
-  uint64_t processes, processes_running;   /* zombies; still running */
-  uint64_t fds_stale;    /* fd records left out because their fd was
+  uint64_t processes, processes_running;                /* zombies; still running */
+  uint64_t fds_stale;                                   /* fd records left out because their fd was
                             closed or replaced out of our sight
                             (ls_fdtable_check) */
-  uint64_t loader_bytes; /* held by ld.so (TLS, DTVs): not listed */
-  size_t listed;         /* groups not suppressed (the entries listed) */
-  size_t leak_groups;    /* of those, the leaks (not running threads or
+  uint64_t loader_bytes;                                /* held by ld.so (TLS, DTVs): not listed */
+  size_t listed;                              /* groups not suppressed (the entries listed) */
+  size_t leak_groups;                         /* of those, the leaks (not running threads or
                             children) */
-  size_t baseline_groups; /* of the leaks, those in the baseline
+  size_t baseline_groups;                     /* of the leaks, those in the baseline
                             (LEAKSCOPE_BASELINE); the exit code counts
                             leak_groups - baseline_groups */
-  bool baseline;         /* a baseline is loaded: groups carry in_baseline */
-  bool reach;            /* LEAKSCOPE_REACHABILITY: memory groups are split
+  bool baseline;                              /* a baseline is loaded: groups carry in_baseline */
+  bool reach;                                 /* LEAKSCOPE_REACHABILITY: memory groups are split
                             by reachability class; reachable blocks are
                             listed only with LEAKSCOPE_SHOW_REACHABLE */
   uint64_t reachable_bytes, reachable_blocks; /* reachable, listed or not */
   /* With reach: the listed, unsuppressed memory by class (the summary's
    * split of memory_bytes/memory_blocks). */
   ls_class_total_t by_class[LS_REACH_CLASS_COUNT];
-  bool diff;    /* groups carry growth figures */
+  bool diff; /* groups carry growth figures */
   /* LEAKSCOPE_SAMPLE: the sampling interval, 0 in exact mode. When set,
    * every memory figure (memory_bytes/blocks, by_class, reachable_*,
    * loader_bytes and the memory groups') is an estimate; sampled_bytes
    * and sampled_blocks are what the listed memory groups recorded. */
   uint64_t sample_interval;
   uint64_t sampled_bytes, sampled_blocks;
-  bool cut;     /* LEAKSCOPE_TOP left listed groups out of groups[] */
+  bool cut; /* LEAKSCOPE_TOP left listed groups out of groups[] */
   ls_group_t *groups;
   size_t ngroups;
   ls_fd_item_t *fd_items;

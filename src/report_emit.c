@@ -46,17 +46,22 @@ int ls_report_render(ls_trigger_t trigger, const ls_filter_t *f, int format, ls_
 }
 
 int ls_report_emit(ls_trigger_t trigger) {
-  ls_filter_t f = {.thread = -1, .memory = true, .fds = true, .threads = true, .mappings = true,
-                   .processes = true, .diff = ls_config.diff,
-                   .reach = ls_config.reachability == LS_REACH_ALWAYS ||
-                            (trigger == LS_TRIGGER_EXIT &&
-                             ls_config.reachability == LS_REACH_AT_EXIT)};
+  ls_filter_t f = {.thread = -1,
+                   .memory = true,
+                   .fds = true,
+                   .threads = true,
+                   .mappings = true,
+                   .processes = true,
+                   .diff = ls_config.diff,
+                   .reach =
+                       ls_config.reachability == LS_REACH_ALWAYS ||
+                       (trigger == LS_TRIGGER_EXIT && ls_config.reachability == LS_REACH_AT_EXIT)};
   if (trigger == LS_TRIGGER_SIGNAL || trigger == LS_TRIGGER_PERIODIC)
     /* Ages are uint32_t milliseconds (clock.h): a minimum past that range
      * (MIN_AGE allows a year) saturates rather than wrapping to a small
      * age that would list young resources. */
-    f.min_age_ms = ls_config.min_age >= UINT32_MAX / 1000 ? UINT32_MAX
-                                                          : (uint32_t)(ls_config.min_age * 1000);
+    f.min_age_ms =
+        ls_config.min_age >= UINT32_MAX / 1000 ? UINT32_MAX : (uint32_t)(ls_config.min_age * 1000);
   ls_buf_t out;
   ls_buf_dynamic(&out);
   ls_guard_push();

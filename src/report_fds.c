@@ -13,8 +13,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-
-
 static void put_sockaddr(ls_buf_t *t, const struct sockaddr_storage *ss, socklen_t len) {
   char host[INET6_ADDRSTRLEN];
   if (ss->ss_family == AF_INET) {
@@ -27,7 +25,9 @@ static void put_sockaddr(ls_buf_t *t, const struct sockaddr_storage *ss, socklen
     ls_buf_printf(t, "[%s]:%u", host, ntohs(in6->sin6_port));
   } else if (ss->ss_family == AF_UNIX) {
     const struct sockaddr_un *un = (const void *)ss;
-    size_t n = len > offsetof(struct sockaddr_un, sun_path) ? len - offsetof(struct sockaddr_un, sun_path) : 0;
+    size_t n = len > offsetof(struct sockaddr_un, sun_path)
+                   ? len - offsetof(struct sockaddr_un, sun_path)
+                   : 0;
     if (n == 0)
       ls_buf_puts(t, "unix:(unnamed)");
     else if (un->sun_path[0] == '\0') {
@@ -81,4 +81,3 @@ size_t ls_report_describe_fd(ls_buf_t *text, int fd, const ls_fd_entry_t *e, ls_
   ls_buf_putc(text, '\0');
   return off;
 }
-

@@ -47,9 +47,10 @@ void ls_report_write_folded(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t
         ls_buf_putc(b, ';');
     }
     /* the weight: bytes for memory and mappings, a count for the rest */
-    ls_buf_printf(b, " %lu\n", (unsigned long)(g->kind == LS_GROUP_MEMORY || g->kind == LS_GROUP_MAPPING
-                                                     ? g->bytes
-                                                     : g->count));
+    ls_buf_printf(b, " %lu\n",
+                  (unsigned long)(g->kind == LS_GROUP_MEMORY || g->kind == LS_GROUP_MAPPING
+                                      ? g->bytes
+                                      : g->count));
   }
   ls_buf_printf(b, "# leakscope: end of report %lu (pid %d)\n", (unsigned long)r->seq, r->pid);
 }

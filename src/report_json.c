@@ -61,7 +61,8 @@ static void put_prot(ls_buf_t *b, int prot) {
 /* "threads":[...], "mappings":[...] or "processes":[...]: one object per
  * item of a thread, mapping or process group. */
 static void put_items(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g) {
-  static const char *const lists[] = {[LS_GROUP_THREAD] = "threads", [LS_GROUP_MAPPING] = "mappings",
+  static const char *const lists[] = {[LS_GROUP_THREAD] = "threads",
+                                      [LS_GROUP_MAPPING] = "mappings",
                                       [LS_GROUP_PROCESS] = "processes"};
   ls_buf_printf(b, ",\"%s\":[", lists[g->kind]);
   for (size_t i = 0; i < g->nfds; i++) {
@@ -126,15 +127,18 @@ static void put_rule(ls_buf_t *b, const ls_group_t *g, const ls_frame_info_t *fr
   ls_buf_release(&rule);
 }
 
-static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g, ls_symbolizer_t *sym) {
+static void put_group(ls_buf_t *b, const ls_report_t *r, const ls_group_t *g,
+                      ls_symbolizer_t *sym) {
   if (g->kind >= LS_GROUP_THREAD) {
-    ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s", ls_group_kind_name(g->kind),
-                  ls_kind_resource_name(g->kind, (int)g->resource), g->not_leak ? "false" : "true");
+    ls_buf_printf(b, "{\"kind\":\"%s\",\"resource\":\"%s\",\"leak\":%s",
+                  ls_group_kind_name(g->kind), ls_kind_resource_name(g->kind, (int)g->resource),
+                  g->not_leak ? "false" : "true");
     put_items(b, r, g);
   } else if (g->kind == LS_GROUP_MEMORY) {
     ls_buf_puts(b, "{\"kind\":\"memory\",\"resource\":\"heap\"");
   } else {
-    ls_buf_printf(b, "{\"kind\":\"fd\",\"resource\":\"%s\",\"fds\":[", ls_fd_kind_name(g->resource));
+    ls_buf_printf(b, "{\"kind\":\"fd\",\"resource\":\"%s\",\"fds\":[",
+                  ls_fd_kind_name(g->resource));
     for (size_t i = 0; i < g->nfds; i++)
       ls_buf_printf(b, "%s%d", i ? "," : "", r->fd_items[g->first_fd + i].fd);
     ls_buf_puts(b, "],\"paths\":[");
@@ -212,7 +216,8 @@ static void put_command(ls_buf_t *b) {
 }
 
 void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *b) {
-  ls_buf_printf(b, "{\"format\":\"leakscope-report\",\"version\":%d,\"version_minor\":%d,\"pid\":%d",
+  ls_buf_printf(b,
+                "{\"format\":\"leakscope-report\",\"version\":%d,\"version_minor\":%d,\"pid\":%d",
                 LS_JSON_VERSION, LS_JSON_VERSION_MINOR, r->pid);
   put_command(b);
   ls_buf_printf(b,
@@ -222,7 +227,8 @@ void ls_report_write_json(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                 (unsigned long)r->memory_blocks, (unsigned long)r->fds, r->listed,
                 (unsigned long)r->untracked);
   ls_buf_printf(b,
-                ",\"leak_groups\":%zu,\"threads\":%lu,\"threads_running\":%lu,\"mappings\":%lu,\"mapping_bytes\":%lu,"
+                ",\"leak_groups\":%zu,\"threads\":%lu,\"threads_running\":%lu,\"mappings\":%lu,"
+                "\"mapping_bytes\":%lu,"
                 "\"processes\":%lu,\"processes_running\":%lu",
                 r->leak_groups, (unsigned long)r->threads, (unsigned long)r->threads_running,
                 (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,

@@ -123,8 +123,9 @@ static void visit_mapping(const ls_kmap_info_t *m, void *ctx) {
   }
   char path[512];
   backing_of(v, m->start, path, sizeof path);
-  int res = m->kind == LS_KMAP_FILE ? LS_MAPPING_FILE
-            : m->kind == LS_KMAP_SHM ? LS_MAPPING_SHM : LS_MAPPING_ANONYMOUS;
+  int res = m->kind == LS_KMAP_FILE  ? LS_MAPPING_FILE
+            : m->kind == LS_KMAP_SHM ? LS_MAPPING_SHM
+                                     : LS_MAPPING_ANONYMOUS;
   ls_fd_item_t item = {.fd = -1, .addr = m->start, .size = m->len, .prot = m->prot};
   if (!ls_report_add_item(v->b, LS_GROUP_MAPPING, res, m->stack, m->stamp, m->len, false, item,
                           path))

@@ -76,8 +76,8 @@ static bool held_by_us(const struct stat *st, int except) {
   int n = ls_fdtable_limit() > 1024 ? ls_fdtable_limit() : 1024;
   for (int fd = 0; fd < n; fd++) {
     struct stat other;
-    if (fd != except && !ls_kept_owns(fd) && fstat(fd, &other) == 0 &&
-        other.st_ino == st->st_ino && other.st_dev == st->st_dev)
+    if (fd != except && !ls_kept_owns(fd) && fstat(fd, &other) == 0 && other.st_ino == st->st_ino &&
+        other.st_dev == st->st_dev)
       return true;
   }
   return false;

@@ -141,12 +141,12 @@ static void idtab_release(idtab_t *t) {
 #define MAX_MODULES 1024
 
 typedef struct {
-  uintptr_t start, limit;  /* lowest and highest address of its PT_LOADs */
-  uint64_t file_offset;    /* file offset of the lowest PT_LOAD */
-  const char *name;        /* the loader's name ("" for the executable) */
-  char build_id[41];       /* hex, "" if none */
-  uint32_t id;             /* Mapping id once a location uses it, else 0 */
-  int64_t file;            /* string index of the file name */
+  uintptr_t start, limit; /* lowest and highest address of its PT_LOADs */
+  uint64_t file_offset;   /* file offset of the lowest PT_LOAD */
+  const char *name;       /* the loader's name ("" for the executable) */
+  char build_id[41];      /* hex, "" if none */
+  uint32_t id;            /* Mapping id once a location uses it, else 0 */
+  int64_t file;           /* string index of the file name */
 } module_t;
 
 typedef struct {
@@ -220,8 +220,8 @@ static module_t *module_of(modules_t *mods, uintptr_t pc) {
 /* --- The profile being written --- */
 
 typedef struct {
-  ls_buf_t strings;   /* the string_table entries, encoded (field 6) */
-  ls_buf_t str_meta;  /* per string index: its offset in strings and length */
+  ls_buf_t strings;  /* the string_table entries, encoded (field 6) */
+  ls_buf_t str_meta; /* per string index: its offset in strings and length */
   int64_t nstrings;
   idtab_t str_ids;    /* FNV-1a of the bytes -> index + 1 */
   ls_buf_t locations; /* encoded Location fields (4) */
@@ -381,18 +381,13 @@ static void put_sample(pprof_t *p, const ls_report_t *r, ls_symbolizer_t *sym, c
     values[VALUE_FDS] = g->count;
     resource = ls_fd_kind_name(g->resource);
     break;
-  case LS_GROUP_THREAD:
-    values[VALUE_THREADS] = g->count;
-    break;
+  case LS_GROUP_THREAD: values[VALUE_THREADS] = g->count; break;
   case LS_GROUP_MAPPING:
     values[VALUE_MAPPINGS] = g->count;
     values[VALUE_MAPPED] = g->bytes;
     break;
-  case LS_GROUP_PROCESS:
-    values[VALUE_PROCESSES] = g->count;
-    break;
-  default:
-    break;
+  case LS_GROUP_PROCESS: values[VALUE_PROCESSES] = g->count; break;
+  default: break;
   }
   if (g->kind >= LS_GROUP_THREAD)
     resource = ls_kind_resource_name(g->kind, (int)g->resource);
@@ -408,7 +403,8 @@ static void put_sample(pprof_t *p, const ls_report_t *r, ls_symbolizer_t *sym, c
     put_label(p, &sample, "reachability", ls_reach_class_name(g->reach), 0);
   for (size_t i = 0; g->kind == LS_GROUP_FD && i < g->nfds; i++) {
     const ls_fd_item_t *it = &r->fd_items[g->first_fd + i];
-    put_label(p, &sample, g->resource == LS_FD_SOCKET ? "peer" : "path", r->text.data + it->path, 0);
+    put_label(p, &sample, g->resource == LS_FD_SOCKET ? "peer" : "path", r->text.data + it->path,
+              0);
     put_label(p, &sample, "fd", NULL, it->fd);
   }
   pb_flush(out, 2, &sample);
@@ -471,7 +467,7 @@ void ls_report_write_pprof(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t 
   clock_gettime(CLOCK_REALTIME, &now);
   pb_uint(out, 9, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec); /* time_nanos */
   put_value_type(&p, out, 11, "space", "bytes");                               /* period_type */
-  pb_uint(out, 12, 1);                                                          /* period */
+  pb_uint(out, 12, 1);                                                         /* period */
   char comment[160];
   ls_buf_t cb;
   ls_buf_fixed(&cb, comment, sizeof comment - 1);

@@ -9,7 +9,8 @@
 #include "report_writer.h"
 #include "suppress.h"
 
-static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr, const ls_frame_info_t *next) {
+static void put_frame(ls_buf_t *b, size_t index, const ls_frame_info_t *fr,
+                      const ls_frame_info_t *next) {
   ls_buf_printf(b, "    #%zu %s", index, fr->function ? fr->function : "??");
   if (fr->file) {
     ls_buf_printf(b, " (%s:%d", fr->file, fr->line);
@@ -92,7 +93,8 @@ static void put_kind_header(ls_buf_t *b, const ls_report_t *r, const ls_group_t 
   const ls_fd_item_t *items = r->fd_items + g->first_fd;
   bool running = g->resource == (ls_fd_kind_t)LS_THREAD_RUNNING;
   if (g->kind == LS_GROUP_THREAD) {
-    ls_buf_printf(b, "%lu %s %s (", (unsigned long)g->count, ls_rw_plural(g->count, "thread", "threads"),
+    ls_buf_printf(b, "%lu %s %s (", (unsigned long)g->count,
+                  ls_rw_plural(g->count, "thread", "threads"),
                   running ? "still running" : "not joined");
     bool named = false;
     for (size_t i = 0; i < g->nfds; i++) {
@@ -164,8 +166,8 @@ static void put_headline(ls_buf_t *b, const ls_report_t *r) {
   }
   if (ls_config.show_reachable) {
     ls_buf_printf(b, "%s: ", ls_reach_class_words(LS_REACH_REACHABLE));
-    put_bytes_blocks(b, r->by_class[LS_REACH_REACHABLE].bytes, r->by_class[LS_REACH_REACHABLE].blocks,
-                     approx(r, NULL));
+    put_bytes_blocks(b, r->by_class[LS_REACH_REACHABLE].bytes,
+                     r->by_class[LS_REACH_REACHABLE].blocks, approx(r, NULL));
     ls_buf_puts(b, "; ");
   }
   ls_buf_printf(b, "%lu %s not released; %zu %s\n", (unsigned long)r->fds,
@@ -187,23 +189,26 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                   "%lu %s)\n",
                   (unsigned long)r->sample_interval, (unsigned long)r->sample_interval,
                   (unsigned long)r->sampled_bytes, ls_rw_plural(r->sampled_bytes, "byte", "bytes"),
-                  (unsigned long)r->sampled_blocks, ls_rw_plural(r->sampled_blocks, "block", "blocks"));
+                  (unsigned long)r->sampled_blocks,
+                  ls_rw_plural(r->sampled_blocks, "block", "blocks"));
   size_t nrules;
   const ls_rule_t *rules = ls_suppress_rules(&nrules);
   for (size_t i = 0; i < nrules; i++)
     if (rules[i].groups)
-      ls_buf_printf(b, "suppressed by %s:%s (%s:%d): %lu %s, %lu bytes\n",
-                    ls_rule_kind_name(rules[i].kind), rules[i].pattern, rules[i].file, rules[i].line,
-                    (unsigned long)rules[i].groups, ls_rw_plural(rules[i].groups, "group", "groups"),
-                    (unsigned long)rules[i].bytes);
+      ls_buf_printf(
+          b, "suppressed by %s:%s (%s:%d): %lu %s, %lu bytes\n", ls_rule_kind_name(rules[i].kind),
+          rules[i].pattern, rules[i].file, rules[i].line, (unsigned long)rules[i].groups,
+          ls_rw_plural(rules[i].groups, "group", "groups"), (unsigned long)rules[i].bytes);
   if (r->baseline)
     ls_buf_printf(b, "baseline: %zu of %zu leak %s known (LEAKSCOPE_BASELINE), %zu new\n",
-                  r->baseline_groups, r->leak_groups, ls_rw_plural(r->leak_groups, "group", "groups"),
+                  r->baseline_groups, r->leak_groups,
+                  ls_rw_plural(r->leak_groups, "group", "groups"),
                   r->leak_groups - r->baseline_groups);
   if (r->reach) {
     put_bytes_blocks(b, r->reachable_bytes, r->reachable_blocks, approx(r, NULL));
-    ls_buf_printf(b, " still reachable%s\n",
-                  ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
+    ls_buf_printf(
+        b, " still reachable%s\n",
+        ls_config.show_reachable ? "" : " (not listed; LEAKSCOPE_SHOW_REACHABLE=1 lists them)");
   }
   if (r->threads || r->threads_running || r->mappings || r->processes || r->processes_running)
     ls_buf_printf(b,
@@ -213,8 +218,9 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
                   (unsigned long)r->mappings, (unsigned long)r->mapping_bytes,
                   (unsigned long)r->processes, (unsigned long)r->processes_running);
   if (r->untracked)
-    ls_buf_printf(b, "(%lu resources could not be tracked: out of memory, depot full or fd "
-                     "beyond the table)\n",
+    ls_buf_printf(b,
+                  "(%lu resources could not be tracked: out of memory, depot full or fd "
+                  "beyond the table)\n",
                   (unsigned long)r->untracked);
   if (r->fds_stale)
     ls_buf_printf(b, "(%lu fd %s left out: closed or replaced where leakscope could not see it)\n",
@@ -250,5 +256,6 @@ void ls_report_write_text(const ls_report_t *r, ls_symbolizer_t *sym, ls_buf_t *
     }
     put_stack(b, sym, g);
   }
-  ls_buf_printf(b, "\n== leakscope: end of report %lu (pid %d) ==\n", (unsigned long)r->seq, r->pid);
+  ls_buf_printf(b, "\n== leakscope: end of report %lu (pid %d) ==\n", (unsigned long)r->seq,
+                r->pid);
 }

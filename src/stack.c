@@ -153,7 +153,8 @@ static uint32_t intern_native(uint32_t max) {
   while (skip < n && is_ours(raw[skip]))
     skip++;
   uint32_t depth = (uint32_t)(n - skip) < max ? (uint32_t)(n - skip) : max;
-  uint32_t id = tag ? ls_depot_intern_missed(raw + skip, depth) : ls_depot_intern(raw + skip, depth);
+  uint32_t id =
+      tag ? ls_depot_intern_missed(raw + skip, depth) : ls_depot_intern(raw + skip, depth);
   if (tag)
     *tag = id;
   return id;

@@ -16,8 +16,7 @@
 #define MAX_RULES 1024
 #define MAX_FILE (1 << 20)
 
-static const char *const kind_names[LS_RULE_KINDS] = {"leak", "fd", "thread", "mapping",
-                                                      "process"};
+static const char *const kind_names[LS_RULE_KINDS] = {"leak", "fd", "thread", "mapping", "process"};
 
 const char *ls_rule_kind_name(ls_rule_kind_t kind) { return kind_names[kind]; }
 
@@ -77,7 +76,8 @@ static void parse(const char *path, const char *text, size_t len) {
     const char *colon = memchr(s, ':', (size_t)(e - s));
     int kind = -1;
     for (int k = 0; colon && k < LS_RULE_KINDS; k++)
-      if ((size_t)(colon - s) == strlen(kind_names[k]) && !memcmp(s, kind_names[k], (size_t)(colon - s)))
+      if ((size_t)(colon - s) == strlen(kind_names[k]) &&
+          !memcmp(s, kind_names[k], (size_t)(colon - s)))
         kind = k;
     /* A NUL would cut the pattern short, down to "" which matches all. */
     if (kind < 0 || colon + 1 == e || memchr(s, '\0', (size_t)(e - s))) {
@@ -92,7 +92,8 @@ static void parse(const char *path, const char *text, size_t len) {
       continue;
     }
     if (nrules == MAX_RULES) {
-      ls_warn("%s:%d: more than %d suppressions; the rest are ignored", path, lineno + 1, MAX_RULES);
+      ls_warn("%s:%d: more than %d suppressions; the rest are ignored", path, lineno + 1,
+              MAX_RULES);
       return;
     }
     ls_rule_t *r = &rules[nrules];
@@ -100,9 +101,12 @@ static void parse(const char *path, const char *text, size_t len) {
     /* "#0:" starts a frame rule; no function, module or file name starts
      * with '#', so no plain rule changes meaning. */
     bool frames = e - pattern > 3 && !memcmp(pattern, "#0:", 3);
-    *r = (ls_rule_t){.fd = kind == LS_RULE_FD, .kind = (ls_rule_kind_t)kind, .frames = frames,
+    *r = (ls_rule_t){.fd = kind == LS_RULE_FD,
+                     .kind = (ls_rule_kind_t)kind,
+                     .frames = frames,
                      .pattern = arena_strndup(pattern, (size_t)(e - pattern)),
-                     .file = path, .line = lineno + 1};
+                     .file = path,
+                     .line = lineno + 1};
     if (r->pattern)
       nrules++;
   }

@@ -42,12 +42,12 @@ typedef enum {
 const char *ls_rule_kind_name(ls_rule_kind_t kind);
 
 typedef struct ls_rule {
-  bool fd;              /* fd: rule (kind == LS_RULE_FD) */
+  bool fd; /* fd: rule (kind == LS_RULE_FD) */
   ls_rule_kind_t kind;
-  bool frames;          /* a frame rule: pattern is "#0:" and one pattern
+  bool frames; /* a frame rule: pattern is "#0:" and one pattern
                            per frame from #0 on, separated by ';' */
   const char *pattern;
-  const char *file;     /* where it was read, for the report */
+  const char *file; /* where it was read, for the report */
   int line;
   uint64_t groups, bytes, count; /* what it suppressed in the current report */
 } ls_rule_t;

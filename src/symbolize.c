@@ -97,11 +97,10 @@ static Elf *elf_from_fd(int fd) {
 
 /* libdw's find_elf for the live process: module files by path (see
  * above); pseudo-modules such as the vDSO are libdw's own business. */
-static int find_elf_kept(Dwfl_Module *mod, void **userdata, const char *modname,
-                         Dwarf_Addr base, char **file_name, Elf **elfp) {
+static int find_elf_kept(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+                         char **file_name, Elf **elfp) {
   if (modname == NULL || modname[0] != '/')
-    return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name,
-                                    elfp);
+    return dwfl_linux_proc_find_elf(mod, userdata, modname, base, file_name, elfp);
   int fd = open_module_file(modname);
   if (fd < 0)
     return -1;
@@ -120,8 +119,7 @@ static bool crc_matches(int fd, uint32_t want) {
   struct stat st;
   if (fstat(fd, &st) != 0 || st.st_size == 0)
     return false;
-  const unsigned char *p =
-      mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  const unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED)
     return false;
   uint32_t table[256];
@@ -168,12 +166,10 @@ static int build_id_file_kept(Dwfl_Module *mod, char **debuginfo_file_name) {
  * So: the build-id tree first, then the .gnu_debuglink file in the places
  * GDB and libdw look (the module's directory, its .debug/ subdirectory and
  * the same directory under /usr/lib/debug), checked by CRC. */
-static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
-                                const char *modname, Dwarf_Addr base,
-                                const char *file_name, const char *debuglink,
+static int find_debuginfo_local(Dwfl_Module *mod, void **userdata, const char *modname,
+                                Dwarf_Addr base, const char *file_name, const char *debuglink,
                                 GElf_Word crc, char **debuginfo_file_name) {
-  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base,
-                                        file_name, debuglink, crc,
+  int fd = dwfl_build_id_find_debuginfo(mod, userdata, modname, base, file_name, debuglink, crc,
                                         debuginfo_file_name);
   if (fd < 0)
     fd = build_id_file_kept(mod, debuginfo_file_name);
@@ -184,8 +180,7 @@ static int find_debuginfo_local(Dwfl_Module *mod, void **userdata,
   const char *slash = strrchr(file_name, '/');
   int dirlen = slash == NULL ? 1 : (int)(slash - file_name);
   const char *dir = slash == NULL ? "." : file_name;
-  static const char *const fmts[] = {"%.*s/%s", "%.*s/.debug/%s",
-                                     "/usr/lib/debug%.*s/%s"};
+  static const char *const fmts[] = {"%.*s/%s", "%.*s/.debug/%s", "/usr/lib/debug%.*s/%s"};
   char path[PATH_MAX];
   for (size_t i = 0; i < LS_ARRAY_LEN(fmts); i++) {
     int len = snprintf(path, sizeof path, fmts[i], dirlen, dir, debuglink);
@@ -216,8 +211,7 @@ static const Dwfl_Callbacks ls_dwfl_callbacks = {
 
 /* --- The symbolizer --- */
 
-typedef char *demangle_fn(const char *mangled, char *buf, size_t *len,
-                          int *status);
+typedef char *demangle_fn(const char *mangled, char *buf, size_t *len, int *status);
 
 /* Results for one (pc, source) pair. source is 0 for the live process, or
  * i + 1 for history entry i: the same pc can mean different code before
@@ -242,22 +236,25 @@ typedef struct ptr_map {
 
 struct ls_symbolizer {
   Dwfl *live;
-  Dwfl_Module *exe_mod;      /* module holding the main program, or NULL */
-  demangle_fn *demangle;     /* __cxa_demangle if a C++ runtime is loaded */
-  cache_slot_t *slots;       /* open addressing, power-of-two size */
+  Dwfl_Module *exe_mod;  /* module holding the main program, or NULL */
+  demangle_fn *demangle; /* __cxa_demangle if a C++ runtime is loaded */
+  cache_slot_t *slots;   /* open addressing, power-of-two size */
   size_t nslots, used;
   /* Demangled names by the address of the mangled one: libdw returns the
    * same pointer (into .debug_str or a string table) for every address in
    * a function. */
   ptr_map_t names;
-  ptr_map_t symtabs;         /* symtab_t by Dwfl_Module, any session */
-  ptr_map_t units;           /* cu_scopes_t by the address of the unit DIE */
-  char **owned;              /* strings we allocated, freed at close */
+  ptr_map_t symtabs; /* symtab_t by Dwfl_Module, any session */
+  ptr_map_t units;   /* cu_scopes_t by the address of the unit DIE */
+  char **owned;      /* strings we allocated, freed at close */
   size_t nowned, capowned;
-  const char *exe_path;      /* owned; see module_path */
+  const char *exe_path;       /* owned; see module_path */
   Dwfl *hist[LS_MODHIST_CAP]; /* by modhist.h entry */
   bool hist_tried[LS_MODHIST_CAP];
-  struct image { void *p; size_t n; } *images; /* ELF files mapped by
+  struct image {
+    void *p;
+    size_t n;
+  } * images; /* ELF files mapped by
                                                   elf_from_fd */
   size_t nimages, capimages;
 };
@@ -316,8 +313,7 @@ static void *ptr_map_get(const ptr_map_t *m, const void *key) {
 /* Stores value for key (not NULL, not yet in m). False if out of memory. */
 static bool ptr_map_put(ptr_map_t *m, const void *key, void *value) {
   if (2 * (m->used + 1) > m->nslots) {
-    ptr_map_t grown = {.nslots = m->nslots ? 2 * m->nslots : 256,
-                       .used = m->used};
+    ptr_map_t grown = {.nslots = m->nslots ? 2 * m->nslots : 256, .used = m->used};
     grown.slots = calloc(grown.nslots, sizeof *grown.slots);
     if (grown.slots == NULL)
       return false;
@@ -383,8 +379,8 @@ static const char *demangled(ls_symbolizer_t *sym, const char *name) {
 #endif
 
 typedef struct sym_entry {
-  GElf_Addr value;  /* address in the session (load bias applied) */
-  GElf_Addr reach;  /* highest end of this entry and all before it */
+  GElf_Addr value; /* address in the session (load bias applied) */
+  GElf_Addr reach; /* highest end of this entry and all before it */
   GElf_Xword size;
   const char *name; /* libdw's: lives as long as the session */
   int index;        /* position in libdw's table, the search order */
@@ -405,14 +401,10 @@ typedef struct symtab {
 
 static int bind_rank(unsigned char info) {
   switch (GELF_ST_BIND(info)) {
-  case STB_GLOBAL:
-    return 3;
-  case STB_WEAK:
-    return 2;
-  case STB_LOCAL:
-    return 1;
-  default:
-    return 0;
+  case STB_GLOBAL: return 3;
+  case STB_WEAK: return 2;
+  case STB_LOCAL: return 1;
+  default: return 0;
   }
 }
 
@@ -435,11 +427,10 @@ static bool sym_pass_fill(Dwfl_Module *mod, sym_pass_t *p, int from, int to) {
     GElf_Addr value;
     GElf_Word shndx;
     Elf *elf;
-    const char *name =
-        dwfl_module_getsym_info(mod, i, &s, &value, &shndx, &elf, NULL);
+    const char *name = dwfl_module_getsym_info(mod, i, &s, &value, &shndx, &elf, NULL);
     int type = GELF_ST_TYPE(s.st_info);
-    if (name == NULL || name[0] == '\0' || s.st_shndx == SHN_UNDEF ||
-        type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+    if (name == NULL || name[0] == '\0' || s.st_shndx == SHN_UNDEF || type == STT_SECTION ||
+        type == STT_FILE || type == STT_TLS)
       continue;
     p->e[p->n++] = (sym_entry_t){.value = value,
                                  .size = s.st_size,
@@ -482,10 +473,9 @@ static symtab_t *symtab_of(ls_symbolizer_t *sym, Dwfl_Module *mod) {
   int first_global = n >= 0 ? dwfl_module_getsymtab_first_global(mod) : -1;
   if (first_global >= 0) {
     t->usable = true;
-    bool ok = first_global == 0
-                  ? sym_pass_fill(mod, &t->pass[0], 1, n)
-                  : sym_pass_fill(mod, &t->pass[0], first_global, n) &&
-                        sym_pass_fill(mod, &t->pass[1], 1, first_global);
+    bool ok = first_global == 0 ? sym_pass_fill(mod, &t->pass[0], 1, n)
+                                : sym_pass_fill(mod, &t->pass[0], first_global, n) &&
+                                      sym_pass_fill(mod, &t->pass[1], 1, first_global);
     if (!ok) {
       symtab_free(t);
       return NULL;
@@ -519,8 +509,8 @@ static int cmp_entry_index(const void *a, const void *b) {
 
 /* Pass p's choice among its sized symbols containing addr, or NULL;
  * `top` is last_at_or_below(p, addr). *oom is set if memory ran out. */
-static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top,
-                                       GElf_Addr addr, bool *oom) {
+static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top, GElf_Addr addr,
+                                       bool *oom) {
   const sym_entry_t *local[16], **cand = local;
   size_t n = 0, cap = LS_ARRAY_LEN(local);
   /* Walking down from top, `reach` tells when nothing lower can contain
@@ -550,8 +540,7 @@ static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top,
   for (size_t i = 1; i < n; i++) {
     const sym_entry_t *e = cand[i];
     if (best->value < e->value || best->bind < e->bind ||
-        (best->value == e->value && best->size > e->size &&
-         best->bind <= e->bind))
+        (best->value == e->value && best->size > e->size && best->bind <= e->bind))
       best = e;
   }
   if (cand != local)
@@ -562,29 +551,25 @@ static const sym_entry_t *sized_choice(const sym_pass_t *p, ptrdiff_t top,
 /* True if addr is in the same section as entry e, as libdw decides it
  * for a sizeless symbol: equal for absolute and special symbols, else
  * the same section of the main file (none for both counts as the same). */
-static bool same_section(Dwfl_Module *mod, const sym_entry_t *e,
-                         GElf_Addr addr) {
+static bool same_section(Dwfl_Module *mod, const sym_entry_t *e, GElf_Addr addr) {
   if (e->shndx >= SHN_LORESERVE)
     return e->value == addr;
   Dwarf_Addr a = addr, v = e->value, bias;
-  return dwfl_module_address_section(mod, &a, &bias) ==
-         dwfl_module_address_section(mod, &v, &bias);
+  return dwfl_module_address_section(mod, &a, &bias) == dwfl_module_address_section(mod, &v, &bias);
 }
 
 /* The last sizeless entry of p, in search order, at `value` and in addr's
  * section, or NULL. */
-static const sym_entry_t *sizeless_at(Dwfl_Module *mod, const sym_pass_t *p,
-                                      GElf_Addr value, GElf_Addr addr) {
-  for (ptrdiff_t i = last_at_or_below(p, value);
-       i >= 0 && p->e[i].value == value; i--)
+static const sym_entry_t *sizeless_at(Dwfl_Module *mod, const sym_pass_t *p, GElf_Addr value,
+                                      GElf_Addr addr) {
+  for (ptrdiff_t i = last_at_or_below(p, value); i >= 0 && p->e[i].value == value; i--)
     if (p->e[i].size == 0 && same_section(mod, &p->e[i], addr))
       return &p->e[i];
   return NULL;
 }
 
 /* What dwfl_module_addrname(mod, addr) returns. */
-static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod,
-                               GElf_Addr addr) {
+static const char *symtab_name(ls_symbolizer_t *sym, Dwfl_Module *mod, GElf_Addr addr) {
   symtab_t *t = LS_SYMTAB_INDEX ? symtab_of(sym, mod) : NULL;
   if (t != NULL) {
     if (!t->usable)
@@ -697,10 +682,8 @@ static bool may_own_scopes(int tag) {
   case DW_TAG_subprogram:
   case DW_TAG_namespace:
   case DW_TAG_class_type:
-  case DW_TAG_structure_type:
-    return true;
-  default:
-    return false;
+  case DW_TAG_structure_type: return true;
+  default: return false;
   }
 }
 
@@ -717,8 +700,8 @@ static bool index_children(cu_scopes_t *u, Dwarf_Die *parent, uint32_t node) {
     if (tag == DW_TAG_imported_unit)
       return false;
     if (tag == DW_TAG_subprogram) {
-      if (!grow((void **)&u->subprograms, &u->capsubprograms,
-                u->nsubprograms, sizeof *u->subprograms))
+      if (!grow((void **)&u->subprograms, &u->capsubprograms, u->nsubprograms,
+                sizeof *u->subprograms))
         return false;
       u->subprograms[u->nsubprograms++] = child.addr;
     }
@@ -732,25 +715,20 @@ static bool index_children(cu_scopes_t *u, Dwarf_Die *parent, uint32_t node) {
       while ((off = dwarf_ranges(&child, off, &base, &lo, &hi)) > 0) {
         if (lo >= hi)
           continue; /* holds no pc */
-        if (!grow((void **)&u->spans, &u->capspans, u->nspans,
-                  sizeof *u->spans))
+        if (!grow((void **)&u->spans, &u->capspans, u->nspans, sizeof *u->spans))
           return false;
         self = (uint32_t)u->nnodes;
-        u->spans[u->nspans++] = (scope_span_t){
-            .lo = lo, .hi = hi, .parent = node, .node = self};
+        u->spans[u->nspans++] = (scope_span_t){.lo = lo, .hi = hi, .parent = node, .node = self};
       }
       if (off < 0)
         return false;
       if (self != UINT32_MAX) {
-        if (!grow((void **)&u->nodes, &u->capnodes, u->nnodes,
-                  sizeof *u->nodes))
+        if (!grow((void **)&u->nodes, &u->capnodes, u->nnodes, sizeof *u->nodes))
           return false;
-        u->nodes[u->nnodes++] =
-            (scope_node_t){.die = child, .tag = tag, .parent = node};
+        u->nodes[u->nnodes++] = (scope_node_t){.die = child, .tag = tag, .parent = node};
       }
     }
-    if (may_own_scopes(tag) && dwarf_haschildren(&child) &&
-        !index_children(u, &child, self))
+    if (may_own_scopes(tag) && dwarf_haschildren(&child) && !index_children(u, &child, self))
       return false;
   } while ((r = dwarf_siblingof(&child, &child)) == 0);
   return r > 0;
@@ -766,8 +744,8 @@ static int cmp_span(const void *a, const void *b) {
 }
 
 static int cmp_ptr(const void *a, const void *b) {
-  uintptr_t x = (uintptr_t)*(const void *const *)a;
-  uintptr_t y = (uintptr_t)*(const void *const *)b;
+  uintptr_t x = (uintptr_t) * (const void *const *)a;
+  uintptr_t y = (uintptr_t) * (const void *const *)b;
   return (x > y) - (x < y);
 }
 
@@ -782,8 +760,7 @@ static cu_scopes_t *cu_scopes_of(ls_symbolizer_t *sym, Dwarf_Die *cu) {
   u->nodes = malloc(sizeof *u->nodes);
   if (u->nodes != NULL) {
     u->capnodes = 1;
-    u->nodes[u->nnodes++] = (scope_node_t){
-        .die = *cu, .tag = dwarf_tag(cu), .parent = UINT32_MAX};
+    u->nodes[u->nnodes++] = (scope_node_t){.die = *cu, .tag = dwarf_tag(cu), .parent = UINT32_MAX};
     u->exact = index_children(u, cu, 0);
   }
   if (u->exact) {
@@ -836,8 +813,7 @@ static uint32_t child_at(const cu_scopes_t *u, uint32_t n, Dwarf_Addr pc) {
 
 static bool has_subprogram(const cu_scopes_t *u, const void *addr) {
   return u->nsubprograms > 0 &&
-         bsearch(&addr, u->subprograms, u->nsubprograms,
-                 sizeof *u->subprograms, cmp_ptr) != NULL;
+         bsearch(&addr, u->subprograms, u->nsubprograms, sizeof *u->subprograms, cmp_ptr) != NULL;
 }
 
 /* Physical scope chain of pc in an exact unit, innermost first, as
@@ -859,9 +835,8 @@ static int indexed_scopes(cu_scopes_t *u, Dwarf_Addr pc, Dwarf_Die **chain) {
     /* The innermost inlined instance: its origin must be in the unit. */
     Dwarf_Attribute attr;
     Dwarf_Die origin;
-    if (dwarf_formref_die(
-            dwarf_attr(&u->nodes[n].die, DW_AT_abstract_origin, &attr),
-            &origin) == NULL)
+    if (dwarf_formref_die(dwarf_attr(&u->nodes[n].die, DW_AT_abstract_origin, &attr), &origin) ==
+        NULL)
       return 0;
     if (!has_subprogram(u, origin.addr))
       return dwarf_tag(&origin) == DW_TAG_subprogram ? 0 : -1;
@@ -962,8 +937,7 @@ void ls_sym_close(ls_symbolizer_t *sym) {
  * absolute for every file mapping; the main program is resolved through
  * /proc/self/exe in case a loader ever reports it otherwise. Pseudo-modules
  * keep libdw's name (e.g. "[vdso: PID]"). */
-static const char *module_path(ls_symbolizer_t *sym, Dwfl_Module *mod,
-                               const char *name) {
+static const char *module_path(ls_symbolizer_t *sym, Dwfl_Module *mod, const char *name) {
   if (name != NULL && name[0] == '/')
     return name;
   if (mod != sym->exe_mod)
@@ -979,11 +953,9 @@ static const char *die_function(ls_symbolizer_t *sym, Dwarf_Die *die) {
   Dwarf_Attribute attr;
   /* _integrate follows DW_AT_abstract_origin and DW_AT_specification, so
    * inlined instances and out-of-line clones find the declaration's name. */
-  const char *linkage =
-      dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
+  const char *linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_linkage_name, &attr));
   if (linkage == NULL)
-    linkage = dwarf_formstring(
-        dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
+    linkage = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_MIPS_linkage_name, &attr));
   /* The linkage name carries the namespace, class and parameters that
    * DW_AT_name lacks; C functions have none. */
   return linkage != NULL ? demangled(sym, linkage) : dwarf_diename(die);
@@ -998,8 +970,7 @@ static void call_site(Dwarf_Die *inlined, ls_frame_info_t *f) {
   if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_line, &attr), &val) == 0)
     f->line = (int)val;
   if (dwarf_formudata(dwarf_attr(inlined, DW_AT_call_file, &attr), &val) == 0 &&
-      dwarf_diecu(inlined, &cu, NULL, NULL) != NULL &&
-      dwarf_getsrcfiles(&cu, &files, NULL) == 0)
+      dwarf_diecu(inlined, &cu, NULL, NULL) != NULL && dwarf_getsrcfiles(&cu, &files, NULL) == 0)
     f->file = dwarf_filesrc(files, val, NULL, NULL);
 }
 
@@ -1008,8 +979,7 @@ static void call_site(Dwarf_Die *inlined, ls_frame_info_t *f) {
  * dwarf_getscopes continues past an inlined instance into its abstract
  * definition). Returns a malloc'd array (NULL if there are none) and
  * sets *n. */
-static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod,
-                                  Dwarf_Addr addr, int *n) {
+static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod, Dwarf_Addr addr, int *n) {
   *n = 0;
   Dwarf_Addr bias;
   Dwarf_Die *cu = dwfl_module_addrdie(mod, addr, &bias);
@@ -1019,8 +989,7 @@ static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod,
    * in the split unit (a .dwo or .dwp file next to it). */
   Dwarf_Die split;
   uint8_t unit_type;
-  if (dwarf_cu_info(cu->cu, NULL, &unit_type, NULL, &split, NULL, NULL,
-                    NULL) == 0 &&
+  if (dwarf_cu_info(cu->cu, NULL, &unit_type, NULL, &split, NULL, NULL, NULL) == 0 &&
       unit_type == DW_UT_skeleton && dwarf_tag(&split) == DW_TAG_compile_unit)
     cu = &split;
   Dwarf_Die *chain = NULL;
@@ -1039,8 +1008,7 @@ static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod,
   }
   for (int i = 0; i < nchain; i++) {
     int tag = dwarf_tag(&chain[i]);
-    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram &&
-        tag != DW_TAG_entry_point)
+    if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram && tag != DW_TAG_entry_point)
       continue; /* lexical blocks between them */
     chain[(*n)++] = chain[i];
     /* A nested subprogram (a GNU C nested function) is its own frame. */
@@ -1055,8 +1023,7 @@ static Dwarf_Die *function_scopes(ls_symbolizer_t *sym, Dwfl_Module *mod,
 }
 
 /* Frames for addr (= pc - 1) in mod; *n is set to their number (>= 1). */
-static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
-                                          Dwfl_Module *mod, Dwarf_Addr addr,
+static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym, Dwfl_Module *mod, Dwarf_Addr addr,
                                           int *n) {
   int nfn;
   Dwarf_Die *fn = function_scopes(sym, mod, addr, &nfn);
@@ -1068,8 +1035,7 @@ static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
   }
   Dwarf_Addr bias, start;
   bool have_elf = dwfl_module_getelf(mod, &bias) != NULL;
-  const char *name =
-      dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
+  const char *name = dwfl_module_info(mod, NULL, &start, NULL, NULL, NULL, NULL, NULL);
   const char *path = module_path(sym, mod, name);
   for (int i = 0; i < *n; i++) {
     frames[i].module = path;
@@ -1080,8 +1046,7 @@ static ls_frame_info_t *resolve_in_module(ls_symbolizer_t *sym,
   }
   Dwfl_Line *line = dwfl_module_getsrc(mod, addr);
   if (line != NULL)
-    frames[0].file =
-        dwfl_lineinfo(line, NULL, &frames[0].line, NULL, NULL, NULL);
+    frames[0].file = dwfl_lineinfo(line, NULL, &frames[0].line, NULL, NULL, NULL);
   for (int i = 0; i < nfn; i++) {
     frames[i].function = die_function(sym, &fn[i]);
     if (i > 0)
@@ -1117,14 +1082,12 @@ static Dwfl *history_dwfl(ls_symbolizer_t *sym, size_t i) {
 /* True if the live session maps the module of entry e at the same place:
  * its dlclose only dropped a reference, and the live module is just as
  * good and already open. */
-static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
-                     const ls_modhist_entry_t *e) {
+static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr, const ls_modhist_entry_t *e) {
   Dwfl_Module *mod = dwfl_addrmodule(sym->live, addr);
   Dwarf_Addr bias;
   if (mod == NULL || dwfl_module_getelf(mod, &bias) == NULL || bias != e->bias)
     return false;
-  const char *name =
-      dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+  const char *name = dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
   return name != NULL && strcmp(name, e->path) == 0;
 }
 
@@ -1132,23 +1095,20 @@ static bool live_has(ls_symbolizer_t *sym, Dwarf_Addr addr,
  * the first history entry, in dlclose order, that was unloaded after the
  * capture and covered addr (returned as index + 1), else the live process
  * (0). Earlier unloads win because the range was theirs first. */
-static uint32_t history_source(ls_symbolizer_t *sym, Dwarf_Addr addr,
-                               uint32_t stack_id) {
+static uint32_t history_source(ls_symbolizer_t *sym, Dwarf_Addr addr, uint32_t stack_id) {
   size_t n = ls_modhist_count();
   for (size_t i = 0; i < n; i++) {
     /* An entry still being written (NULL) belongs to a module still
      * mapped. */
     const ls_modhist_entry_t *e = ls_modhist_entry(i);
-    if (e == NULL || addr < e->start || addr >= e->end ||
-        stack_id >= ls_modhist_mark(e))
+    if (e == NULL || addr < e->start || addr >= e->end || stack_id >= ls_modhist_mark(e))
       continue;
     return live_has(sym, addr, e) ? 0 : (uint32_t)i + 1;
   }
   return 0;
 }
 
-static ls_frame_info_t *resolve(ls_symbolizer_t *sym, uintptr_t pc,
-                                uint32_t source, int *n) {
+static ls_frame_info_t *resolve(ls_symbolizer_t *sym, uintptr_t pc, uint32_t source, int *n) {
   Dwarf_Addr addr = pc - 1;
   Dwfl *dwfl = source == 0 ? sym->live : history_dwfl(sym, source - 1);
   Dwfl_Module *mod = dwfl != NULL ? dwfl_addrmodule(dwfl, addr) : NULL;
@@ -1177,8 +1137,7 @@ static size_t slot_hash(uintptr_t pc, uint32_t source, size_t mask) {
 
 /* The slot for (pc, source), or the empty slot where it belongs. NULL only
  * if the table cannot grow. */
-static cache_slot_t *cache_slot(ls_symbolizer_t *sym, uintptr_t pc,
-                                uint32_t source) {
+static cache_slot_t *cache_slot(ls_symbolizer_t *sym, uintptr_t pc, uint32_t source) {
   if (2 * (sym->used + 1) > sym->nslots) {
     size_t nslots = sym->nslots ? 2 * sym->nslots : 1024;
     cache_slot_t *slots = calloc(nslots, sizeof *slots);
@@ -1199,14 +1158,13 @@ static cache_slot_t *cache_slot(ls_symbolizer_t *sym, uintptr_t pc,
   }
   size_t mask = sym->nslots - 1;
   size_t j = slot_hash(pc, source, mask);
-  while (sym->slots[j].pc != 0 &&
-         (sym->slots[j].pc != pc || sym->slots[j].source != source))
+  while (sym->slots[j].pc != 0 && (sym->slots[j].pc != pc || sym->slots[j].source != source))
     j = (j + 1) & mask;
   return &sym->slots[j];
 }
 
-int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
-                  ls_frame_info_t *out, int max) {
+int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id, ls_frame_info_t *out,
+                  int max) {
   if (max < 1)
     return 0;
   static const ls_frame_info_t unknown;
@@ -1223,8 +1181,7 @@ int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
     ls_frame_info_t *frames = resolve(sym, pc, source, &n);
     if (frames == NULL)
       return 1;
-    *slot = (cache_slot_t){.pc = pc, .source = source, .n = n,
-                           .frames = frames};
+    *slot = (cache_slot_t){.pc = pc, .source = source, .n = n, .frames = frames};
     sym->used++;
   }
   int n = slot->n < max ? slot->n : max;

@@ -57,8 +57,8 @@ ls_symbolizer_t *ls_sym_open(void);
  * lookup after that is a bisection. Opening a module's DWARF decompresses all its debug
  * sections if they are compressed (libc's separate debug file on Debian:
  * about 50 ms), once per symbolizer. */
-int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id,
-                  ls_frame_info_t *out, int max);
+int ls_sym_lookup(ls_symbolizer_t *sym, uintptr_t pc, uint32_t stack_id, ls_frame_info_t *out,
+                  int max);
 
 /* Frees the symbolizer, its files and every string it returned. NULL is a
  * no-op. */

@@ -274,7 +274,8 @@ static LS_ALWAYS_INLINE int tab_remove(tab_t *t, uintptr_t addr, uint64_t h, ls_
     if (k & KEY_MOVED)
       return RM_MOVED;
     if (old) /* stable: a live payload is never rewritten */
-      *old = (ls_block_t){.addr = addr, .size = ls_atomic_load_relaxed(&s->size),
+      *old = (ls_block_t){.addr = addr,
+                          .size = ls_atomic_load_relaxed(&s->size),
                           .stack = ls_atomic_load_relaxed(&s->stack),
                           .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
                           .thread = (uint16_t)(k >> KEY_TID_SHIFT)};
@@ -303,11 +304,13 @@ static void migrate_slot(shard_t *sh, tab_t *old, tab_t *new, size_t i, uint64_t
   for (;;) {
     uint64_t k = ls_atomic_load_acquire(&s->key);
     /* the migrator is the only one sealing: nothing here is final yet */
-    LS_DEBUG_ASSERT(key_valid(k) && k != KEY_FROZEN && k != KEY_FROZEN_TOMB && !(k > KEY_LAST_STATE && (k & KEY_MOVED)));
+    LS_DEBUG_ASSERT(key_valid(k) && k != KEY_FROZEN && k != KEY_FROZEN_TOMB &&
+                    !(k > KEY_LAST_STATE && (k & KEY_MOVED)));
     if (k == KEY_EMPTY || k == KEY_TOMB) {
       /* A sealed tombstone must not end the probe chains that ran through
        * it: a remover looking for a key further on keeps going. */
-      if (ls_atomic_cas_acq_rel(&s->key, &k, (uint64_t)(k == KEY_EMPTY ? KEY_FROZEN : KEY_FROZEN_TOMB)))
+      if (ls_atomic_cas_acq_rel(&s->key, &k,
+                                (uint64_t)(k == KEY_EMPTY ? KEY_FROZEN : KEY_FROZEN_TOMB)))
         return;
       continue;
     }
@@ -612,7 +615,8 @@ void ls_table_foreach(ls_table_visit_fn fn, void *ctx) {
       uint64_t k = ls_atomic_load_acquire(&sl->key);
       if (k <= KEY_LAST_STATE || (k & (KEY_BUSY | KEY_MOVED)))
         continue;
-      ls_block_t b = {.addr = k & KEY_ADDR_MASK, .stack = ls_atomic_load_relaxed(&sl->stack),
+      ls_block_t b = {.addr = k & KEY_ADDR_MASK,
+                      .stack = ls_atomic_load_relaxed(&sl->stack),
                       .size = ls_atomic_load_relaxed(&sl->size),
                       .stamp = ls_atomic_load_relaxed(&t->stamps[i]),
                       .thread = (uint16_t)(k >> KEY_TID_SHIFT)};

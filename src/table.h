@@ -15,9 +15,9 @@
 
 typedef struct ls_block {
   uintptr_t addr;
-  uint32_t size;  /* requested size, saturated at UINT32_MAX */
-  uint32_t stack; /* depot id */
-  uint32_t stamp; /* creation time, ls_now_ms() */
+  uint32_t size;   /* requested size, saturated at UINT32_MAX */
+  uint32_t stack;  /* depot id */
+  uint32_t stamp;  /* creation time, ls_now_ms() */
   uint16_t thread; /* ls_thread_t.id of the allocating thread */
 } ls_block_t;
 

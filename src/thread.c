@@ -133,9 +133,7 @@ void ls_thread_after_fork_child(void) {
  * nothing there. */
 static _Atomic uint64_t own_threads[4];
 
-static uint64_t own_key(int tid) {
-  return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)tid;
-}
+static uint64_t own_key(int tid) { return (uint64_t)(uint32_t)getpid() << 32 | (uint32_t)tid; }
 
 void ls_thread_mark_ours(void) {
   uint64_t key = own_key((int)syscall(SYS_gettid));

@@ -19,15 +19,15 @@
 #include "guard.h"
 
 typedef struct ls_thread {
-  _Atomic uint32_t active;   /* table operations in progress (nested by
+  _Atomic uint32_t active; /* table operations in progress (nested by
                                 signal handlers) */
-  _Atomic uint32_t idle;     /* times active went back to 0: a quiescer
+  _Atomic uint32_t idle;   /* times active went back to 0: a quiescer
                                 waits for a change, not for the moment the
                                 thread happens to be outside */
-  _Atomic uint32_t in_use;   /* 0: free for a new thread to claim */
-  uint16_t id;               /* 1..65535; 0 if the registry ran out */
-  struct ls_thread *next;    /* registry list, append-only */
-  char *side_stack;          /* bottom of the record's side stack
+  _Atomic uint32_t in_use; /* 0: free for a new thread to claim */
+  uint16_t id;             /* 1..65535; 0 if the registry ran out */
+  struct ls_thread *next;  /* registry list, append-only */
+  char *side_stack;        /* bottom of the record's side stack
                                 (side_stack.c), NULL until first used; only
                                 the thread holding the record uses it */
 } __attribute__((aligned(LS_CACHE_LINE))) ls_thread_t;

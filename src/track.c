@@ -128,7 +128,9 @@ static void record_alloc(void *arg) {
   if (origin_now(&o)) {
     ls_block_t b = {.addr = (uintptr_t)a->p,
                     .size = a->size > UINT32_MAX ? UINT32_MAX : (uint32_t)a->size,
-                    .stack = o.stack, .stamp = o.stamp, .thread = o.thread};
+                    .stack = o.stack,
+                    .stamp = o.stamp,
+                    .thread = o.thread};
     if (!b.stack || !insert(&b))
       count_untracked();
   }
@@ -166,8 +168,12 @@ static void record_fd_here(void *arg) {
   LS_KEEP_ERRNO();
   origin_t o;
   if (origin_now(&o)) {
-    ls_fd_entry_t e = {.kind = a->kind, .stack = o.stack, .stamp = o.stamp, .thread = o.thread,
-                       .flags = a->flags, .obj = a->obj};
+    ls_fd_entry_t e = {.kind = a->kind,
+                       .stack = o.stack,
+                       .stamp = o.stamp,
+                       .thread = o.thread,
+                       .flags = a->flags,
+                       .obj = a->obj};
     if (!ls_fdtable_set(a->fd, &e))
       count_untracked();
   }

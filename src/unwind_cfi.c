@@ -64,9 +64,8 @@ static inline uint64_t key_of(uintptr_t pc, uint32_t ep) {
 static uint64_t pack(const ls_cfi_rule_t *r, uintptr_t pc, uint32_t ep) {
   if (pc >= PC_LIMIT || pc >> SET_BITS == 0)
     return 0;
-  if (r->kind == LS_CFI_FRAME &&
-      (r->cfa_off == 0 || r->cfa_off % 8 || r->cfa_off / 8 > 0x7fff || r->rbp_slot % 8 ||
-       r->rbp_slot / 8 > 0x7f))
+  if (r->kind == LS_CFI_FRAME && (r->cfa_off == 0 || r->cfa_off % 8 || r->cfa_off / 8 > 0x7fff ||
+                                  r->rbp_slot % 8 || r->rbp_slot / 8 > 0x7f))
     return 0;
   uint64_t w = r->kind | (uint64_t)r->cfa_rbp << 2;
   if (r->kind == LS_CFI_FRAME)
@@ -179,7 +178,9 @@ static pthread_once_t memo_once = PTHREAD_ONCE_INIT;
 static bool memo_key_ok;
 
 static void memo_release(void *p);
-static void memo_key_create(void) { memo_key_ok = pthread_key_create(&memo_key, memo_release) == 0; }
+static void memo_key_create(void) {
+  memo_key_ok = pthread_key_create(&memo_key, memo_release) == 0;
+}
 
 static memo_t *memo_get(void) {
   pthread_once(&memo_once, memo_key_create);
@@ -304,8 +305,7 @@ static void memo_finish(memo_t *m, memo_way_t *w, uint32_t k, uint32_t n, bool n
 
 /* Copies t frames of ref from rc on (and the state after them) to w from
  * frame i on: a splice. */
-static void memo_splice(memo_way_t *w, uint32_t i, const memo_way_t *ref, uint32_t rc,
-                        uint32_t t) {
+static void memo_splice(memo_way_t *w, uint32_t i, const memo_way_t *ref, uint32_t rc, uint32_t t) {
   memcpy(&w->sp[i], &ref->sp[rc], (t + 1) * sizeof w->sp[0]);
   memcpy(&w->fp[i], &ref->fp[rc], (t + 1) * sizeof w->fp[0]);
   memcpy(&w->ra[i], &ref->ra[rc], t * sizeof w->ra[0]);
@@ -313,8 +313,8 @@ static void memo_splice(memo_way_t *w, uint32_t i, const memo_way_t *ref, uint32
 }
 
 /* ep: the full epoch (memo ways); the cache keeps its low bits. */
-static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, uintptr_t sp, uintptr_t fp,
-                     _Atomic uint64_t *c, uint32_t ep, memo_t *m) {
+static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, uintptr_t sp,
+                                uintptr_t fp, _Atomic uint64_t *c, uint32_t ep, memo_t *m) {
   const uintptr_t hi = stk.hi;
   memo_way_t *rec = NULL, *ref = NULL;
   uint32_t rc = 1, ref_ok_from = 1; /* ref: next frame to compare; frames below ok_from differ */
@@ -359,7 +359,7 @@ static LS_NO_ASAN uint32_t walk(uintptr_t *frames, uint32_t max, uintptr_t at, u
           if (rec && k <= MEMO_DEPTH) {
             memo_splice(rec, i, ref, rc, k - i);
             uint64_t need = (ref->needfp >> rc) << i; /* rc >= 1, i <= MEMO_DEPTH */
-            if (!natural) /* nothing above the cut uses fp */
+            if (!natural)                             /* nothing above the cut uses fp */
               need &= ((uint64_t)1 << k) - 1;
             memo_finish(m, rec, k, n, natural, i, cfa_rbp, need, max, ep);
           }
@@ -422,8 +422,7 @@ static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, u
     uint32_t i = s * MEMO_ASSOC + (m->hint[s] + t) % MEMO_ASSOC;
     memo_way_t *w = &m->way[i];
     if (w->k && w->sp[0] == sp && w->pc0 == pc && fp_matches(w, 0, fp) && w->epoch == ep &&
-        w->max == max &&
-        memo_verify(w, 0)) {
+        w->max == max && memo_verify(w, 0)) {
       if (!w->tag)
         copy_frames(frames, w->ra, w->n);
       m->mru = i;
@@ -435,8 +434,8 @@ static inline uint32_t memo_lookup(memo_t *m, uintptr_t *frames, uint32_t max, u
   return 0;
 }
 
-LS_NOINLINE LS_NO_ASAN uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max, const uintptr_t *from,
-                                      uint32_t **tag) {
+LS_NOINLINE LS_NO_ASAN uint32_t ls_cfi_backtrace(uintptr_t *frames, uint32_t max,
+                                                 const uintptr_t *from, uint32_t **tag) {
   uintptr_t pc, sp, fp;
   /* pc is the instruction after the lea, which is where sp and fp are
    * read: the row for pc describes exactly this sp. */

@@ -66,15 +66,13 @@ static void test_overwrite_leaks(void **state) {
   kvconfig_free(c);
 }
 
-#define LEAK_CHECKED(test) \
+#define LEAK_CHECKED(test)                                                                         \
   cmocka_unit_test_setup_teardown(test, leakscope_cmocka_setup, leakscope_cmocka_teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      LEAK_CHECKED(test_parse_trims),
-      LEAK_CHECKED(test_parse_empty_value),
-      LEAK_CHECKED(test_parse_rejects),
-      LEAK_CHECKED(test_parse_many),
+      LEAK_CHECKED(test_parse_trims),     LEAK_CHECKED(test_parse_empty_value),
+      LEAK_CHECKED(test_parse_rejects),   LEAK_CHECKED(test_parse_many),
       LEAK_CHECKED(test_overwrite_leaks),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

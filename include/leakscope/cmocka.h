@@ -73,9 +73,8 @@ __attribute__((unused)) static int leakscope_cmocka_collects_(void) {
  * would end the CDATA section cmocka writes messages into: it becomes
  * "]] >". With cmocka's default output, or when the report cannot be read
  * back, it goes straight to stderr. */
-__attribute__((noinline, unused)) static void leakscope_cmocka_report_(leakscope_checkpoint_t cp,
-                                                                      leakscope_scope_t scope,
-                                                                      unsigned kinds) {
+__attribute__((noinline, unused)) static void
+leakscope_cmocka_report_(leakscope_checkpoint_t cp, leakscope_scope_t scope, unsigned kinds) {
   char *text = NULL;
   long len = -1;
   if (leakscope_cmocka_collects_()) {
@@ -123,18 +122,20 @@ __attribute__((noinline, unused)) static void leakscope_cmocka_check(leakscope_c
   if (!leaked)
     return;
   if (k.threads || k.threads_running || k.mappings || k.processes || k.processes_running)
-    leakscope_cmocka_error_("leakscope: %llu threads not joined, %llu running; %llu mappings (%llu bytes); "
-                "%llu zombie and %llu running child processes since the checkpoint\n",
-                (unsigned long long)k.threads, (unsigned long long)k.threads_running,
-                (unsigned long long)k.mappings, (unsigned long long)k.mapping_bytes,
-                (unsigned long long)k.processes, (unsigned long long)k.processes_running);
+    leakscope_cmocka_error_(
+        "leakscope: %llu threads not joined, %llu running; %llu mappings (%llu bytes); "
+        "%llu zombie and %llu running child processes since the checkpoint\n",
+        (unsigned long long)k.threads, (unsigned long long)k.threads_running,
+        (unsigned long long)k.mappings, (unsigned long long)k.mapping_bytes,
+        (unsigned long long)k.processes, (unsigned long long)k.processes_running);
   unsigned long long bytes = c.bytes, blocks = c.blocks, fds = c.fds;
   if (kinds == LEAKSCOPE_ALL)
-    leakscope_cmocka_error_("leakscope: %llu bytes in %llu blocks and %llu fds leaked since the checkpoint\n",
-                bytes, blocks, fds);
+    leakscope_cmocka_error_(
+        "leakscope: %llu bytes in %llu blocks and %llu fds leaked since the checkpoint\n", bytes,
+        blocks, fds);
   else if (kinds & LEAKSCOPE_MEMORY)
-    leakscope_cmocka_error_("leakscope: %llu bytes in %llu blocks leaked since the checkpoint\n", bytes,
-                blocks);
+    leakscope_cmocka_error_("leakscope: %llu bytes in %llu blocks leaked since the checkpoint\n",
+                            bytes, blocks);
   else
     leakscope_cmocka_error_("leakscope: %llu fds leaked since the checkpoint\n", fds);
   leakscope_cmocka_report_(cp, scope, kinds);
@@ -173,7 +174,8 @@ static inline int leakscope_cmocka_teardown(void **state) {
       !k.processes_running)
     return 0;
   leakscope_cmocka_error_("leakscope: test leaked %llu bytes in %llu blocks and %llu fds\n",
-              (unsigned long long)c.bytes, (unsigned long long)c.blocks, (unsigned long long)c.fds);
+                          (unsigned long long)c.bytes, (unsigned long long)c.blocks,
+                          (unsigned long long)c.fds);
   leakscope_cmocka_report_(leakscope_cmocka_cp_, LEAKSCOPE_SCOPE_THREAD, LEAKSCOPE_ALL);
   return -1;
 }

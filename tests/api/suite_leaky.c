@@ -9,6 +9,8 @@
  *
  * Usage: suite_leaky [TEST]   without an argument every test runs.
  */
+/* Not reformatted: each statement stays on its LEAK-marked line. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

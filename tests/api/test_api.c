@@ -93,8 +93,8 @@ static json_value_t *parse_report(const char *text) {
   if (!v)
     fail_msg("report is not one JSON document (%s):\n%s", err, text);
   ts_archive_report(text, len);
-  ts_run_t as_run = {.path = "(in-process report)", .report_text = (char *)text,
-                     .report_len = strlen(text)};
+  ts_run_t as_run = {
+      .path = "(in-process report)", .report_text = (char *)text, .report_len = strlen(text)};
   ts_check_report_shape(&as_run, v);
   return v;
 }
@@ -476,8 +476,9 @@ static void test_report_kinds(void **state) {
     if (groups != cases[i].memory_groups + cases[i].fd_groups || memory != cases[i].memory_groups ||
         fd != cases[i].fd_groups || fd_count != 2 * cases[i].fd_groups)
       fail_msg("kinds %u: expected %d memory and %d fd groups (2 fds), got rc %d, %d memory and"
-               " %d fd groups (%lld fds):\n%s", cases[i].kinds, cases[i].memory_groups,
-               cases[i].fd_groups, groups, memory, fd, (long long)fd_count, text);
+               " %d fd groups (%lld fds):\n%s",
+               cases[i].kinds, cases[i].memory_groups, cases[i].fd_groups, groups, memory, fd,
+               (long long)fd_count, text);
     json_free(r);
     free(text);
   }
@@ -495,7 +496,8 @@ static void test_report_file_text_and_folded(void **state) {
   leakscope_checkpoint_t cp = leakscope_checkpoint();
   void *p = leak_for_report(77);
 
-  assert_int_equal(leakscope_report_file(out, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_TEXT), 1);
+  assert_int_equal(leakscope_report_file(out, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_TEXT),
+                   1);
   size_t len;
   rewind(out);
   char *text = read_all(fileno(out), &len);
@@ -508,15 +510,16 @@ static void test_report_file_text_and_folded(void **state) {
 
   assert_int_equal(ftruncate(fileno(out), 0), 0);
   rewind(out);
-  assert_int_equal(leakscope_report_file(out, cp, PROCESS, LEAKSCOPE_MEMORY, LEAKSCOPE_FORMAT_FOLDED),
-                   1);
+  assert_int_equal(
+      leakscope_report_file(out, cp, PROCESS, LEAKSCOPE_MEMORY, LEAKSCOPE_FORMAT_FOLDED), 1);
   rewind(out);
   text = read_all(fileno(out), &len);
   /* One stack line per group, root first, the allocating function last
    * (the allocator's own frames are not shown), then the bytes. */
   if (!strstr(text, ";test_report_file_text_and_folded;leak_for_report 77\n"))
     fail_msg("folded report: expected a line"
-             " \"...;test_report_file_text_and_folded;leak_for_report 77\":\n%s", text);
+             " \"...;test_report_file_text_and_folded;leak_for_report 77\":\n%s",
+             text);
   free(text);
   fclose(out);
   free(p);
@@ -530,13 +533,15 @@ static void test_report_path_appends(void **state) {
 
   leakscope_checkpoint_t cp = leakscope_checkpoint();
   void *p = leak_for_report(99);
-  assert_int_equal(leakscope_report_path(path, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_JSON), 1);
+  assert_int_equal(leakscope_report_path(path, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_JSON),
+                   1);
   struct stat st;
   assert_int_equal(stat(path, &st), 0);
   assert_int_equal(st.st_mode & 0777, 0600);
   /* Its own fd is not the program's: nothing new is open since cp. */
   CHECK_COUNTS(cp, PROCESS, 99, 1, 0);
-  assert_int_equal(leakscope_report_path(path, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_JSON), 1);
+  assert_int_equal(leakscope_report_path(path, cp, PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_JSON),
+                   1);
 
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   assert_true(fd >= 0);

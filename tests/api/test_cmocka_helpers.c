@@ -34,35 +34,54 @@ typedef struct frame {
 } frame_t;
 
 typedef struct leak_case {
-  const char *test;       /* in suite_leaky.c */
-  const char *verdict;    /* the line cmocka prints for the failed test */
-  const char *summary;    /* the helper's first line */
-  const char *fail_at;    /* marker of the failing assertion; NULL: teardown */
-  frame_t frames[4];      /* must all appear */
-  const char *absent;     /* a function the report must not name, or NULL */
+  const char *test;    /* in suite_leaky.c */
+  const char *verdict; /* the line cmocka prints for the failed test */
+  const char *summary; /* the helper's first line */
+  const char *fail_at; /* marker of the failing assertion; NULL: teardown */
+  frame_t frames[4];   /* must all appear */
+  const char *absent;  /* a function the report must not name, or NULL */
 } leak_case_t;
 
 static const leak_case_t leak_cases[] = {
-    {"test_assert_all", "[  FAILED  ] test_assert_all",
-     "leakscope: 100 bytes in 1 blocks and 1 fds leaked since the checkpoint", "all_check",
-     {{"leak_block", "block"}, {"test_assert_all", "all_block"},
-      {"leak_fd", "fd"}, {"test_assert_all", "all_fd"}}, NULL},
+    {"test_assert_all",
+     "[  FAILED  ] test_assert_all",
+     "leakscope: 100 bytes in 1 blocks and 1 fds leaked since the checkpoint",
+     "all_check",
+     {{"leak_block", "block"},
+      {"test_assert_all", "all_block"},
+      {"leak_fd", "fd"},
+      {"test_assert_all", "all_fd"}},
+     NULL},
     /* The summary counts everything; the report lists only the kind checked. */
-    {"test_assert_memory", "[  FAILED  ] test_assert_memory",
-     "leakscope: 100 bytes in 1 blocks leaked since the checkpoint", "memory_check",
-     {{"leak_block", "block"}, {"test_assert_memory", "memory_block"}}, "leak_fd"},
-    {"test_assert_fds", "[  FAILED  ] test_assert_fds",
-     "leakscope: 1 fds leaked since the checkpoint", "fds_check",
-     {{"leak_fd", "fd"}, {"test_assert_fds", "fds_fd"}}, "leak_block"},
-    {"test_assert_thread", "[  FAILED  ] test_assert_thread",
+    {"test_assert_memory",
+     "[  FAILED  ] test_assert_memory",
+     "leakscope: 100 bytes in 1 blocks leaked since the checkpoint",
+     "memory_check",
+     {{"leak_block", "block"}, {"test_assert_memory", "memory_block"}},
+     "leak_fd"},
+    {"test_assert_fds",
+     "[  FAILED  ] test_assert_fds",
+     "leakscope: 1 fds leaked since the checkpoint",
+     "fds_check",
+     {{"leak_fd", "fd"}, {"test_assert_fds", "fds_fd"}},
+     "leak_block"},
+    {"test_assert_thread",
+     "[  FAILED  ] test_assert_thread",
      "leakscope: 0 threads not joined, 1 running; 0 mappings (0 bytes); 0 zombie and 0 running "
      "child processes since the checkpoint",
-     "thread_check", {{"leak_thread", "thread"}, {"test_assert_thread", "thread_call"}}, NULL},
+     "thread_check",
+     {{"leak_thread", "thread"}, {"test_assert_thread", "thread_call"}},
+     NULL},
     /* cmocka 1.1 reports a failed teardown as an error, not a failure. */
-    {"test_fixture_leaks", "[  ERROR   ] test_fixture_leaks",
-     "leakscope: test leaked 100 bytes in 1 blocks and 1 fds", NULL,
-     {{"leak_block", "block"}, {"test_fixture_leaks", "fixture_block"},
-      {"leak_fd", "fd"}, {"test_fixture_leaks", "fixture_fd"}}, NULL},
+    {"test_fixture_leaks",
+     "[  ERROR   ] test_fixture_leaks",
+     "leakscope: test leaked 100 bytes in 1 blocks and 1 fds",
+     NULL,
+     {{"leak_block", "block"},
+      {"test_fixture_leaks", "fixture_block"},
+      {"leak_fd", "fd"},
+      {"test_fixture_leaks", "fixture_fd"}},
+     NULL},
 };
 
 #define NLEAK_CASES (sizeof(leak_cases) / sizeof(leak_cases[0]))

@@ -97,12 +97,15 @@ static void test_reports(void **state) {
   leakscope_checkpoint_t cp = leakscope_checkpoint();
   void *leak = malloc(42);
   int expect = want_active ? 1 : -1;
-  assert_int_equal(leakscope_report_fd(fd, cp, LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL,
-                                       LEAKSCOPE_FORMAT_JSON), expect);
-  assert_int_equal(leakscope_report_file(f, cp, LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL,
-                                         LEAKSCOPE_FORMAT_TEXT), expect);
+  assert_int_equal(
+      leakscope_report_fd(fd, cp, LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_JSON),
+      expect);
+  assert_int_equal(
+      leakscope_report_file(f, cp, LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL, LEAKSCOPE_FORMAT_TEXT),
+      expect);
   assert_int_equal(leakscope_report_path(path, cp, LEAKSCOPE_SCOPE_PROCESS, LEAKSCOPE_ALL,
-                                         LEAKSCOPE_FORMAT_FOLDED), expect);
+                                         LEAKSCOPE_FORMAT_FOLDED),
+                   expect);
   fclose(f);
   struct stat st;
   assert_int_equal(fstat(fd, &st), 0);
@@ -138,10 +141,8 @@ int main(int argc, char **argv) {
   }
   want_active = strcmp(argv[1], "active") == 0;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_mode_is_real),
-      cmocka_unit_test(test_status),
-      cmocka_unit_test(test_counts),
-      cmocka_unit_test(test_reports),
+      cmocka_unit_test(test_mode_is_real),   cmocka_unit_test(test_status),
+      cmocka_unit_test(test_counts),         cmocka_unit_test(test_reports),
       cmocka_unit_test(test_keep_and_pause),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,7 +178,8 @@ static int mode_bookkeeping(void) {
   int err;
   list_t *small = exhaust(16, &n, &err);
   printf("16-byte blocks from a grown heap: malloc returned NULL after many succeeded: %s, "
-         "errno %s\n", n > 100000 ? "yes" : "no", err == ENOMEM ? "ENOMEM" : strerrorname_np(err));
+         "errno %s\n",
+         n > 100000 ? "yes" : "no", err == ENOMEM ? "ENOMEM" : strerrorname_np(err));
   release(small);
   restore_as();
   fault_leak();
@@ -242,7 +243,7 @@ NOINLINE static void leaf(int i) { sink = malloc((size_t)(16 + i % 7)); }
 NOINLINE static void left(int depth, int i);
 NOINLINE static void right(int depth, int i);
 #define BRANCH(name)                                                                               \
-  NOINLINE static void name(int depth, int i) {                                                   \
+  NOINLINE static void name(int depth, int i) {                                                    \
     if (depth == 0)                                                                                \
       leaf(i);                                                                                     \
     else if ((i >> (depth - 1)) & 1)                                                               \

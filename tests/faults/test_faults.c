@@ -275,8 +275,10 @@ static void test_readonly_dir(void **state) {
   rel_env_t env;
   rel_proc_t bare, traced, appended;
   rel_env_base(&env, "/");
-  rel_run(&bare, &(rel_opts_t){.argv = argv, .env = &env, .umask = 077, .as_user = root,
-                               .uid = 65534, .gid = 65534});
+  rel_run(
+      &bare,
+      &(rel_opts_t){
+          .argv = argv, .env = &env, .umask = 077, .as_user = root, .uid = 65534, .gid = 65534});
   rel_env_set(&env, "LD_PRELOAD", root ? lib : LS_TEST_LIB);
   rel_env_set(&env, "LEAKSCOPE_FORMAT", "json");
   rel_env_set(&env, "LEAKSCOPE_OUTPUT", fresh);
@@ -401,12 +403,12 @@ static void test_shared_log(void **state) {
 
 /* Values that are invalid for every option of a kind. The huge value is
  * filled in at run time. */
-static const char *const bad_numbers[] = {"12abc", "", "-1", "99999999999999999999999", " 5",
-                                          "0x10", "HUGE", NULL};
+static const char *const bad_numbers[] = {"12abc", "",     "-1",   "99999999999999999999999",
+                                          " 5",    "0x10", "HUGE", NULL};
 static const char *const bad_bools[] = {"maybe", "", "-1", "2", "yes please", "HUGE", NULL};
 static const char *const bad_enums[] = {"xml", "", "-1", "JSON ", "HUGE", NULL};
-static const char *const bad_signals[] = {"SIGFOO", "", "-1", "KILL", "SEGV", "65", "RTMIN+99",
-                                          "HUGE", NULL};
+static const char *const bad_signals[] = {"SIGFOO", "",         "-1",   "KILL", "SEGV",
+                                          "65",     "RTMIN+99", "HUGE", NULL};
 static const char *const bad_outputs[] = {"", "HUGE", NULL};
 static const char *const bad_suppressions[] = {"", "HUGE", "/no/such/file", "-1", NULL};
 
@@ -414,16 +416,33 @@ static const struct {
   const char *name;
   const char *const *values;
 } option_kinds[] = {
-    {"OUTPUT", bad_outputs},         {"FORMAT", bad_enums},       {"DEPTH", bad_numbers},
-    {"UNWIND", bad_enums},           {"SIGNAL", bad_signals},     {"INTERVAL", bad_numbers},
-    {"MIN_AGE", bad_numbers},        {"DIFF", bad_bools},         {"EXITCODE", bad_numbers},
-    {"FOLLOW_EXEC", bad_bools},      {"REACHABILITY", bad_bools}, {"SHOW_REACHABLE", bad_bools},
-    {"SHOW_BELOW_MAIN", bad_bools},  {"PYTHON", bad_bools},       {"PYTHON_VIEW", bad_enums},
-    {"PYTHON_OBJECTS", bad_bools},   {"THREADS", bad_enums},      {"SHOW_STD_FDS", bad_bools},
-    {"SUPPRESSIONS", bad_suppressions}, {"VERBOSE", bad_bools},
-    {"SAMPLE", bad_numbers},         {"SEED", bad_numbers},
-    {"GEN_SUPPRESSIONS", bad_bools}, {"BASELINE", bad_suppressions}, {"SORT", bad_enums},
-    {"TOP", bad_numbers}, {"FOLDED_LINES", bad_bools},
+    {"OUTPUT", bad_outputs},
+    {"FORMAT", bad_enums},
+    {"DEPTH", bad_numbers},
+    {"UNWIND", bad_enums},
+    {"SIGNAL", bad_signals},
+    {"INTERVAL", bad_numbers},
+    {"MIN_AGE", bad_numbers},
+    {"DIFF", bad_bools},
+    {"EXITCODE", bad_numbers},
+    {"FOLLOW_EXEC", bad_bools},
+    {"REACHABILITY", bad_bools},
+    {"SHOW_REACHABLE", bad_bools},
+    {"SHOW_BELOW_MAIN", bad_bools},
+    {"PYTHON", bad_bools},
+    {"PYTHON_VIEW", bad_enums},
+    {"PYTHON_OBJECTS", bad_bools},
+    {"THREADS", bad_enums},
+    {"SHOW_STD_FDS", bad_bools},
+    {"SUPPRESSIONS", bad_suppressions},
+    {"VERBOSE", bad_bools},
+    {"SAMPLE", bad_numbers},
+    {"SEED", bad_numbers},
+    {"GEN_SUPPRESSIONS", bad_bools},
+    {"BASELINE", bad_suppressions},
+    {"SORT", bad_enums},
+    {"TOP", bad_numbers},
+    {"FOLDED_LINES", bad_bools},
 };
 
 /* Every LEAKSCOPE_ variable docs/options.md documents must be tested. */
@@ -504,8 +523,9 @@ static void test_env_garbage(void **state) {
                                              strstr(p.err, "suppression file"));
       if (warnings != 1 || lines != 1 || !names_it) {
         rel_show(&p, "run under leakscope");
-        fail_msg("%s=%s: expected exactly one warning line naming it, got %zu (%zu leakscope lines)",
-                 var, shown, warnings, lines);
+        fail_msg(
+            "%s=%s: expected exactly one warning line naming it, got %zu (%zu leakscope lines)",
+            var, shown, warnings, lines);
       }
       for (const char *s = strstr(p.err, "leakscope:"); *s && *s != '\n'; s++)
         if (s - strstr(p.err, "leakscope:") > 400)
@@ -516,7 +536,7 @@ static void test_env_garbage(void **state) {
   }
   /* Unknown names: one warning each. */
   static const char *const unknown[] = {"LEAKSCOPE_NO_SUCH_OPTION", "1", "LEAKSCOPE_", "1",
-                                        "LEAKSCOPE_VERBOSEX", "1", NULL};
+                                        "LEAKSCOPE_VERBOSEX",       "1", NULL};
   rel_proc_t p;
   run_prog(&p, f, &(run_t){.mode = "simple", .set = unknown}, true);
   expect_same(&bare, &p);
@@ -524,7 +544,8 @@ static void test_env_garbage(void **state) {
     fail_msg("expected 3 unknown-variable warnings:\n%s", p.err);
   expect_default_report(f, &p, "UNKNOWN", "");
   print_message("env: %d runs with an invalid LEAKSCOPE_ value, each one warning line, output"
-                " unchanged, report written with the defaults\n", runs + 1);
+                " unchanged, report written with the defaults\n",
+                runs + 1);
   rel_proc_free(&p);
   rel_proc_free(&bare);
 }

@@ -30,9 +30,10 @@
 
 #include "relsupport.h"
 
-#if !defined(LS_TEST_LIB) || !defined(LS_TEST_LIB_SONAME) || !defined(LS_FAULT_PROG) || \
+#if !defined(LS_TEST_LIB) || !defined(LS_TEST_LIB_SONAME) || !defined(LS_FAULT_PROG) ||            \
     !defined(LS_SUID_PROG) || !defined(LS_SUID_DIR) || !defined(LS_CLI)
-#error "test_security needs LS_TEST_LIB, LS_TEST_LIB_SONAME, LS_FAULT_PROG, LS_SUID_PROG, LS_SUID_DIR, LS_CLI"
+#error                                                                                             \
+    "test_security needs LS_TEST_LIB, LS_TEST_LIB_SONAME, LS_FAULT_PROG, LS_SUID_PROG, LS_SUID_DIR, LS_CLI"
 #endif
 
 /* Unprivileged ids with no account: nothing of theirs exists. */
@@ -95,8 +96,14 @@ static void test_setuid(void **state) {
   rel_env_set(&env, "LEAKSCOPE_SUPPRESSIONS", supp);
   const char *argv[] = {prog, NULL};
   rel_proc_t p;
-  rel_run(&p, &(rel_opts_t){.argv = argv, .env = &env, .cwd = "/", .timeout_ms = 20000,
-                            .umask = 022, .as_user = true, .uid = OTHER_UID, .gid = OTHER_UID});
+  rel_run(&p, &(rel_opts_t){.argv = argv,
+                            .env = &env,
+                            .cwd = "/",
+                            .timeout_ms = 20000,
+                            .umask = 022,
+                            .as_user = true,
+                            .uid = OTHER_UID,
+                            .gid = OTHER_UID});
   rel_env_free(&env);
   char expect_ids[64];
   snprintf(expect_ids, sizeof expect_ids, "ruid %d euid %d leakscope active", OTHER_UID, NOBODY);
@@ -106,7 +113,8 @@ static void test_setuid(void **state) {
   }
   if (access(output, F_OK) == 0)
     fail_msg("%s was created by a set-uid program from its caller's environment", output);
-  if (!strstr(p.err, "LEAKSCOPE_OUTPUT is ignored") || !strstr(p.err, "LEAKSCOPE_SUPPRESSIONS is ignored"))
+  if (!strstr(p.err, "LEAKSCOPE_OUTPUT is ignored") ||
+      !strstr(p.err, "LEAKSCOPE_SUPPRESSIONS is ignored"))
     fail_msg("expected warnings that LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS are ignored:\n%s",
              p.err);
   expect_on_stderr(&p, "is ignored in a set-uid");
@@ -117,8 +125,9 @@ static void test_setuid(void **state) {
     rel_show(&p, "set-uid program");
     fail_msg("the report on stderr does not list main's 42-byte leak (suppressions applied?)");
   }
-  print_message("setuid: %s; LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS ignored, report on stderr\n",
-                expect_ids);
+  print_message(
+      "setuid: %s; LEAKSCOPE_OUTPUT and LEAKSCOPE_SUPPRESSIONS ignored, report on stderr\n",
+      expect_ids);
   rel_proc_free(&p);
   ts_rm_rf(dir);
 }
@@ -144,7 +153,8 @@ static void test_mode(void **state) {
   if (stat(output, &st) != 0)
     fail_msg("%s was not written: %s", output, p.err);
   if ((st.st_mode & 07777) != 0600)
-    fail_msg("%s has mode %04o with umask 0, expected 0600", output, (unsigned)(st.st_mode & 07777));
+    fail_msg("%s has mode %04o with umask 0, expected 0600", output,
+             (unsigned)(st.st_mode & 07777));
   rel_proc_free(&p);
 }
 
@@ -187,8 +197,8 @@ static void test_tmp_symlink(void **state) {
   traced_env(&env, f, output);
   const char *argv[] = {LS_FAULT_PROG, "simple", NULL};
   rel_proc_t p;
-  rel_start(&p, &(rel_opts_t){.argv = argv, .env = &env, .timeout_ms = 20000, .umask = 077,
-                              .hold = true});
+  rel_start(&p, &(rel_opts_t){
+                    .argv = argv, .env = &env, .timeout_ms = 20000, .umask = 077, .hold = true});
   snprintf(tmp, sizeof tmp, "%s.tmp.%d", output, (int)p.pid);
   if (symlink(victim, tmp) != 0)
     fail_msg("symlink: %s", strerror(errno));
@@ -201,8 +211,7 @@ static void test_tmp_symlink(void **state) {
     fail_msg("the report was written through the planted %s", tmp);
   }
   char *report = ts_read_file(output, NULL);
-  if (!(report && strstr(report, "\"trigger\":\"exit\"")) &&
-      !strstr(p.err, "\"trigger\":\"exit\""))
+  if (!(report && strstr(report, "\"trigger\":\"exit\"")) && !strstr(p.err, "\"trigger\":\"exit\""))
     fail_msg("the report was lost: neither in %s nor on stderr", output);
   free(report);
   free(content);
@@ -233,8 +242,13 @@ static void test_dump_eperm(void **state) {
   rel_env_base(&env, "/");
   const char *dump[] = {cli, "dump", pid, "--wait", "3", NULL};
   rel_proc_t other, owner;
-  rel_run(&other, &(rel_opts_t){.argv = dump, .env = &env, .cwd = "/", .timeout_ms = 15000,
-                                .umask = 077, .as_user = true, .uid = OTHER_UID,
+  rel_run(&other, &(rel_opts_t){.argv = dump,
+                                .env = &env,
+                                .cwd = "/",
+                                .timeout_ms = 15000,
+                                .umask = 077,
+                                .as_user = true,
+                                .uid = OTHER_UID,
                                 .gid = OTHER_UID});
   char path[1100];
   snprintf(path, sizeof path, "%s/t.%d", f->dir, (int)target.pid);
@@ -247,8 +261,8 @@ static void test_dump_eperm(void **state) {
              signalled ? "the target dumped" : "no dump");
   }
   /* The owner may. */
-  rel_run(&owner, &(rel_opts_t){.argv = dump, .env = &env, .cwd = "/", .timeout_ms = 15000,
-                                .umask = 077});
+  rel_run(&owner,
+          &(rel_opts_t){.argv = dump, .env = &env, .cwd = "/", .timeout_ms = 15000, .umask = 077});
   rel_env_free(&env);
   if (owner.exit_code != 0 || !strstr(owner.out, "\"trigger\":\"signal\"")) {
     rel_show(&owner, "leakscope dump as the owner");
@@ -267,11 +281,8 @@ static void test_dump_eperm(void **state) {
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      REL_TEST(test_setuid),
-      REL_TEST(test_mode),
-      REL_TEST(test_symlink),
-      REL_TEST(test_tmp_symlink),
-      REL_TEST(test_dump_eperm),
+      REL_TEST(test_setuid),      REL_TEST(test_mode),       REL_TEST(test_symlink),
+      REL_TEST(test_tmp_symlink), REL_TEST(test_dump_eperm),
   };
   return ts_main("security", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

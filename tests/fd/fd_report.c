@@ -19,9 +19,9 @@ static bool is_fd_group(const json_value_t *g) {
 
 /* --- Shape --- */
 
-static const char *const resources[] = {"file",     "socket",  "pipe",  "eventfd", "epoll",
-                                        "timerfd",  "signalfd", "inotify", "memfd", "stream",
-                                        "dir",      "other"};
+static const char *const resources[] = {"file",  "socket",  "pipe",     "eventfd",
+                                        "epoll", "timerfd", "signalfd", "inotify",
+                                        "memfd", "stream",  "dir",      "other"};
 
 static bool known_resource(const char *r) {
   for (size_t i = 0; r && i < sizeof(resources) / sizeof(resources[0]); i++)
@@ -48,8 +48,8 @@ static void check_group(const ts_run_t *run, const json_value_t *g, const char *
   for (size_t i = 0; i < json_len(fds); i++) {
     int64_t fd;
     if (!json_as_int(json_at(fds, i), &fd) || fd < 0 || !json_as_str(json_at(paths, i)))
-      TS_FAIL(run, "%s: fds[%zu] should be a non-negative integer, paths[%zu] a string", where,
-              i, i);
+      TS_FAIL(run, "%s: fds[%zu] should be a non-negative integer, paths[%zu] a string", where, i,
+              i);
   }
   int64_t count = -1, bytes = -1;
   json_as_int(json_get(g, "count"), &count);

@@ -195,8 +195,8 @@ static void check_clean_line(const ts_run_t *run, const json_value_t *report, co
   int line = ts_marker_line(src, marker);
   ts_leaks_t m = ts_groups_at(report, "fd", src, line);
   if (m.groups)
-    TS_FAIL(run, "LEAK:%s (line %d) must not be reported, got a \"%s\" group with fd %lld",
-            marker, line, fd_group_resource(m.group[0]), (long long)fd_group_fd(m.group[0], 0));
+    TS_FAIL(run, "LEAK:%s (line %d) must not be reported, got a \"%s\" group with fd %lld", marker,
+            line, fd_group_resource(m.group[0]), (long long)fd_group_fd(m.group[0], 0));
   ts_leaks_t heap = ts_leaks_at(report, src, line);
   if (heap.groups)
     TS_FAIL(run, "LEAK:%s (line %d): expected no heap leak, got %lld bytes", marker, line,
@@ -232,7 +232,8 @@ static void check_totals(const ts_run_t *run, const json_value_t *report, const 
   ts_leaks_t heap = ts_leaks_touching(report, src_path(c));
   if (heap.groups) {
     const json_value_t *frame = ts_frame(heap.group[0], heap.frame[0]);
-    TS_FAIL(run, "expected no heap leak with a frame in prog_fd_%s.c, got %zu group(s), %lld "
+    TS_FAIL(run,
+            "expected no heap leak with a frame in prog_fd_%s.c, got %zu group(s), %lld "
             "bytes; first at line %lld in %s",
             c->prog, heap.groups, (long long)heap.bytes, (long long)ts_frame_line(frame),
             ts_frame_str(frame, "function"));
@@ -274,61 +275,99 @@ static int free_run(void **state) {
 
 /* --- The cases --- */
 
-#define LEAK(marker, resource) {marker, resource, 1}
-#define LEAK_PAIR(marker, resource) {marker, resource, 2}
+#define LEAK(marker, resource)                                                                     \
+  { marker, resource, 1 }
+#define LEAK_PAIR(marker, resource)                                                                \
+  { marker, resource, 2 }
 
 static const fd_case_t cases[] = {
-    {"files", "files", NULL,
+    {"files",
+     "files",
+     NULL,
      {LEAK("open", "file"), LEAK("open64", "file"), LEAK("openat", "file"),
-      LEAK("openat64", "file"), LEAK("creat", "file"), LEAK("creat64", "file"),
-      LEAK("dup", "file"), LEAK("dup2", "file"), LEAK("dup3", "file"),
-      LEAK("fcntl_dupfd", "file"), LEAK("fcntl_dupfd_cloexec", "file"),
-      LEAK("cloexec_range", "file"), LEAK("dup2_over", "file"),
+      LEAK("openat64", "file"), LEAK("creat", "file"), LEAK("creat64", "file"), LEAK("dup", "file"),
+      LEAK("dup2", "file"), LEAK("dup3", "file"), LEAK("fcntl_dupfd", "file"),
+      LEAK("fcntl_dupfd_cloexec", "file"), LEAK("cloexec_range", "file"), LEAK("dup2_over", "file"),
       /* stdin is the runner's /dev/null: a path, hence a "file". */
       LEAK("dup2_stdin", "file")},
-     {"dup2_over_orig"}, .stale = 0},
-    {"ipc", "ipc", NULL,
+     {"dup2_over_orig"},
+     .stale = 0},
+    {"ipc",
+     "ipc",
+     NULL,
      {LEAK_PAIR("pipe", "pipe"), LEAK_PAIR("pipe2", "pipe"), LEAK("socket", "socket"),
       LEAK("accept", "socket"), LEAK("accept4", "socket"), LEAK_PAIR("socketpair", "socket"),
       /* Received fds are classified by what the kernel says they are. */
       LEAK("recvmsg_eventfd", "eventfd"), LEAK("recvmsg_file", "file")},
-     {NULL}, .stale = 0},
-    {"anon", "anon", NULL,
+     {NULL},
+     .stale = 0},
+    {"anon",
+     "anon",
+     NULL,
      {LEAK("epoll_create", "epoll"), LEAK("epoll_create1", "epoll"), LEAK("eventfd", "eventfd"),
       LEAK("timerfd_create", "timerfd"), LEAK("signalfd", "signalfd"),
       LEAK("inotify_init", "inotify"), LEAK("inotify_init1", "inotify"),
       LEAK("memfd_create", "memfd")},
-     {NULL}, .stale = 0},
-    {"streams", "streams", NULL,
+     {NULL},
+     .stale = 0},
+    {"streams",
+     "streams",
+     NULL,
      {LEAK("fopen", "stream"), LEAK("fopen64", "stream"), LEAK("fdopen", "stream"),
       LEAK("freopen", "stream"), LEAK("tmpfile", "stream"), LEAK("popen", "stream"),
       LEAK("opendir", "dir"), LEAK("fdopendir", "dir")},
-     {"fdopen_fd", "freopen_orig", "fdopendir_fd"}, .stale = 0},
-    /* The same through syscall(): reported at the line calling it. */
-    {"syscall", "syscall", NULL,
-     {LEAK("openat", "file"), LEAK("openat2", "file"), LEAK("open", "file"),
-      LEAK("memfd_create", "memfd"), LEAK("eventfd2", "eventfd"),
-      LEAK("timerfd_create", "timerfd"), LEAK("signalfd4", "signalfd"),
-      LEAK("epoll_create1", "epoll"), LEAK("inotify_init1", "inotify"),
-      LEAK("pidfd_open", "other"), LEAK("pidfd_getfd", "file"), LEAK("socket", "socket"),
-      LEAK_PAIR("socketpair", "socket"), LEAK_PAIR("pipe2", "pipe"), LEAK("dup", "file"),
-      LEAK("dup3", "file"), LEAK("fcntl_dupfd", "file")},
-     {"close_open", "close_raw", "close_range", "dup3_over_orig"}, .stale = 0},
-    /* Closed or replaced where no interposer sees it: left out, counted. */
-    {"hidden", "hidden", NULL, {LEAK("kept", "file")},
-     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed"}, .stale = 4},
-    {"hidden_stdout", "hidden", "stdout", {LEAK("kept", "file")},
-     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed", "stdout"},
-     {"LEAKSCOPE_SHOW_STD_FDS=1"}, .stale = 5, .stale_reusable = 1, .std_fds = true},
-    /* fds 0-2 made anew: left out by default, listed on request. */
-    {"std_hidden", "std", "quiet", {{NULL}}, {"std_open", "std_dup2_err", "std_dup2_out"},
+     {"fdopen_fd", "freopen_orig", "fdopendir_fd"},
      .stale = 0},
-    {"std_shown", "std", NULL,
+    /* The same through syscall(): reported at the line calling it. */
+    {"syscall",
+     "syscall",
+     NULL,
+     {LEAK("openat", "file"), LEAK("openat2", "file"), LEAK("open", "file"),
+      LEAK("memfd_create", "memfd"), LEAK("eventfd2", "eventfd"), LEAK("timerfd_create", "timerfd"),
+      LEAK("signalfd4", "signalfd"), LEAK("epoll_create1", "epoll"),
+      LEAK("inotify_init1", "inotify"), LEAK("pidfd_open", "other"), LEAK("pidfd_getfd", "file"),
+      LEAK("socket", "socket"), LEAK_PAIR("socketpair", "socket"), LEAK_PAIR("pipe2", "pipe"),
+      LEAK("dup", "file"), LEAK("dup3", "file"), LEAK("fcntl_dupfd", "file")},
+     {"close_open", "close_raw", "close_range", "dup3_over_orig"},
+     .stale = 0},
+    /* Closed or replaced where no interposer sees it: left out, counted. */
+    {"hidden",
+     "hidden",
+     NULL,
+     {LEAK("kept", "file")},
+     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed"},
+     .stale = 4},
+    {"hidden_stdout",
+     "hidden",
+     "stdout",
+     {LEAK("kept", "file")},
+     {"replaced_orig", "replaced_socket", "replaced_pipe", "closed", "stdout"},
+     {"LEAKSCOPE_SHOW_STD_FDS=1"},
+     .stale = 5,
+     .stale_reusable = 1,
+     .std_fds = true},
+    /* fds 0-2 made anew: left out by default, listed on request. */
+    {"std_hidden",
+     "std",
+     "quiet",
+     {{NULL}},
+     {"std_open", "std_dup2_err", "std_dup2_out"},
+     .stale = 0},
+    {"std_shown",
+     "std",
+     NULL,
      {LEAK("std_open", "file"), LEAK("std_dup2_err", "file"), LEAK("std_dup2_out", "file")},
-     {NULL}, {"LEAKSCOPE_SHOW_STD_FDS=1"}, .std_fds = true},
+     {NULL},
+     {"LEAKSCOPE_SHOW_STD_FDS=1"},
+     .std_fds = true},
     /* A vfork child's dup2 and closes change its own fds, not the
      * parent's records (fds 0-2 listed: the child's fd 1 must not be). */
-    {"vfork", "vfork", NULL, {LEAK_PAIR("pipe", "pipe")}, {NULL}, {"LEAKSCOPE_SHOW_STD_FDS=1"},
+    {"vfork",
+     "vfork",
+     NULL,
+     {LEAK_PAIR("pipe", "pipe")},
+     {NULL},
+     {"LEAKSCOPE_SHOW_STD_FDS=1"},
      .stale = 0},
     {"clean", "clean", NULL, {{NULL}}, {NULL}, .stale = 0},
     {"daemon_loop", "daemon", "loop", {LEAK("socket", "socket")}, {NULL}, .stale = 0},

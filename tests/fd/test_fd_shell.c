@@ -117,8 +117,7 @@ SHELL_TEST(pipeline, .script = "echo hi | cat", .min_reports = 2)
  * the standard streams listed, the record is left out and counted, or
  * cleared before the check if the report reused fd 1 for a file of its
  * own. */
-SHELL_TEST(sort_o,
-           .script = "printf 'b\\na\\n' >\"$1/in\"; exec sort -o \"$1/out\" \"$1/in\"",
+SHELL_TEST(sort_o, .script = "printf 'b\\na\\n' >\"$1/in\"; exec sort -o \"$1/out\" \"$1/in\"",
            .env = "LEAKSCOPE_SHOW_STD_FDS=1", .min_reports = 1, .stale = 1)
 /* node (libuv) closes with syscall(SYS_close): nothing stale (before, 11
  * records of closed fds were listed with path "?"). Its event loop's own
@@ -142,8 +141,8 @@ static void test_nofile(void **state) {
   ts_run(&current, LS_TEST_LIB, "/bin/bash", argv, NULL);
   const ts_run_t *run = &current;
   if (bare.exit_code != 0 || run->exit_code != 0)
-    TS_FAIL(run, "exit status: bare %d, traced %d (bare said: %s)", bare.exit_code,
-            run->exit_code, bare.out ? bare.out : "");
+    TS_FAIL(run, "exit status: bare %d, traced %d (bare said: %s)", bare.exit_code, run->exit_code,
+            bare.out ? bare.out : "");
   if (!bare.out || !run->out || strcmp(bare.out, run->out) != 0)
     TS_FAIL(run, "bare said \"%s\", traced said \"%s\"", bare.out ? bare.out : "",
             run->out ? run->out : "");

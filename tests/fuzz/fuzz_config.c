@@ -22,8 +22,8 @@ static void check(const ls_config_t *c) {
       c->depth > 256 || c->unwind < LS_UNWIND_CFI || c->unwind > LS_UNWIND_CFI_ALIAS ||
       c->signal < 0 || c->signal >= 65 || c->signal == SIGKILL || c->signal == SIGSTOP ||
       c->signal == SIGSEGV || c->signal == SIGBUS || c->exitcode > 255 ||
-      c->interval > 86400UL * 365 || c->min_age > 86400UL * 365 ||
-      (c->output && !*c->output) || (c->suppressions && !*c->suppressions))
+      c->interval > 86400UL * 365 || c->min_age > 86400UL * 365 || (c->output && !*c->output) ||
+      (c->suppressions && !*c->suppressions))
     __builtin_trap();
 }
 

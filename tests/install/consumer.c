@@ -36,7 +36,8 @@ int main(int argc, char **argv) {
   void *volatile blocks[3] = {malloc(100), malloc(100), malloc(100)};
   int fd = open("/dev/null", O_RDONLY);
   leakscope_counts_t c;
-  expect("count_since() return", active ? 0 : -1, leakscope_count_since(cp, LEAKSCOPE_SCOPE_PROCESS, &c));
+  expect("count_since() return", active ? 0 : -1,
+         leakscope_count_since(cp, LEAKSCOPE_SCOPE_PROCESS, &c));
   expect("bytes since the checkpoint", active ? 300 : 0, (long long)c.bytes);
   expect("blocks since the checkpoint", active ? 3 : 0, (long long)c.blocks);
   expect("fds since the checkpoint", active ? 1 : 0, (long long)c.fds);

@@ -323,8 +323,7 @@ static void process_suppressed(const kcase_t *c, const char *opt) {
 static void process_running(const kcase_t *c, const char *opt) {
   const ts_run_t *run = run_prog("process", opt, "running", NULL);
   const json_value_t *report = ts_clean_exit_report(run);
-  const json_value_t *g =
-      group_at(run, report, "process", src_path(PROCESS_SRC), "running_child");
+  const json_value_t *g = group_at(run, report, "process", src_path(PROCESS_SRC), "running_child");
   check_str(run, "resource", "running", json_as_str(json_get(g, "resource")));
   check_bool(run, "leak", false, json_get(g, "leak"));
   const json_value_t *p = json_at(json_get(g, "processes"), 0);
@@ -361,8 +360,7 @@ static void process_fork_records(const kcase_t *c, const char *opt) {
   if (!own)
     TS_FAIL(run, "no exit report of the forked child %ld", child);
   TS_CHECK_INT(run, "the child's thread groups", 0, (int64_t)ts_groups_all(own, "thread").groups);
-  TS_CHECK_INT(run, "the child's process groups", 0,
-               (int64_t)ts_groups_all(own, "process").groups);
+  TS_CHECK_INT(run, "the child's process groups", 0, (int64_t)ts_groups_all(own, "process").groups);
   no_group_at(run, report, "process", src_path(PROCESS_SRC), "fork_child");
 }
 
@@ -456,14 +454,21 @@ static void mapping_reach(const kcase_t *c, const char *opt) {
 /* --- The table --- */
 
 static const kcase_t cases[] = {
-    {"thread_unjoined", thread_unjoined},     {"thread_suppressed", thread_suppressed},
-    {"thread_running", thread_running},       {"thread_min_age", thread_min_age},
+    {"thread_unjoined", thread_unjoined},
+    {"thread_suppressed", thread_suppressed},
+    {"thread_running", thread_running},
+    {"thread_min_age", thread_min_age},
     {"thread_at_exit", thread_at_exit},
-    {"thread_strict", thread_strict},         {"thread_cxx", thread_cxx},
-    {"thread_checkpoint", thread_checkpoint}, {"process_zombie", process_zombie},
-    {"process_suppressed", process_suppressed}, {"process_running", process_running},
-    {"process_ignored", process_ignored},     {"process_fork_records", process_fork_records},
-    {"mapping_leaks", mapping_leaks},         {"mapping_suppressed", mapping_suppressed},
+    {"thread_strict", thread_strict},
+    {"thread_cxx", thread_cxx},
+    {"thread_checkpoint", thread_checkpoint},
+    {"process_zombie", process_zombie},
+    {"process_suppressed", process_suppressed},
+    {"process_running", process_running},
+    {"process_ignored", process_ignored},
+    {"process_fork_records", process_fork_records},
+    {"mapping_leaks", mapping_leaks},
+    {"mapping_suppressed", mapping_suppressed},
     {"mapping_reach", mapping_reach},
 };
 

@@ -83,8 +83,7 @@ static void check_expect(const ts_run_t *run, const json_value_t *report, const 
       TS_FAIL(run, "function of frame %d (%s:%d) in a group of %lld bytes: expected %s, got %s",
               m.frame[i], file, line, (long long)bytes, e->function, fn ? fn : "null");
     if (e->frame != ANY) {
-      snprintf(what, sizeof(what), "stack index of the first %s frame (LEAK:%s)", file,
-               e->marker);
+      snprintf(what, sizeof(what), "stack index of the first %s frame (LEAK:%s)", file, e->marker);
       TS_CHECK_INT(run, what, e->frame, m.frame[i]);
     }
   }
@@ -217,42 +216,76 @@ static void extra_thread_start(const ts_run_t *run, const json_value_t *report,
 
 /* A direct call of an allocator leaking `count` blocks of `size` bytes
  * from function fn: the call is frame 0. */
-#define DIRECT(marker, fn, size, count) {marker, NULL, fn, (size) * (count), count, ANY, 0}
-#define NOTHING_AT(marker) {marker, NULL, NULL, 0, 0, ANY, ANY}
+#define DIRECT(marker, fn, size, count)                                                            \
+  { marker, NULL, fn, (size) * (count), count, ANY, 0 }
+#define NOTHING_AT(marker)                                                                         \
+  { marker, NULL, NULL, 0, 0, ANY, ANY }
 
 static const prog_case_t cases[] = {
-    {"malloc", "prog_malloc.c", false, extra_below_main,
+    {"malloc",
+     "prog_malloc.c",
+     false,
+     extra_below_main,
      {DIRECT("malloc", "leak_malloc", 1234, 3)}},
     {"calloc", "prog_calloc.c", false, NULL, {DIRECT("calloc", "leak_calloc", 13 * 101, 2)}},
-    {"realloc_null", "prog_realloc_null.c", false, NULL,
+    {"realloc_null",
+     "prog_realloc_null.c",
+     false,
+     NULL,
      {DIRECT("realloc_null", "leak_realloc_null", 2222, 4)}},
-    {"reallocarray", "prog_reallocarray.c", false, NULL,
+    {"reallocarray",
+     "prog_reallocarray.c",
+     false,
+     NULL,
      {DIRECT("reallocarray", "leak_reallocarray", 7 * 321, 3)}},
-    {"posix_memalign", "prog_posix_memalign.c", false, NULL,
+    {"posix_memalign",
+     "prog_posix_memalign.c",
+     false,
+     NULL,
      {DIRECT("posix_memalign", "leak_posix_memalign", 3000, 2)}},
-    {"aligned_alloc", "prog_aligned_alloc.c", false, NULL,
+    {"aligned_alloc",
+     "prog_aligned_alloc.c",
+     false,
+     NULL,
      {DIRECT("aligned_alloc", "leak_aligned_alloc", 2560, 2)}},
     {"memalign", "prog_memalign.c", false, NULL, {DIRECT("memalign", "leak_memalign", 1111, 3)}},
     {"valloc", "prog_valloc.c", false, NULL, {DIRECT("valloc", "leak_valloc", 3333, 2)}},
     /* pvalloc(5000) reserves 8192 bytes, as malloc_usable_size says. */
     {"pvalloc", "prog_pvalloc.c", false, NULL, {DIRECT("pvalloc", "leak_pvalloc", 8192, 2)}},
     {"loop", "prog_loop.c", false, NULL, {{"loop", NULL, "leak_in_loop", 4800, 100, 1, 0}}},
-    {"threads", "prog_threads.c", false, extra_thread_start,
+    {"threads",
+     "prog_threads.c",
+     false,
+     extra_thread_start,
      {{"thread", NULL, "leak_in_thread", 40 * 64, 40, 1, 0}}},
     /* Only the last realloc's size and stack; the earlier blocks are gone. */
-    {"realloc", "prog_realloc.c", false, NULL,
+    {"realloc",
+     "prog_realloc.c",
+     false,
+     NULL,
      {{"realloc_shrink", NULL, "leak_after_reallocs", 2345, 1, 1, 0},
-      NOTHING_AT("realloc_origin"), NOTHING_AT("realloc_move"), NOTHING_AT("realloc_grow")}},
-    {"libc", "prog_libc.c", false, extra_libc,
+      NOTHING_AT("realloc_origin"),
+      NOTHING_AT("realloc_move"),
+      NOTHING_AT("realloc_grow")}},
+    {"libc",
+     "prog_libc.c",
+     false,
+     extra_libc,
      {{"strdup", NULL, "leak_strdup", 6, 1, ANY, 1},
       {"asprintf", NULL, "leak_asprintf", sizeof("leakscope-2024"), 1, ANY, ANY},
       {"getline", NULL, "leak_getline", ANY, 1, ANY, ANY}}},
-    {"dlopen", "prog_dlopen.c", false, extra_dlopen,
+    {"dlopen",
+     "prog_dlopen.c",
+     false,
+     extra_dlopen,
      {{"plugin", "plugin.c", "plugin_leak", 2 * 777, 2, ANY, 0},
       {"plugin_call", NULL, "call_plugin", 2 * 777, 2, ANY, ANY}}},
     /* operator new (libstdc++) sits between malloc and the user's line, and
      * at -O2 inlined header frames may too: hence no fixed stack index. */
-    {"cxx", "prog_cxx.cpp", false, NULL,
+    {"cxx",
+     "prog_cxx.cpp",
+     false,
+     NULL,
      {{"cxx_new_array", NULL, "leak_new_array", 100 * sizeof(int), 1, ANY, ANY},
       {"cxx_string", NULL, "leak_string", sizeof("a std::string too long for its buffer..."), 1,
        ANY, ANY},

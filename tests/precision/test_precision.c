@@ -141,8 +141,8 @@ static const json_value_t *run_supp(const char *spec) {
 
 /* What is left of fn's leak: expect its whole leak (groups 1, count,
  * bytes) if present, nothing if not. */
-static void check_left(const json_value_t *report, const char *kind, const char *fn,
-                       bool present, int64_t count, int64_t bytes) {
+static void check_left(const json_value_t *report, const char *kind, const char *fn, bool present,
+                       int64_t count, int64_t bytes) {
   ts_leaks_t m = ts_groups_in_function(report, kind, fn);
   char what[128];
   snprintf(what, sizeof(what), "%s groups left with a %s frame", kind, fn);
@@ -270,8 +270,7 @@ static const json_value_t *run_sym(const char *const *extra) {
 /* The single memory group charged to src at marker, with its first frame
  * there in *frame; fails unless it holds count blocks of bytes in all. */
 static const json_value_t *group_at(const json_value_t *report, const char *file,
-                                    const char *marker, int64_t bytes, int64_t count,
-                                    int *frame) {
+                                    const char *marker, int64_t bytes, int64_t count, int *frame) {
   const char *src = src_path(file);
   int line = ts_marker_line(src, marker);
   ts_leaks_t m = ts_leaks_at(report, src, line);
@@ -391,10 +390,9 @@ static void test_sym_debuglink(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      CASE(quiet_c),           CASE(quiet_cxx),         CASE(quiet_control),
-      CASE(supp_rules),        CASE(supp_anchor_start), CASE(supp_anchor_end),
-      CASE(supp_anchor_miss),  CASE(supp_two_files),    CASE(supp_missing_file),
-      CASE(sym_inline),        CASE(sym_inline_text),   CASE(sym_demangle),
+      CASE(quiet_c),           CASE(quiet_cxx),       CASE(quiet_control),    CASE(supp_rules),
+      CASE(supp_anchor_start), CASE(supp_anchor_end), CASE(supp_anchor_miss), CASE(supp_two_files),
+      CASE(supp_missing_file), CASE(sym_inline),      CASE(sym_inline_text),  CASE(sym_demangle),
       CASE(sym_stripped),      CASE(sym_debuglink),
   };
   return ts_main("precision", tests, sizeof(tests) / sizeof(tests[0]), argc > 1 ? argv[1] : NULL);

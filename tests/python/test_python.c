@@ -219,8 +219,7 @@ static void check_fds(const char *python) {
   TS_CHECK_INT(run, "fds open at LEAK:closed", 0, closed.count);
   TS_CHECK_INT(run, "fds in the dump", 8, int_at(json_get(dump, "summary"), "fds"));
   /* finalization closed them all before the exit report */
-  TS_CHECK_INT(run, "fds at exit", 0,
-               int_at(json_get(ts_run_exit_report(run), "summary"), "fds"));
+  TS_CHECK_INT(run, "fds at exit", 0, int_at(json_get(ts_run_exit_report(run), "summary"), "fds"));
 }
 
 static void test_fds_dump(void **state) {
@@ -254,7 +253,8 @@ static void check_threads(const char *python) {
   ts_leaks_t joined = ts_groups_at(dump, "thread", src, ts_marker_line(src, "joined"));
   TS_CHECK_INT(run, "threads from LEAK:joined", 0, joined.count);
   /* joined before the end: nothing at exit */
-  TS_CHECK_INT(run, "thread groups at exit", 0, (int64_t)ts_groups_all(exit_report, "thread").groups);
+  TS_CHECK_INT(run, "thread groups at exit", 0,
+               (int64_t)ts_groups_all(exit_report, "thread").groups);
 }
 
 static void test_threads_dump(void **state) {

@@ -45,12 +45,13 @@ typedef struct expect {
 } expect_t;
 
 typedef struct reach_case {
-  const char *name; /* prog_reach_<name>_<opt>.c */
-  bool dump;        /* the program also asks for a report with SIGUSR2 */
+  const char *name;   /* prog_reach_<name>_<opt>.c */
+  bool dump;          /* the program also asks for a report with SIGUSR2 */
   expect_t expect[7]; /* ended by an entry without a marker */
 } reach_case_t;
 
-#define E(m, c, b, n) {.marker = m, .cls = c, .bytes = b, .count = n}
+#define E(m, c, b, n)                                                                              \
+  { .marker = m, .cls = c, .bytes = b, .count = n }
 static const reach_case_t cases[] = {
     {"list", false, {E("head", "definite", 32, 1), E("node", "indirect", 128, 4)}},
     {"global", false, {E("global", "reachable", 48, 1), E("lost", "definite", 24, 1)}},
@@ -63,11 +64,13 @@ static const reach_case_t cases[] = {
      * to it; leakscope treats a live thread's DTV as held. */
     /* Mappings of the program are roots (Valgrind's rule); a block of
      * its own mapping is not. */
-    {"mmap", false,
+    {"mmap",
+     false,
      {E("anon", "reachable", 40, 1), E("shared", "reachable", 56, 1), E("file", "reachable", 72, 1),
       E("big", "definite", 256 * 1024, 1), E("child", "indirect", 24, 1),
       E("unmapped", "definite", 88, 1)}},
-    {"dtls", false,
+    {"dtls",
+     false,
      {E("dtls_main", "reachable", 56, 1),
       {.marker = "dtls_thread", .cls = "reachable", .bytes = 88, .count = 1, .vg_cls = "possible"},
       E("lost", "definite", 40, 1)}},
@@ -136,8 +139,8 @@ static void check_report(const ts_run_t *run, const json_value_t *report, const 
     }
     tally_t t = tally_at(report, c, e->marker, e->cls);
     if (t.others)
-      TS_FAIL(run, "%s: LEAK:%s has %zu group(s) of class %s; expected only %s", which,
-              e->marker, t.others, t.other_cls, e->cls);
+      TS_FAIL(run, "%s: LEAK:%s has %zu group(s) of class %s; expected only %s", which, e->marker,
+              t.others, t.other_cls, e->cls);
     bool listed = !reachable || reachable_listed;
     snprintf(what, sizeof what, "%s: %s blocks at LEAK:%s", which, e->cls, e->marker);
     TS_CHECK_INT(run, what, listed ? e->count : 0, t.count);
@@ -293,8 +296,8 @@ static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
       charged = false;
       frames = 0;
     } else if (kind >= 0 && !charged && (strstr(body, "at 0x") || strstr(body, "by 0x"))) {
-      if (frames++ == 1 && (strstr(body, "rtld-malloc.h") || strstr(body, "ld-linux") ||
-                            strstr(body, "(dl-"))) {
+      if (frames++ == 1 &&
+          (strstr(body, "rtld-malloc.h") || strstr(body, "ld-linux") || strstr(body, "(dl-"))) {
         kind = -1; /* the loader's */
         p = eol ? eol + 1 : NULL;
         continue;
@@ -316,9 +319,7 @@ static vg_tally_t vg_at(const char *text, const char *source_base, int line) {
   return t;
 }
 
-static bool have_valgrind(void) {
-  return system("valgrind --version >/dev/null 2>&1") == 0;
-}
+static bool have_valgrind(void) { return system("valgrind --version >/dev/null 2>&1") == 0; }
 
 /* leakscope (reachable blocks listed) and valgrind, marker by marker. */
 static void test_valgrind(void **state) {
@@ -350,9 +351,11 @@ static void test_valgrind(void **state) {
       tally_t ours = tally_at(report, c, e->marker, our_kinds[k]);
       if (ours.count != v.count[k] || ours.bytes != v.bytes[k]) {
         fprintf(stderr, "--- valgrind log ---\n%s\n", vg);
-        TS_FAIL(run, "LEAK:%s (line %d), %s: leakscope %lld bytes in %lld blocks, valgrind %lld "
-                "bytes in %lld blocks", e->marker, line, our_kinds[k], (long long)ours.bytes,
-                (long long)ours.count, (long long)v.bytes[k], (long long)v.count[k]);
+        TS_FAIL(run,
+                "LEAK:%s (line %d), %s: leakscope %lld bytes in %lld blocks, valgrind %lld "
+                "bytes in %lld blocks",
+                e->marker, line, our_kinds[k], (long long)ours.bytes, (long long)ours.count,
+                (long long)v.bytes[k], (long long)v.count[k]);
       }
     }
   }

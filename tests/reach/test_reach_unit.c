@@ -96,7 +96,8 @@ static NOINLINE void link_unaligned(set_t *s, size_t from, size_t off, size_t to
 /* Whether block i was carved from glibc's top chunk: the chunk after it
  * ends at the program break. */
 __attribute__((no_sanitize("address"))) /* reads the allocator's header */
-static NOINLINE bool carved_from_top(set_t *s, size_t i, size_t chunk) {
+static NOINLINE bool
+carved_from_top(set_t *s, size_t i, size_t chunk) {
   uintptr_t top = s->b[i].addr - 16 + chunk;
   uintptr_t top_size = *(uintptr_t *)(top + 8) & ~(uintptr_t)7;
   return top + top_size == (uintptr_t)sbrk(0);
@@ -127,10 +128,10 @@ static int classify(set_t *s) { return classify_with(s, NULL, NULL); }
 static const char *cls_name(int c) { return ls_reach_class_name(c); }
 
 /* Asserts block i's class, printing both names on failure. */
-#define CHECK_CLASS(s, i, expected)                                                          \
-  do {                                                                                       \
-    int got_ = (s)->b[i].cls;                                                                \
-    if (got_ != (expected))                                                                  \
+#define CHECK_CLASS(s, i, expected)                                                                \
+  do {                                                                                             \
+    int got_ = (s)->b[i].cls;                                                                      \
+    if (got_ != (expected))                                                                        \
       fail_msg("block %zu: expected %s, got %s", (size_t)(i), cls_name(expected), cls_name(got_)); \
   } while (0)
 

@@ -97,7 +97,8 @@ static void test_sort_o(void **state) {
   char in[1100];
   snprintf(in, sizeof in, "%s/in.txt", f->dir);
   rel_write_file(in, "b\na\nc\n");
-  run_real(f, (const char *[]){"sort", "-o", "out.txt", "in.txt", NULL}, "sort -o out.txt in.txt", 0);
+  run_real(f, (const char *[]){"sort", "-o", "out.txt", "in.txt", NULL}, "sort -o out.txt in.txt",
+           0);
 }
 
 static void test_tar(void **state) {
@@ -140,8 +141,7 @@ static void expect_symbolized_text(const rel_proc_t *p, const char *mode) {
   const char *f1 = f0 ? strstr(f0, "\n    #1 main (") : NULL;
   if (!f1 || !strstr(f0, "output_prog.c:") || !strstr(f1, "output_prog.c:")) {
     rel_show(p, "under leakscope");
-    fail_msg("%s: no 72 bytes lost with symbolized leak_blocks/main frames (file:line)",
-             mode);
+    fail_msg("%s: no 72 bytes lost with symbolized leak_blocks/main frames (file:line)", mode);
   }
 }
 
@@ -337,11 +337,20 @@ static void test_strdup_name(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest all[] = {
-      REL_TEST(test_ls),          REL_TEST(test_date),          REL_TEST(test_sort_o),
-      REL_TEST(test_tar),         REL_TEST(test_closefds),      REL_TEST(test_nofile),
-      REL_TEST(test_chroot),      REL_TEST(test_chroot_output), REL_TEST(test_setuid),
-      REL_TEST(test_fork_exit),   REL_TEST(test_underscore_exit), REL_TEST(test_fifo),
-      REL_TEST(test_strdup_name), REL_TEST(test_fifo_suppressions),
+      REL_TEST(test_ls),
+      REL_TEST(test_date),
+      REL_TEST(test_sort_o),
+      REL_TEST(test_tar),
+      REL_TEST(test_closefds),
+      REL_TEST(test_nofile),
+      REL_TEST(test_chroot),
+      REL_TEST(test_chroot_output),
+      REL_TEST(test_setuid),
+      REL_TEST(test_fork_exit),
+      REL_TEST(test_underscore_exit),
+      REL_TEST(test_fifo),
+      REL_TEST(test_strdup_name),
+      REL_TEST(test_fifo_suppressions),
   };
   return ts_main("output", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

@@ -35,9 +35,9 @@
 #define MAX_ARGS 16
 
 typedef struct step {
-  const char *prog;            /* a name looked up in /usr/{local/,}bin, or "./x" in the work dir */
-  const char *args[MAX_ARGS];  /* after argv[0]; "@WORK@" becomes the work directory */
-  const char *write, *text;    /* instead of a run: the test writes this file */
+  const char *prog;           /* a name looked up in /usr/{local/,}bin, or "./x" in the work dir */
+  const char *args[MAX_ARGS]; /* after argv[0]; "@WORK@" becomes the work directory */
+  const char *write, *text;   /* instead of a run: the test writes this file */
 } step_t;
 
 typedef struct file {
@@ -46,9 +46,9 @@ typedef struct file {
 
 typedef struct rcase {
   const char *name;
-  const char *needs[3];  /* programs that must be installed */
-  file_t files[4];       /* written into the work directory first */
-  const char *env[12];   /* NAME=value added to the base environment */
+  const char *needs[3]; /* programs that must be installed */
+  file_t files[4];      /* written into the work directory first */
+  const char *env[12];  /* NAME=value added to the base environment */
   step_t steps[MAX_STEPS];
 } rcase_t;
 
@@ -141,82 +141,95 @@ static const char bash_script[] =
     "echo to stderr >&2\n"
     "exit 5\n";
 
-static const char makefile[] =
-    "SRCS := a b c d\n"
-    "OUTS := $(SRCS:%=out/%.txt)\n"
-    "all: out/all.txt\n"
-    "\t@echo done: $(words $(OUTS)) parts\n"
-    "out/%.txt: | out\n"
-    "\tprintf '%s\\n' $* $(shell echo $* | tr a-z A-Z) > $@\n"
-    "out:\n"
-    "\tmkdir -p out\n"
-    "out/all.txt: $(OUTS)\n"
-    "\tcat $^ > $@\n"
-    "\t@wc -l < $@\n"
-    "\t-false\n"
-    "\t@echo 'sub:' && $(MAKE) --no-print-directory -f Makefile sub\n"
-    "sub:\n"
-    "\t@echo in sub-make $(foreach s,$(SRCS),[$(s)])\n"
-    ".PHONY: all sub\n";
+static const char makefile[] = "SRCS := a b c d\n"
+                               "OUTS := $(SRCS:%=out/%.txt)\n"
+                               "all: out/all.txt\n"
+                               "\t@echo done: $(words $(OUTS)) parts\n"
+                               "out/%.txt: | out\n"
+                               "\tprintf '%s\\n' $* $(shell echo $* | tr a-z A-Z) > $@\n"
+                               "out:\n"
+                               "\tmkdir -p out\n"
+                               "out/all.txt: $(OUTS)\n"
+                               "\tcat $^ > $@\n"
+                               "\t@wc -l < $@\n"
+                               "\t-false\n"
+                               "\t@echo 'sub:' && $(MAKE) --no-print-directory -f Makefile sub\n"
+                               "sub:\n"
+                               "\t@echo in sub-make $(foreach s,$(SRCS),[$(s)])\n"
+                               ".PHONY: all sub\n";
 
-static const char hello_c[] =
-    "#include <stdio.h>\n"
-    "#include <stdlib.h>\n"
-    "#include <string.h>\n"
-    "int main(int argc, char **argv) {\n"
-    "  int unused;\n"
-    "  char *s = malloc(64);\n"
-    "  strcpy(s, argc > 1 ? argv[1] : \"none\");\n"
-    "  printf(\"hello %s %zu\\n\", s, strlen(s));\n"
-    "  free(s);\n"
-    "  return 2;\n"
-    "}\n";
+static const char hello_c[] = "#include <stdio.h>\n"
+                              "#include <stdlib.h>\n"
+                              "#include <string.h>\n"
+                              "int main(int argc, char **argv) {\n"
+                              "  int unused;\n"
+                              "  char *s = malloc(64);\n"
+                              "  strcpy(s, argc > 1 ? argv[1] : \"none\");\n"
+                              "  printf(\"hello %s %zu\\n\", s, strlen(s));\n"
+                              "  free(s);\n"
+                              "  return 2;\n"
+                              "}\n";
 
-static const char curl_data[] =
-    "line one of the file fetched over file://\n"
-    "line two\n"
-    "0123456789abcdefghijklmnopqrstuvwxyz\n";
+static const char curl_data[] = "line one of the file fetched over file://\n"
+                                "line two\n"
+                                "0123456789abcdefghijklmnopqrstuvwxyz\n";
 
-#define GIT_ENV                                                                          \
-  "GIT_AUTHOR_NAME=Test Author", "GIT_AUTHOR_EMAIL=author@example.com",                  \
-      "GIT_COMMITTER_NAME=Test Committer", "GIT_COMMITTER_EMAIL=committer@example.com",   \
-      "GIT_AUTHOR_DATE=2020-01-01T00:00:00 +0000",                                       \
-      "GIT_COMMITTER_DATE=2020-01-01T00:00:00 +0000", "GIT_CONFIG_NOSYSTEM=1",            \
-      "GIT_TERMINAL_PROMPT=0"
+#define GIT_ENV                                                                                    \
+  "GIT_AUTHOR_NAME=Test Author", "GIT_AUTHOR_EMAIL=author@example.com",                            \
+      "GIT_COMMITTER_NAME=Test Committer", "GIT_COMMITTER_EMAIL=committer@example.com",            \
+      "GIT_AUTHOR_DATE=2020-01-01T00:00:00 +0000", "GIT_COMMITTER_DATE=2020-01-01T00:00:00 +0000", \
+      "GIT_CONFIG_NOSYSTEM=1", "GIT_TERMINAL_PROMPT=0"
 
-#define RUN(p, ...) {.prog = p, .args = {__VA_ARGS__}}
-#define WRITE(path, content) {.write = path, .text = content}
+#define RUN(p, ...)                                                                                \
+  {                                                                                                \
+    .prog = p, .args = { __VA_ARGS__ }                                                             \
+  }
+#define WRITE(path, content)                                                                       \
+  { .write = path, .text = content }
 
 static const rcase_t cases[] = {
-    {"python3", {"python3"}, {{"w.py", python_script}},
+    {"python3",
+     {"python3"},
+     {{"w.py", python_script}},
      {"PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1"},
      {RUN("python3", "w.py")}},
-    {"perl", {"perl"}, {{"w.pl", perl_script}}, {"PERL_HASH_SEED=0", "PERL_PERTURB_KEYS=0"},
+    {"perl",
+     {"perl"},
+     {{"w.pl", perl_script}},
+     {"PERL_HASH_SEED=0", "PERL_PERTURB_KEYS=0"},
      {RUN("perl", "w.pl")}},
-    {"git", {"git"}, {{"a.txt", "alpha\n"}}, {GIT_ENV},
-     {RUN("git", "init", "-q", "-b", "main"),
-      RUN("git", "add", "a.txt"),
-      RUN("git", "commit", "-m", "first"),
-      WRITE("b.txt", "beta\nbeta\n"),
-      RUN("git", "add", "b.txt"),
-      RUN("git", "commit", "-m", "second"),
-      RUN("git", "tag", "-a", "v1", "-m", "version 1"),
-      RUN("git", "log", "--stat", "--decorate"),
-      RUN("git", "gc"),
-      RUN("git", "fsck", "--full", "--no-progress"),
-      RUN("git", "count-objects", "-v"),
-      RUN("git", "log", "--oneline", "--all"),
-      RUN("git", "show", "HEAD~1:a.txt"),
-      RUN("git", "rev-parse", "no-such-rev")}},
-    {"sqlite3", {"sqlite3"}, {{"w.sql", sqlite_script}}, {NULL},
+    {"git",
+     {"git"},
+     {{"a.txt", "alpha\n"}},
+     {GIT_ENV},
+     {RUN("git", "init", "-q", "-b", "main"), RUN("git", "add", "a.txt"),
+      RUN("git", "commit", "-m", "first"), WRITE("b.txt", "beta\nbeta\n"),
+      RUN("git", "add", "b.txt"), RUN("git", "commit", "-m", "second"),
+      RUN("git", "tag", "-a", "v1", "-m", "version 1"), RUN("git", "log", "--stat", "--decorate"),
+      RUN("git", "gc"), RUN("git", "fsck", "--full", "--no-progress"),
+      RUN("git", "count-objects", "-v"), RUN("git", "log", "--oneline", "--all"),
+      RUN("git", "show", "HEAD~1:a.txt"), RUN("git", "rev-parse", "no-such-rev")}},
+    {"sqlite3",
+     {"sqlite3"},
+     {{"w.sql", sqlite_script}},
+     {NULL},
      {RUN("sqlite3", "-batch", "db.sqlite", ".read w.sql"),
       RUN("sqlite3", "-batch", "db.sqlite", "SELECT count(*) FROM t;")}},
     {"bash", {"bash", "diff"}, {{"w.sh", bash_script}}, {NULL}, {RUN("bash", "w.sh")}},
-    {"make", {"make"}, {{"Makefile", makefile}}, {NULL},
+    {"make",
+     {"make"},
+     {{"Makefile", makefile}},
+     {NULL},
      {RUN("make", "-f", "Makefile"), RUN("make", "-f", "Makefile", "no-such-target")}},
-    {"gcc", {"gcc"}, {{"hello.c", hello_c}}, {NULL},
+    {"gcc",
+     {"gcc"},
+     {{"hello.c", hello_c}},
+     {NULL},
      {RUN("gcc", "-O2", "-Wall", "-o", "hello", "hello.c"), RUN("./hello", "world")}},
-    {"curl", {"curl"}, {{"data.txt", curl_data}}, {NULL},
+    {"curl",
+     {"curl"},
+     {{"data.txt", curl_data}},
+     {NULL},
      {RUN("curl", "-sS", "file://@WORK@/data.txt"),
       RUN("curl", "-sS", "-o", "copy.txt", "-w", "%{size_download} %{http_code}\\n",
           "file://@WORK@/data.txt"),
@@ -301,10 +314,18 @@ static void run_sequence(state_t *st, bool traced) {
       rel_env_preload(&env, LS_TEST_LIB, reports);
     }
     rel_proc_t p;
-    rel_run(&p, &(rel_opts_t){.argv = (const char *const *)argv, .env = &env, .cwd = st->work,
-                              .timeout_ms = 20000, .umask = 022});
+    rel_run(&p, &(rel_opts_t){.argv = (const char *const *)argv,
+                              .env = &env,
+                              .cwd = st->work,
+                              .timeout_ms = 20000,
+                              .umask = 022});
     outcome_t *o = &(traced ? st->traced : st->bare)[s];
-    *o = (outcome_t){true, p.pid, p.exit_code, p.term_signal, p.timed_out, strdup(p.out),
+    *o = (outcome_t){true,
+                     p.pid,
+                     p.exit_code,
+                     p.term_signal,
+                     p.timed_out,
+                     strdup(p.out),
                      traced ? rel_strip_leakscope(p.err) : strdup(p.err)};
     rel_proc_free(&p);
     rel_env_free(&env);

@@ -62,8 +62,8 @@ static ucontext_t main_ctx, co_ctx;
 /* SMALL_STACK bytes with an inaccessible page below: an overflow faults
  * instead of silently writing over whatever lies below. */
 static char *small_stack(void) {
-  char *base = mmap(NULL, SMALL_STACK + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                    -1, 0);
+  char *base =
+      mmap(NULL, SMALL_STACK + 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (base == MAP_FAILED || mprotect(base, 4096, PROT_NONE))
     abort();
   return base + 4096;
@@ -150,8 +150,10 @@ static int mode_stack(void) {
     const char *name;
     void (*op)(void);
     void (*undo)(void);
-  } ops[] = {{"malloc", op_malloc, op_free}, {"free", op_free, op_malloc},
-             {"strdup", op_strdup, op_free}, {"open", op_open, NULL}};
+  } ops[] = {{"malloc", op_malloc, op_free},
+             {"free", op_free, op_malloc},
+             {"strdup", op_strdup, op_free},
+             {"open", op_open, NULL}};
   /* Warm up on the thread's own stack: the loader's lazy binding of each
    * function (about 3 KiB, with the xsave area) happens once, bare too. */
   op_malloc(), op_free(), op_strdup(), op_free(), op_open();
@@ -211,7 +213,8 @@ static int mode_resethand(void) {
   raise(SIGUSR2);
   struct sigaction now_sa;
   sigaction(SIGUSR2, NULL, &now_sa);
-  printf("after the first: handler is %s\n", now_sa.sa_handler == SIG_DFL ? "SIG_DFL" : "still set");
+  printf("after the first: handler is %s\n",
+         now_sa.sa_handler == SIG_DFL ? "SIG_DFL" : "still set");
   fflush(stdout);
   raise(SIGUSR2); /* bare: the default action, killed by SIGUSR2 */
   printf("after the second: still running\n");
@@ -227,8 +230,8 @@ static void show(const char *when) {
     printf("%s: sigaction failed\n", when);
     return;
   }
-  const char *h = old.sa_handler == SIG_DFL   ? "SIG_DFL"
-                  : old.sa_handler == SIG_IGN ? "SIG_IGN"
+  const char *h = old.sa_handler == SIG_DFL                          ? "SIG_DFL"
+                  : old.sa_handler == SIG_IGN                        ? "SIG_IGN"
                   : (void *)old.sa_sigaction == (void *)on_usr2_info ? "on_usr2_info"
                   : (void *)old.sa_handler == (void *)on_usr2_print  ? "on_usr2_print"
                                                                      : "other";
@@ -285,14 +288,16 @@ static int mode_nodefer(void) {
   sigaction(SIGUSR2, &sa, NULL);
   raise(SIGUSR2);
   printf("SA_NODEFER: deepest nesting %d; in the handler USR1 blocked %d, USR2 blocked %d, "
-         "INT blocked %d\n", (int)deepest, blocked_usr1, blocked_usr2, blocked_int);
+         "INT blocked %d\n",
+         (int)deepest, blocked_usr1, blocked_usr2, blocked_int);
   deepest = 0;
   calls = 0;
   sa.sa_flags = 0;
   sigaction(SIGUSR2, &sa, NULL);
   raise(SIGUSR2);
   printf("without it: deepest nesting %d over %d calls; in the handler USR1 blocked %d, "
-         "USR2 blocked %d\n", (int)deepest, (int)calls, blocked_usr1, blocked_usr2);
+         "USR2 blocked %d\n",
+         (int)deepest, (int)calls, blocked_usr1, blocked_usr2);
   return 0;
 }
 
@@ -342,12 +347,11 @@ int main(int argc, char **argv) {
   static const struct {
     const char *name;
     int (*fn)(void);
-  } modes[] = {{"clock", mode_clock},         {"coroutine", mode_coroutine},
-               {"altstack", mode_altstack},   {"stack", mode_stack},
-               {"sleep", mode_sleep},         {"resethand", mode_resethand},
-               {"readback", mode_readback},   {"nodefer", mode_nodefer},
-               {"sigwait", mode_sigwait},     {"leak", mode_leak},
-               {"raise", mode_raise}};
+  } modes[] = {
+      {"clock", mode_clock},       {"coroutine", mode_coroutine}, {"altstack", mode_altstack},
+      {"stack", mode_stack},       {"sleep", mode_sleep},         {"resethand", mode_resethand},
+      {"readback", mode_readback}, {"nodefer", mode_nodefer},     {"sigwait", mode_sigwait},
+      {"leak", mode_leak},         {"raise", mode_raise}};
   setvbuf(stdout, NULL, _IOLBF, 0);
   for (size_t i = 0; argc > 1 && i < sizeof modes / sizeof modes[0]; i++)
     if (!strcmp(argv[1], modes[i].name))

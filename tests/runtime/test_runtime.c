@@ -311,9 +311,9 @@ static void test_raise_at_exit(void **state) {
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      REL_TEST(test_preload_clock), REL_TEST(test_faketime),   REL_TEST(test_coroutine),
-      REL_TEST(test_altstack),      REL_TEST(test_stack_budget), REL_TEST(test_sleep_dump),
-      REL_TEST(test_resethand),     REL_TEST(test_readback),   REL_TEST(test_nodefer),
+      REL_TEST(test_preload_clock), REL_TEST(test_faketime),      REL_TEST(test_coroutine),
+      REL_TEST(test_altstack),      REL_TEST(test_stack_budget),  REL_TEST(test_sleep_dump),
+      REL_TEST(test_resethand),     REL_TEST(test_readback),      REL_TEST(test_nodefer),
       REL_TEST(test_sigwait),       REL_TEST(test_foreign_alloc), REL_TEST(test_raise_at_exit),
   };
   return ts_main("runtime", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);

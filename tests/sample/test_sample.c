@@ -98,7 +98,8 @@ static leak_figures_t run_leak(long count, long size, long fds, long interval, l
   const json_value_t *report = ts_clean_exit_report(&run);
   const json_value_t *summary = json_get(report, "summary");
   TS_CHECK(&run, get_bool(&run, summary, "estimated"));
-  TS_CHECK_INT(&run, "summary.sample_interval", interval, get_int(&run, summary, "sample_interval"));
+  TS_CHECK_INT(&run, "summary.sample_interval", interval,
+               get_int(&run, summary, "sample_interval"));
   ts_leaks_t m = ts_leaks_at(report, source("leak"), ts_marker_line(source("leak"), "blocks"));
   leak_figures_t f = {.bytes = m.bytes, .count = m.count};
   for (size_t i = 0; i < m.groups && i < TS_MAX_MATCHES; i++) {
@@ -110,7 +111,8 @@ static leak_figures_t run_leak(long count, long size, long fds, long interval, l
   TS_CHECK_INT(&run, "sampled_bytes", f.sampled_count * size, f.sampled_bytes);
   TS_CHECK(&run, f.sampled_count <= count);
   if (fd_count) {
-    ts_leaks_t fdg = ts_groups_at(report, "fd", source("leak"), ts_marker_line(source("leak"), "fds"));
+    ts_leaks_t fdg =
+        ts_groups_at(report, "fd", source("leak"), ts_marker_line(source("leak"), "fds"));
     *fd_count = fdg.count;
     for (size_t i = 0; i < fdg.groups && i < TS_MAX_MATCHES; i++)
       TS_CHECK(&run, json_get(fdg.group[i], "estimated") == NULL);
@@ -365,8 +367,7 @@ static void test_text_marks(void **state) {
   (void)state;
   const char *path = prog("leak", "O2");
   const char *argv[] = {path, "10000", "1024", "3", NULL};
-  const char *env[] = {"LEAKSCOPE_SAMPLE=65536", "LEAKSCOPE_SEED=5", "LEAKSCOPE_FORMAT=text",
-                       NULL};
+  const char *env[] = {"LEAKSCOPE_SAMPLE=65536", "LEAKSCOPE_SEED=5", "LEAKSCOPE_FORMAT=text", NULL};
   ts_run_t run;
   ts_run(&run, LS_TEST_LIB, path, argv, env);
   TS_CHECK_INT(&run, "exit status", 0, run.exit_code);
@@ -393,7 +394,8 @@ static void test_bad_value(void **state) {
   ts_run_t run;
   ts_run(&run, LS_TEST_LIB, path, argv, env);
   const json_value_t *report = ts_clean_exit_report(&run);
-  TS_CHECK(&run, strstr(run.err, "LEAKSCOPE_SAMPLE='12k' is invalid, using the default (0)") != NULL);
+  TS_CHECK(&run,
+           strstr(run.err, "LEAKSCOPE_SAMPLE='12k' is invalid, using the default (0)") != NULL);
   const json_value_t *summary = json_get(report, "summary");
   TS_CHECK(&run, !get_bool(&run, summary, "estimated"));
   TS_CHECK_INT(&run, "summary.sample_interval", 0, get_int(&run, summary, "sample_interval"));
@@ -405,13 +407,12 @@ static void test_bad_value(void **state) {
 
 int main(int argc, char **argv) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_estimate_small), cmocka_unit_test(test_estimate_large),
-      cmocka_unit_test(test_large_always),   cmocka_unit_test(test_fds_exact),
-      cmocka_unit_test(test_api_estimate),   cmocka_unit_test(test_api_exact),
+      cmocka_unit_test(test_estimate_small),  cmocka_unit_test(test_estimate_large),
+      cmocka_unit_test(test_large_always),    cmocka_unit_test(test_fds_exact),
+      cmocka_unit_test(test_api_estimate),    cmocka_unit_test(test_api_exact),
       cmocka_unit_test(test_reach_heap_root), cmocka_unit_test(test_diff_growth),
-      cmocka_unit_test(test_threads_churn),  cmocka_unit_test(test_service_goal),
-      cmocka_unit_test(test_text_marks),
-      cmocka_unit_test(test_bad_value),
+      cmocka_unit_test(test_threads_churn),   cmocka_unit_test(test_service_goal),
+      cmocka_unit_test(test_text_marks),      cmocka_unit_test(test_bad_value),
   };
   return ts_main("sample", tests, sizeof tests / sizeof tests[0], argc > 1 ? argv[1] : NULL);
 }

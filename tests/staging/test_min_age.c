@@ -84,8 +84,8 @@ static void only_old(void **state) {
 static void beyond_49_days(void **state) {
   char out_var[600], line[128];
   const char *out_path = st_output_var(out_var, sizeof(out_var), "ages.json");
-  const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json",
-                       "LEAKSCOPE_MIN_AGE=4294968", out_var, NULL};
+  const char *env[] = {"LD_PRELOAD=" ST_LIB, "LEAKSCOPE_FORMAT=json", "LEAKSCOPE_MIN_AGE=4294968",
+                       out_var, NULL};
   const char *argv[] = {ST_PROG_DIR "/stage_ages", NULL};
   st_spawn(&st_prog, argv, env);
   st_expect_line(&st_prog, "ready", line, sizeof(line));

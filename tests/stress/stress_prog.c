@@ -330,8 +330,12 @@ static void on_usr2_info(int sig, siginfo_t *si, void *uc) {
 }
 
 static const char *name_of(void (*h)(int)) {
-  return h == SIG_DFL ? "SIG_DFL" : h == SIG_IGN ? "SIG_IGN" : h == on_usr2_a ? "handler a"
-       : h == on_usr2_b ? "handler b" : (void *)h == (void *)on_usr2_info ? "handler info" : "unknown";
+  return h == SIG_DFL                        ? "SIG_DFL"
+         : h == SIG_IGN                      ? "SIG_IGN"
+         : h == on_usr2_a                    ? "handler a"
+         : h == on_usr2_b                    ? "handler b"
+         : (void *)h == (void *)on_usr2_info ? "handler info"
+                                             : "unknown";
 }
 
 NOINLINE static void handler_leak(void) {

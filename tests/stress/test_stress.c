@@ -262,11 +262,8 @@ static void test_blocked(void **state) {
 
 int main(int argc, char **argv) {
   static const struct CMUnitTest all[] = {
-      REL_TEST(test_threads),
-      REL_TEST(test_threads_long),
-      REL_TEST(test_handler),
-      REL_TEST(test_signalfd),
-      REL_TEST(test_blocked),
+      REL_TEST(test_threads),  REL_TEST(test_threads_long), REL_TEST(test_handler),
+      REL_TEST(test_signalfd), REL_TEST(test_blocked),
   };
   return ts_main("stress", all, sizeof all / sizeof all[0], argc > 1 ? argv[1] : NULL);
 }

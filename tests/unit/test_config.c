@@ -82,12 +82,15 @@ static void test_valid(void **state) {
 static const struct {
   const char *name, *value, *def;
 } bad[] = {
-    {"DEPTH", "0", "32"},        {"DEPTH", "257", "32"},        {"DEPTH", "-5", "32"},
-    {"DEPTH", "12abc", "32"},    {"DEPTH", "", "32"},           {"DEPTH", "99999999999999999999999", "32"},
-    {"FORMAT", "xml", "text"},   {"FORMAT", "", "text"},        {"SIGNAL", "SIGKILL", "12"},
-    {"SIGNAL", "SIGFOO", "12"},  {"SIGNAL", "65", "12"},        {"SIGNAL", "SIGSEGV", "12"},
-    {"INTERVAL", "-1", "0"},     {"INTERVAL", "1.5", "0"},      {"DIFF", "maybe", "0"},
-    {"EXITCODE", "256", "0"},    {"FOLLOW_EXEC", "2", "1"},     {"UNWIND", "dwarf", "cfi"},
+    {"DEPTH", "0", "32"},        {"DEPTH", "257", "32"},
+    {"DEPTH", "-5", "32"},       {"DEPTH", "12abc", "32"},
+    {"DEPTH", "", "32"},         {"DEPTH", "99999999999999999999999", "32"},
+    {"FORMAT", "xml", "text"},   {"FORMAT", "", "text"},
+    {"SIGNAL", "SIGKILL", "12"}, {"SIGNAL", "SIGFOO", "12"},
+    {"SIGNAL", "65", "12"},      {"SIGNAL", "SIGSEGV", "12"},
+    {"INTERVAL", "-1", "0"},     {"INTERVAL", "1.5", "0"},
+    {"DIFF", "maybe", "0"},      {"EXITCODE", "256", "0"},
+    {"FOLLOW_EXEC", "2", "1"},   {"UNWIND", "dwarf", "cfi"},
     {"OUTPUT", "", "unset"},     {"MIN_AGE", "ten", "0"},
 };
 
@@ -140,15 +143,15 @@ static void test_docs_list_every_option(void **state) {
   size_t n = fread(doc, 1, sizeof doc - 1, f);
   doc[n] = '\0';
   fclose(f);
-#define LS_CHECK_DOC(field, kind, def, min, max, values, flags, text)                  \
-  {                                                                            \
-    char name[64];                                                             \
-    snprintf(name, sizeof name, "`LEAKSCOPE_%s`", #field);                     \
-    for (char *p = name; *p; p++)                                              \
-      if (*p >= 'a' && *p <= 'z')                                              \
-        *p = (char)(*p - 32);                                                  \
-    if (!strstr(doc, name))                                                    \
-      fail_msg("docs/options.md does not document %s", name);                 \
+#define LS_CHECK_DOC(field, kind, def, min, max, values, flags, text)                              \
+  {                                                                                                \
+    char name[64];                                                                                 \
+    snprintf(name, sizeof name, "`LEAKSCOPE_%s`", #field);                                         \
+    for (char *p = name; *p; p++)                                                                  \
+      if (*p >= 'a' && *p <= 'z')                                                                  \
+        *p = (char)(*p - 32);                                                                      \
+    if (!strstr(doc, name))                                                                        \
+      fail_msg("docs/options.md does not document %s", name);                                      \
   }
   LS_OPTIONS(LS_CHECK_DOC)
 #undef LS_CHECK_DOC

@@ -19,8 +19,8 @@
 #include "fdtable.h"
 
 static ls_fd_entry_t entry(ls_fd_kind_t kind, uint32_t n) {
-  return (ls_fd_entry_t){.kind = kind, .stack = n, .stamp = n, .thread = (uint16_t)n,
-                         .flags = (int)n};
+  return (ls_fd_entry_t){
+      .kind = kind, .stack = n, .stamp = n, .thread = (uint16_t)n, .flags = (int)n};
 }
 
 static void assert_same_entry(const ls_fd_entry_t *a, const ls_fd_entry_t *b) {

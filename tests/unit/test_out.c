@@ -91,11 +91,11 @@ static void test_printf_subset(void **state) {
   (void)state;
   char want[256];
   snprintf(want, sizeof want, "%s|%c|%d|%i|%u|%x|%ld|%lld|%zu|%zd|%lu|%%", "str", 'c', -17, 42,
-           4000000000u, 0xbeefu, -5000000000l, -9223372036854775807ll - 1, (size_t)123,
-           (ssize_t)-3, 18446744073709551615ul);
-  printf_equals(want, "%s|%c|%d|%i|%u|%x|%ld|%lld|%zu|%zd|%lu|%%", "str", 'c', -17, 42,
-                4000000000u, 0xbeefu, -5000000000l, -9223372036854775807ll - 1, (size_t)123,
-                (ssize_t)-3, 18446744073709551615ul);
+           4000000000u, 0xbeefu, -5000000000l, -9223372036854775807ll - 1, (size_t)123, (ssize_t)-3,
+           18446744073709551615ul);
+  printf_equals(want, "%s|%c|%d|%i|%u|%x|%ld|%lld|%zu|%zd|%lu|%%", "str", 'c', -17, 42, 4000000000u,
+                0xbeefu, -5000000000l, -9223372036854775807ll - 1, (size_t)123, (ssize_t)-3,
+                18446744073709551615ul);
   printf_equals("0x1f", "%p", (void *)0x1f);
   printf_equals("(null)", "%s", (char *)NULL);
   /* An unknown conversion stops the output instead of misreading args. */

@@ -142,8 +142,8 @@ static void test_filter_saturates(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_probability),   cmocka_unit_test(test_large_always),
-      cmocka_unit_test(test_exact_mode),    cmocka_unit_test(test_filter_threads),
+      cmocka_unit_test(test_probability),      cmocka_unit_test(test_large_always),
+      cmocka_unit_test(test_exact_mode),       cmocka_unit_test(test_filter_threads),
       cmocka_unit_test(test_filter_saturates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -22,7 +22,9 @@
 #define OPS_PER_THREAD 1000000
 
 /* Fake, distinct, 16-aligned addresses: thread t's i-th slot. */
-static uintptr_t addr_of(int t, uint32_t i) { return ((uintptr_t)(t + 1) << 40) | ((uintptr_t)i << 4); }
+static uintptr_t addr_of(int t, uint32_t i) {
+  return ((uintptr_t)(t + 1) << 40) | ((uintptr_t)i << 4);
+}
 
 typedef struct count {
   uint64_t blocks, bytes;
@@ -268,10 +270,8 @@ static void test_purge_in_signal_handler(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_tombstone_churn),
-      cmocka_unit_test(test_purge_in_signal_handler),
-      cmocka_unit_test(test_single_thread),
-      cmocka_unit_test(test_concurrent_exact),
+      cmocka_unit_test(test_tombstone_churn),    cmocka_unit_test(test_purge_in_signal_handler),
+      cmocka_unit_test(test_single_thread),      cmocka_unit_test(test_concurrent_exact),
       cmocka_unit_test(test_visit_during_churn),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
