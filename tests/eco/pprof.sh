@@ -22,6 +22,7 @@ cd "$tmp"
 # go wants a writable home for its caches; the test must not use the user's.
 export HOME="$tmp" GOCACHE="$tmp/gocache" GOPATH="$tmp/go" GOFLAGS=-mod=mod
 fail() { printf 'pprof.sh %s: FAILED: %s\n' "$case" "$*" >&2; exit 1; }
+. "$(dirname "$0")/service.sh"
 marker() { grep -n "LEAK:$1 " "$PROG_SRC" | cut -d: -f1; }
 pprof() { go tool pprof "$@" 2>pprof.err || { cat pprof.err >&2; fail "go tool pprof $*"; }; }
 # first_row FILE: the first row of a -top listing: "flat flat% sum% cum cum% name".
@@ -67,18 +68,7 @@ inline)
   ;;
 
 dump)
-  "$CLI" run --format pprof --output svc.%p.pb -- "$PROG" service >svc.out &
-  pid=$!
-  i=0
-  until grep -q ready svc.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 500 ] || { kill $pid; fail "the service did not start"; }
-    sleep 0.02
-  done
-  "$CLI" dump "$pid" >d1.pb || { kill $pid; fail "dump 1 exited $?"; }
-  sleep 1
-  "$CLI" dump "$pid" >d2.pb || { kill $pid; fail "dump 2 exited $?"; }
-  kill $pid
-  wait $pid || true
+  two_dumps pb --format pprof
   pprof -top -sample_index=inuse_space d1.pb >d1.txt
   first_row d1.txt | grep -Eq " main$" || fail "dump 1: the stable 100000 bytes of main first: $(first_row d1.txt)"
   pprof -top -sample_index=inuse_space -diff_base d1.pb d2.pb >diff.txt

@@ -33,6 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"
 
 fail() { printf 'tools.sh %s: FAILED: %s\n' "$case" "$*" >&2; exit 1; }
+. "$(dirname "$0")/service.sh"
 skip() { printf 'tools.sh %s: SKIPPED: %s\n' "$case" "$*"; exit 77; }
 marker() { grep -n "LEAK:$1 " "$PROG_SRC" | cut -d: -f1; }
 # check_reports FILE...: every line a valid leakscope report.
@@ -205,18 +206,7 @@ assert r["summary"]["groups"] == 1 and r["summary"]["fds"] == 0, r["summary"]
   ;;
 
 diff)
-  "$CLI" run --format json --output svc.%p.json -- "$PROG" service >svc.out &
-  pid=$!
-  i=0
-  until grep -q ready svc.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 500 ] || { kill $pid; fail "the service did not start"; }
-    sleep 0.02
-  done
-  "$CLI" dump "$pid" >d1.json || { kill $pid; fail "dump 1 exited $?"; }
-  sleep 1
-  "$CLI" dump "$pid" >d2.json || { kill $pid; fail "dump 2 exited $?"; }
-  kill $pid
-  wait $pid || true
+  two_dumps json --format json
   check_reports d1.json d2.json
   "$CLI" diff d1.json d2.json >diff.txt || fail "diff exited $?"
   cat diff.txt
@@ -405,18 +395,7 @@ assert s["groups"] == 0 and len(s["suppressed"]) == 4, s
   ;;
 
 growth)
-  "$CLI" run --format json --output svc.%p.json --diff --sort growth -- "$PROG" service >svc.out &
-  pid=$!
-  i=0
-  until grep -q ready svc.out 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 500 ] || { kill $pid; fail "the service did not start"; }
-    sleep 0.02
-  done
-  "$CLI" dump "$pid" >d1.json || { kill $pid; fail "dump 1 exited $?"; }
-  sleep 1
-  "$CLI" dump "$pid" >d2.json || { kill $pid; fail "dump 2 exited $?"; }
-  kill $pid
-  wait $pid || true
+  two_dumps json --format json --diff --sort growth
   check_reports d1.json d2.json
   # The first dump's growth is everything (grew from zero), so the big
   # block leads; in the second only the grower grew, and it leads.
