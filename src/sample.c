@@ -13,7 +13,7 @@
 _Atomic uint8_t ls_sample_filter[1u << LS_SAMPLE_FILTER_BITS];
 
 /* Until the options are read, the filter is kept whatever the mode. */
-static _Atomic bool configured;
+_Atomic bool ls_sample_options_read;
 
 /* Threads seeded so far: with LEAKSCOPE_SEED, a thread's sequence follows
  * from the seed and its place in this order (the same program, run
@@ -24,16 +24,9 @@ static _Atomic uint64_t seeded_threads;
 /* Mixed into every seed of a fork child (its pid). */
 static uint64_t fork_salt;
 
-bool ls_sample_filter_on(void) {
-  /* relaxed: configured is written once, in our constructor, before the
-   * program's own threads exist (other libraries' constructors may have
-   * started some: they then keep the filter a little longer, harmless) */
-  return ls_config.sample || !ls_atomic_load_relaxed(&configured);
-}
-
 void ls_sample_configured(void) {
   /* relaxed: see ls_sample_filter_on */
-  ls_atomic_store_relaxed(&configured, true);
+  ls_atomic_store_relaxed(&ls_sample_options_read, true);
 }
 
 void ls_sample_after_fork_child(void) {

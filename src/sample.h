@@ -88,10 +88,19 @@ static inline bool ls_sample_filter_maybe(uintptr_t addr) {
   return ls_atomic_load_relaxed(ls_sample_counter(addr)) != 0;
 }
 
+/* Set once the options are read (ls_sample_configured). */
+extern _Atomic bool ls_sample_options_read;
+
 /* Whether table inserts and removes must keep the filter up to date: in
  * sampled mode, and before the options are read (a block recorded then
- * may be freed in sampled mode). */
-bool ls_sample_filter_on(void);
+ * may be freed in sampled mode). Inline: every insert and remove asks,
+ * in the exact mode too. */
+static inline bool ls_sample_filter_on(void) {
+  /* relaxed: written once, in our constructor, before the program's own
+   * threads exist (other libraries' constructors may have started some:
+   * they then keep the filter a little longer, harmless) */
+  return ls_config.sample || !ls_atomic_load_relaxed(&ls_sample_options_read);
+}
 
 /* An entry for addr went into the block table / came out of it. Both
  * run only for recorded blocks (rare in sampled mode): a compare-and-swap
